@@ -1,0 +1,9 @@
+"""Axes-level plots: f(tidy_df, *, ax=None, ...) -> Axes (or Figure for small multiples).
+
+Every figure carries a title, axis labels and n per group.
+"""
+
+from .corpus import *  # noqa: F401,F403
+from .frames import *  # noqa: F401,F403
+from .sentiment import *  # noqa: F401,F403
+from .terms import *  # noqa: F401,F403

@@ -1,0 +1,3 @@
+"""Plots for the corpus stage."""
+
+__all__: list[str] = []

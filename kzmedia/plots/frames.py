@@ -1,0 +1,3 @@
+"""Plots for the frames stage."""
+
+__all__: list[str] = []

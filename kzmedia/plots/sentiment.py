@@ -1,0 +1,3 @@
+"""Plots for the sentiment stage."""
+
+__all__: list[str] = []

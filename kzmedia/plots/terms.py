@@ -1,0 +1,3 @@
+"""Plots for the terms stage."""
+
+__all__: list[str] = []
