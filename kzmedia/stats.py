@@ -1,0 +1,293 @@
+"""Uncertainty with few articles per outlet: article-level intervals, permutation tests, FDR.
+
+The article is the unit of uncertainty: sentences of one article are not independent, so
+intervals resample articles (cluster bootstrap) and tests permute article labels. With tiny
+groups the resampling is nearly degenerate, so the rules depend on the number of articles n
+(see METHODS.md, "Uncertainty with few articles per outlet"):
+
+- n = 1: point estimate and n only, no interval, no tests;
+- n = 2..4: each article's value and the mean (the interval is the range of the articles);
+  exact permutation tests with their smallest attainable p stated;
+- n >= 5: percentile cluster-bootstrap interval of the article mean (scipy.stats.bootstrap);
+  permutation tests (exact when the number of splits is small, else scipy.stats.permutation_test).
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import math
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.stats
+
+__all__ = ["summarize", "permutation_test", "bh", "compare_groups", "SMALL_N"]
+
+#: Largest group size for which the interval is the range of the article values.
+SMALL_N = 4
+
+
+def _rng_kwargs(func: Callable, seed) -> dict:
+    """Seed argument for a scipy resampling function, whatever the scipy version calls it."""
+    rng = np.random.default_rng(seed)
+    if "rng" in inspect.signature(func).parameters:
+        return {"rng": rng}
+    return {"random_state": rng}
+
+
+def _as_list(by) -> list[str]:
+    if by is None:
+        return []
+    if isinstance(by, str):
+        return [by]
+    return list(by)
+
+
+def _interval(x: np.ndarray, ci: float, n_resamples: int, seed) -> tuple[float, float, str]:
+    """(ci_low, ci_high, interval label) for one group's article values, by the small-n rules."""
+    n = len(x)
+    if n == 0:
+        return math.nan, math.nan, "n=0: no data"
+    if n == 1:
+        return math.nan, math.nan, "n=1: no interval"
+    if n <= SMALL_N:
+        return float(x.min()), float(x.max()), f"range of {n} articles"
+    label = f"{ci * 100:g}% bootstrap over articles"
+    if np.ptp(x) == 0:  # every article has the same value: every resample has it too
+        return float(x[0]), float(x[0]), label
+    res = scipy.stats.bootstrap(
+        (x,),
+        np.mean,
+        n_resamples=n_resamples,
+        confidence_level=ci,
+        method="percentile",
+        vectorized=True,
+        **_rng_kwargs(scipy.stats.bootstrap, seed),
+    )
+    return float(res.confidence_interval.low), float(res.confidence_interval.high), label
+
+
+def summarize(
+    values: pd.DataFrame,
+    value: str,
+    by: str | Sequence[str] | None = "outlet",
+    unit: str = "doc_id",
+    ci: float = 0.95,
+    n_resamples: int = 2000,
+    seed: int | None = 0,
+) -> pd.DataFrame:
+    """Article-weighted mean of `value` per group, with an interval that follows the small-n rules.
+
+    `values` has one row per article (column `unit`) with an article-level value column `value`
+    and the group column(s) `by` (None: one overall group). Rows sharing a unit within a group
+    are averaged first, so the article stays the unit; articles whose value is NaN are left out.
+
+    Returns one row per group, sorted by `by`, with columns:
+    by..., n_articles, mean, ci_low, ci_high, interval (str), article_values (list of floats,
+    in unit order, filled only when n_articles <= 4, else an empty list).
+    interval is "n=1: no interval" (ci_low/ci_high NaN), "range of n articles" for n = 2..4
+    (ci_low = min, ci_high = max of the article values), or "95% bootstrap over articles"
+    (percentile bootstrap of the article mean, the article resampled as a cluster) for n >= 5.
+    """
+    keys = _as_list(by)
+    missing = [c for c in [*keys, unit, value] if c not in values.columns]
+    if missing:
+        raise KeyError(f"summarize: columns {missing} not in the input (has {list(values.columns)})")
+    if not 0 < ci < 1:
+        raise ValueError(f"summarize: ci must be between 0 and 1, got {ci}")
+    df = values[[*keys, unit, value]].copy()
+    df[value] = pd.to_numeric(df[value], errors="coerce").astype(float)
+    per_unit = df.groupby([*keys, unit], sort=True, dropna=False)[value].mean().reset_index()
+
+    rows = []
+    groups = per_unit.groupby(keys, sort=True, dropna=False) if keys else [((), per_unit)]
+    for key, grp in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        x = grp[value].to_numpy(dtype=float)
+        x = x[~np.isnan(x)]
+        low, high, label = _interval(x, ci, n_resamples, seed)
+        rows.append(
+            {
+                **dict(zip(keys, key)),
+                "n_articles": len(x),
+                "mean": float(x.mean()) if len(x) else math.nan,
+                "ci_low": low,
+                "ci_high": high,
+                "interval": label,
+                "article_values": [float(v) for v in x] if len(x) <= SMALL_N else [],
+            }
+        )
+    cols = [*keys, "n_articles", "mean", "ci_low", "ci_high", "interval", "article_values"]
+    out = pd.DataFrame(rows, columns=cols)
+    out["n_articles"] = out["n_articles"].astype(int)
+    return out.sort_values(keys).reset_index(drop=True) if keys else out
+
+
+def _mean_difference(a, b, axis=-1):
+    return np.mean(a, axis=axis) - np.mean(b, axis=axis)
+
+
+def permutation_test(
+    a,
+    b,
+    statistic: Callable | None = None,
+    n_resamples: int = 9999,
+    seed: int | None = 0,
+    alternative: str = "two-sided",
+) -> dict:
+    """Permutation test of two groups of article-level values (the article is what is permuted).
+
+    `statistic(a, b)` defaults to the difference in means, mean(a) - mean(b); a custom one must
+    accept an `axis` keyword (vectorised over the last axis). NaN values are dropped.
+    When the number of splits C(n_a + n_b, n_a) is at most `n_resamples`, every split is
+    enumerated (itertools.combinations over positions) and the p-value is exact; otherwise
+    scipy.stats.permutation_test draws `n_resamples` random splits. Two-sided p is twice the
+    smaller one-sided p (capped at 1), as in scipy.
+
+    Returns dict(statistic, p_value, exact (bool), n_splits, min_p, n_a, n_b, alternative):
+    min_p is the smallest p the design can reach, e.g. 2 / C(n_a + n_b, n_a) two-sided
+    (1 vs 3: 0.5; 2 vs 3: 0.2; 3 vs 3: 0.1; 5 vs 5: 2/252), or the Monte Carlo floor
+    2 / (n_resamples + 1) when not exact.
+    """
+    if alternative not in ("two-sided", "greater", "less"):
+        raise ValueError(f"permutation_test: unknown alternative {alternative!r}")
+    a = np.asarray(a, dtype=float).ravel()
+    b = np.asarray(b, dtype=float).ravel()
+    a, b = a[~np.isnan(a)], b[~np.isnan(b)]
+    n_a, n_b = len(a), len(b)
+    if n_a == 0 or n_b == 0:
+        raise ValueError(f"permutation_test: both groups need values (got {n_a} and {n_b})")
+    stat = statistic or _mean_difference
+    n_splits = math.comb(n_a + n_b, n_a)
+    sides = 2 if alternative == "two-sided" else 1
+    observed = float(stat(a, b, axis=-1))
+
+    if n_splits <= n_resamples:
+        pooled = np.concatenate([a, b])
+        mask = np.zeros((n_splits, n_a + n_b), dtype=bool)
+        for i, idx in enumerate(itertools.combinations(range(n_a + n_b), n_a)):
+            mask[i, list(idx)] = True
+        # Each row holds group a's values first, then group b's, in original order.
+        side_a = np.broadcast_to(pooled, mask.shape)[mask].reshape(n_splits, n_a)
+        side_b = np.broadcast_to(pooled, mask.shape)[~mask].reshape(n_splits, n_b)
+        null = np.asarray(stat(side_a, side_b, axis=-1), dtype=float)
+        gamma = np.finfo(float).eps * 100 * max(1.0, abs(observed))
+        p_greater = np.count_nonzero(null >= observed - gamma) / n_splits
+        p_less = np.count_nonzero(null <= observed + gamma) / n_splits
+        p = {"greater": p_greater, "less": p_less}.get(alternative, min(1.0, 2 * min(p_greater, p_less)))
+        exact, min_p = True, min(1.0, sides / n_splits)
+    else:
+        res = scipy.stats.permutation_test(
+            (a, b),
+            lambda x, y, axis=-1: stat(x, y, axis=axis),
+            permutation_type="independent",
+            vectorized=True,
+            n_resamples=n_resamples,
+            alternative=alternative,
+            **_rng_kwargs(scipy.stats.permutation_test, seed),
+        )
+        p = float(res.pvalue)
+        exact, min_p = False, min(1.0, sides / (n_resamples + 1))
+    return {
+        "statistic": observed,
+        "p_value": float(p),
+        "exact": exact,
+        "n_splits": n_splits,
+        "min_p": float(min_p),
+        "n_a": n_a,
+        "n_b": n_b,
+        "alternative": alternative,
+    }
+
+
+def bh(pvalues):
+    """Benjamini–Hochberg q-values; NaN p-values stay NaN and do not count as tests.
+
+    Accepts a sequence, array or Series; returns the same shape (a Series keeps its index).
+    """
+    series = pvalues if isinstance(pvalues, pd.Series) else None
+    p = np.asarray(pvalues, dtype=float)
+    q = np.full(p.shape, np.nan)
+    ok = ~np.isnan(p)
+    if ok.any():
+        q[ok] = scipy.stats.false_discovery_control(p[ok], method="bh")
+    if series is not None:
+        return pd.Series(q, index=series.index, name=series.name)
+    return q
+
+
+def compare_groups(
+    values: pd.DataFrame,
+    value: str,
+    by: str = "outlet",
+    unit: str = "doc_id",
+    within: str | Sequence[str] | None = None,
+    n_resamples: int = 9999,
+    seed: int | None = 0,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Pairwise permutation tests of `value` between the groups of `by`, with BH q-values.
+
+    `values` has one row per article (rows sharing a unit are averaged). Only groups with at
+    least 2 articles are compared; smaller ones are listed in `.attrs["skipped"]` (DataFrame of
+    within..., by, n_articles). With `within` (e.g. "vector"), groups are compared inside each
+    level of that column, and BH runs over all comparisons of the table.
+
+    Returns one row per pair, sorted by within..., <by>_a, <by>_b, with columns:
+    within..., <by>_a, <by>_b, n_a, n_b, mean_a, mean_b, difference (mean_a - mean_b),
+    p_value, exact, n_splits, min_p, q_value, note ("" or a statement that the test cannot
+    reach p < alpha given the group sizes).
+    """
+    outer = _as_list(within)
+    missing = [c for c in [*outer, by, unit, value] if c not in values.columns]
+    if missing:
+        raise KeyError(f"compare_groups: columns {missing} not in the input")
+    df = values[[*outer, by, unit, value]].copy()
+    df[value] = pd.to_numeric(df[value], errors="coerce").astype(float)
+    df = df.groupby([*outer, by, unit], sort=True)[value].mean().dropna().reset_index()
+
+    rows, skipped = [], []
+    outer_groups = df.groupby(outer, sort=True) if outer else [((), df)]
+    for okey, sub in outer_groups:
+        okey = okey if isinstance(okey, tuple) else (okey,)
+        base = dict(zip(outer, okey))
+        groups = {g: s[value].to_numpy() for g, s in sub.groupby(by, sort=True)}
+        for g, x in groups.items():
+            if len(x) < 2:
+                skipped.append({**base, by: g, "n_articles": len(x)})
+        testable = [g for g, x in groups.items() if len(x) >= 2]
+        for ga, gb in itertools.combinations(testable, 2):
+            xa, xb = groups[ga], groups[gb]
+            res = permutation_test(xa, xb, n_resamples=n_resamples, seed=seed)
+            note = ""
+            if res["min_p"] >= alpha:
+                note = (
+                    f"cannot reach p < {alpha:g}: {len(xa)} vs {len(xb)} articles, "
+                    f"smallest possible p = {res['min_p']:.3g}"
+                )
+            rows.append(
+                {
+                    **base,
+                    f"{by}_a": ga,
+                    f"{by}_b": gb,
+                    "n_a": len(xa),
+                    "n_b": len(xb),
+                    "mean_a": float(xa.mean()),
+                    "mean_b": float(xb.mean()),
+                    "difference": res["statistic"],
+                    "p_value": res["p_value"],
+                    "exact": res["exact"],
+                    "n_splits": res["n_splits"],
+                    "min_p": res["min_p"],
+                    "note": note,
+                }
+            )
+    cols = [*outer, f"{by}_a", f"{by}_b", "n_a", "n_b", "mean_a", "mean_b", "difference",
+            "p_value", "exact", "n_splits", "min_p", "q_value", "note"]
+    out = pd.DataFrame(rows, columns=[c for c in cols if c != "q_value"])
+    out["q_value"] = bh(out["p_value"].to_numpy()) if len(out) else pd.Series(dtype=float)
+    out = out[cols].sort_values([*outer, f"{by}_a", f"{by}_b"]).reset_index(drop=True)
+    out.attrs["skipped"] = pd.DataFrame(skipped, columns=[*outer, by, "n_articles"])
+    return out
