@@ -1,0 +1,251 @@
+"""Headless report: execute every notebook on a corpus, convert to HTML, index and manifest.
+
+`build(corpus, by=..., out=...)` runs `notebooks/NN-name.ipynb` in order with papermill,
+injecting CORPUS (absolute), BY and TABLES_DIR after each notebook's `parameters` cell, and
+writes into `out/`:
+
+- `NN-name.html`   each executed notebook (code visible, figures embedded); a failed notebook
+                    is converted too, up to and including the failing cell
+- `notebooks/`      the executed `.ipynb` files
+- `tables/`         the tidy CSV tables the notebooks write when TABLES_DIR is set
+- `index.html`      links, status per notebook (failing cell and error), runtime
+- `manifest.json`   inputs with sha256, parameters, package versions, platform, times
+
+A failing notebook does not stop the others; the caller decides the exit status from the
+returned results.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import html
+import json
+import os
+import platform
+import sys
+import time
+from dataclasses import asdict, dataclass
+from importlib import metadata
+from pathlib import Path
+
+__all__ = ["NotebookResult", "build", "find_notebooks", "to_html", "file_hashes", "versions"]
+
+NOTEBOOK_GLOB = "[0-9][0-9]-*.ipynb"
+KERNEL = "python3"
+PACKAGES = (
+    "kzmedia", "pandas", "numpy", "scikit-learn", "nltk", "vaderSentiment",
+    "matplotlib", "seaborn", "papermill", "nbconvert",
+)
+
+
+@dataclass
+class NotebookResult:
+    """Outcome of one notebook: status "ok" or "failed"; cell = execution count of the failing cell."""
+
+    name: str
+    source: str
+    status: str
+    runtime_s: float
+    html: str = ""
+    executed: str = ""
+    cell: int | None = None
+    error: str = ""
+
+
+def find_notebooks(directory) -> list[Path]:
+    """The numbered notebooks `NN-name.ipynb` in `directory`, sorted by name."""
+    return sorted(Path(directory).glob(NOTEBOOK_GLOB))
+
+
+def file_hashes(path) -> list[dict]:
+    """sha256 of a file, or of every file under a folder (sorted): [{path, bytes, sha256}]."""
+    path = Path(path)
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    rows = []
+    for f in files:
+        digest = hashlib.sha256()
+        with open(f, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+        rows.append({"path": str(f), "bytes": f.stat().st_size, "sha256": digest.hexdigest()})
+    return rows
+
+
+def versions() -> dict:
+    """Versions of python, the analysis packages and the platform."""
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    out["platform"] = platform.platform()
+    return out
+
+
+def to_html(notebook_path) -> str:
+    """An executed notebook as a standalone HTML page (code shown, images embedded).
+
+    Text outputs are escaped by nbconvert; HTML outputs are passed through as produced
+    (pandas escapes cell contents in `DataFrame.to_html` by default).
+    """
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(str(notebook_path), as_version=4)
+    exporter = HTMLExporter(embed_images=True)
+    body, _ = exporter.from_notebook_node(nb)
+    return body
+
+
+@contextlib.contextmanager
+def _inline_figures():
+    """Let the kernel choose its inline matplotlib backend even if MPLBACKEND is set (e.g. Agg)."""
+    saved = os.environ.get("MPLBACKEND")
+    if saved is not None and "inline" not in saved:
+        del os.environ["MPLBACKEND"]
+    try:
+        yield
+    finally:
+        if saved is not None:
+            os.environ["MPLBACKEND"] = saved
+
+
+def _execute(nb_path: Path, executed: Path, parameters: dict, timeout: float | None) -> NotebookResult:
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    name = nb_path.stem
+    result = NotebookResult(name=name, source=str(nb_path), status="ok", runtime_s=0.0)
+    start = time.perf_counter()
+    try:
+        with _inline_figures():
+            pm.execute_notebook(
+                str(nb_path), str(executed), parameters=parameters, cwd=str(nb_path.parent),
+                kernel_name=KERNEL, progress_bar=False, log_output=False,
+                execution_timeout=timeout,
+            )
+    except PapermillExecutionError as exc:
+        result.status, result.cell = "failed", exc.exec_count
+        result.error = f"{exc.ename}: {exc.evalue}"
+    except Exception as exc:  # kernel died, timeout, unreadable notebook: report, keep going
+        result.status = "failed"
+        result.error = f"{type(exc).__name__}: {exc}"
+    result.runtime_s = round(time.perf_counter() - start, 2)
+    if executed.exists():
+        result.executed = str(executed)
+    return result
+
+
+def build(corpus, by="outlet", out="reports", notebooks="notebooks", timeout=None,
+          progress=True) -> list[NotebookResult]:
+    """Execute every notebook in `notebooks` on `corpus` and write the HTML report into `out`.
+
+    Stale `out/tables/*.csv` from an earlier run are removed first, so the tables folder
+    holds exactly what this run produced. Returns one NotebookResult per notebook.
+    """
+    from tqdm.auto import tqdm
+
+    corpus, out, nb_dir = Path(corpus).resolve(), Path(out).resolve(), Path(notebooks).resolve()
+    if not corpus.exists():
+        raise FileNotFoundError(f"corpus not found: {corpus}")
+    paths = find_notebooks(nb_dir)
+    if not paths:
+        raise FileNotFoundError(f"no notebooks matching {NOTEBOOK_GLOB} in {nb_dir}")
+    tables = out / "tables"
+    executed_dir = out / "notebooks"
+    for d in (out, tables, executed_dir):
+        d.mkdir(parents=True, exist_ok=True)
+    for stale in tables.glob("*.csv"):
+        stale.unlink()
+
+    parameters = {"CORPUS": str(corpus), "BY": by, "TABLES_DIR": str(tables)}
+    started = dt.datetime.now(dt.timezone.utc)
+    results = []
+    bar = tqdm(paths, desc="notebooks", unit="nb", file=sys.stderr, disable=not progress)
+    for i, nb_path in enumerate(bar, 1):
+        bar.set_postfix_str(nb_path.stem)
+        result = _execute(nb_path, executed_dir / nb_path.name, parameters, timeout)
+        if result.executed:
+            page = out / f"{nb_path.stem}.html"
+            try:
+                page.write_text(to_html(result.executed), encoding="utf-8")
+                result.html = page.name
+            except Exception as exc:
+                result.status = "failed"
+                result.error = result.error or f"HTML conversion: {type(exc).__name__}: {exc}"
+        results.append(result)
+        if progress:
+            tqdm.write(f"[{i}/{len(paths)}] {result.name} … {result.status} ({result.runtime_s:.1f} s)",
+                       file=sys.stderr)
+    bar.close()
+    finished = dt.datetime.now(dt.timezone.utc)
+
+    table_files = sorted(tables.glob("*.csv"))
+    manifest = {
+        "started": started.isoformat(timespec="seconds"),
+        "finished": finished.isoformat(timespec="seconds"),
+        "parameters": parameters,
+        "kernel": KERNEL,
+        "inputs": {
+            "corpus": file_hashes(corpus),
+            "notebooks": [h for p in paths for h in file_hashes(p)],
+        },
+        "outputs": {"tables": [h for p in table_files for h in file_hashes(p)]},
+        "notebooks": [asdict(r) for r in results],
+        "versions": versions(),
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    (out / "index.html").write_text(
+        _index(corpus, by, started, finished, results, [p.name for p in table_files]),
+        encoding="utf-8")
+    return results
+
+
+_STYLE = """
+body { font-family: system-ui, sans-serif; max-width: 60em; margin: 2em auto; padding: 0 1em; }
+table { border-collapse: collapse; } td, th { padding: .3em .8em; border-bottom: 1px solid #ddd; text-align: left; }
+.ok { color: #176b2c; } .failed { color: #b00020; font-weight: bold; }
+dt { font-weight: bold; float: left; width: 8em; } dd { margin-left: 9em; }
+"""
+
+
+def _index(corpus, by, started, finished, results, tables) -> str:
+    e = html.escape
+    rows = []
+    for r in results:
+        link = f'<a href="{e(r.html)}">{e(r.name)}</a>' if r.html else e(r.name)
+        detail = ""
+        if r.status == "failed":
+            where = f"cell [{r.cell}]" if r.cell is not None else "before any cell ran"
+            anchor = f'<a href="{e(r.html)}#papermill-error-cell">{e(where)}</a>' if r.html and r.cell is not None else e(where)
+            detail = f"{anchor}: <code>{e(r.error)}</code>"
+        rows.append(f'<tr><td>{link}</td><td class="{e(r.status)}">{e(r.status)}</td>'
+                    f"<td>{detail}</td><td>{r.runtime_s:.1f} s</td></tr>")
+    n_failed = sum(r.status != "ok" for r in results)
+    summary = (f"{len(results)} notebooks, all ok" if not n_failed
+               else f"{len(results)} notebooks, {n_failed} failed")
+    table_items = "".join(f'<li><a href="tables/{e(t)}">{e(t)}</a></li>' for t in tables) or "<li>none</li>"
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>kzmedia report — {e(corpus.name)}</title>
+<style>{_STYLE}</style></head>
+<body>
+<h1>kzmedia report</h1>
+<dl>
+<dt>Corpus</dt><dd><code>{e(str(corpus))}</code></dd>
+<dt>Grouping</dt><dd><code>{e(by)}</code></dd>
+<dt>Run</dt><dd>{e(started.strftime("%Y-%m-%d %H:%M:%S %Z"))} → {e(finished.strftime("%H:%M:%S %Z"))}</dd>
+<dt>Result</dt><dd>{e(summary)}</dd>
+</dl>
+<h2>Notebooks</h2>
+<table><thead><tr><th>notebook</th><th>status</th><th>error</th><th>runtime</th></tr></thead>
+<tbody>
+{chr(10).join(rows)}
+</tbody></table>
+<h2>Tables</h2>
+<ul>{table_items}</ul>
+<p><a href="manifest.json">manifest.json</a>: input hashes, parameters, package versions.</p>
+</body></html>
+"""
