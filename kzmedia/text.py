@@ -1,0 +1,361 @@
+"""Sentences, tokens, phrases and the shared search-pattern grammar.
+
+- Sentences: NLTK's Punkt algorithm with a built-in list of news abbreviations (no trained
+  model, nothing downloaded). Paragraphs (blocks separated by a blank line) are split first and
+  never merged, so a paragraph break is always a sentence break.
+- Tokens: one regular expression per text; lower case; hyphenated compounds (``multi-vector``,
+  ``kassym-jomart``) stay one token; the possessive ``'s``/``’s`` is split off and dropped;
+  dotted abbreviations keep their inner dots (``U.S.`` -> ``u.s``); the all-capital country
+  acronyms ``US``/``UN`` are read as ``u.s``/``u.n`` (lower-casing would turn ``US`` into the
+  stop word "us"); multi-word expressions from a phrase list are joined with ``_`` (longest
+  first) before stop words are removed, so ``belt and road`` survives as ``belt_and_road``.
+- ``compile_pattern``: the pattern grammar of the frame codebook and the gazetteer (see
+  METHODS.md), shared by KWIC, frames and actors.
+- ``collocations``: Blaheta & Johnson's lambda and z for adjacent word pairs, as quanteda's
+  ``textstat_collocations`` (size 2).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterable
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
+__all__ = [
+    "NEWS_ABBREVIATIONS",
+    "split_sentences",
+    "sentences",
+    "compile_pattern",
+    "load_stopwords",
+    "load_phrases",
+    "phrases_from_yaml",
+    "make_tokenizer",
+    "tokenize",
+    "collocations",
+]
+
+#: Abbreviations that end in a period without ending a sentence (lower case, no final
+#: period). "may" is left out on purpose: it is far more often the verb or the month at a
+#: sentence end than an abbreviation.
+NEWS_ABBREVIATIONS = (
+    "mr", "mrs", "ms", "messrs", "dr", "prof", "sr", "jr", "rev", "hon", "amb", "pres",
+    "gen", "col", "lt", "maj", "capt", "cmdr", "adm", "sgt", "cpl", "pvt", "brig", "cdr",
+    "gov", "sen", "rep", "reps", "sens", "atty", "supt", "insp", "st", "mt", "ft", "ave",
+    "blvd", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "tue", "tues", "thu", "thur", "thurs", "fri",
+    "no", "nos", "vs", "etc", "inc", "ltd", "co", "corp", "plc", "llc", "bros", "dept",
+    "approx", "cf", "u.s", "u.k", "u.n", "e.u", "u.s.a", "u.s.s.r", "e.g", "i.e", "a.m", "p.m",
+    "d.c", "n.y", "ph.d", "mln", "bln",
+)
+
+_PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
+_SEP = r"[\s\-\u2010\u2011]"  # space or hyphen (incl. Unicode hyphen, non-breaking hyphen)
+
+
+@functools.cache
+def _punkt() -> PunktSentenceTokenizer:
+    params = PunktParameters()
+    params.abbrev_types = set(NEWS_ABBREVIATIONS)
+    return PunktSentenceTokenizer(params)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split one text into sentences (stripped strings, in order).
+
+    Paragraphs (separated by a blank line) are split first and never merged; within a
+    paragraph Punkt decides, using ``NEWS_ABBREVIATIONS`` ("Mr. Putin", "U.S. officials",
+    "Jan. 5", "No. 1" do not end a sentence). Closing quotes and brackets stay with the
+    sentence they close. A capitalised word after an abbreviation is not treated as a new
+    sentence ("... with the U.S. The visit ..." stays one sentence): Punkt without a trained
+    model has no evidence to decide, and keeping names together matters more here.
+    """
+    if not isinstance(text, str) or not text.strip():
+        return []
+    tok = _punkt()
+    out: list[str] = []
+    for para in _PARAGRAPH_BREAK.split(text.strip()):
+        if para.strip():
+            out.extend(s for s in (x.strip() for x in tok.tokenize(para)) if s)
+    return out
+
+
+def sentences(articles: pd.DataFrame) -> pd.DataFrame:
+    """One row per sentence of every article.
+
+    Columns: ``doc_id`` (str), ``sent_id`` (int, 0-based, in order across the whole article;
+    paragraph breaks are sentence breaks), ``sentence`` (str). Sorted by doc_id, sent_id.
+    Articles with empty text contribute no rows.
+    """
+    doc_ids: list[str] = []
+    sent_ids: list[int] = []
+    sents: list[str] = []
+    for doc_id, text in zip(articles["doc_id"].astype(str), articles["text"]):
+        ss = split_sentences(text)
+        doc_ids.extend([doc_id] * len(ss))
+        sent_ids.extend(range(len(ss)))
+        sents.extend(ss)
+    out = pd.DataFrame(
+        {"doc_id": doc_ids, "sent_id": np.asarray(sent_ids, dtype="int64"), "sentence": sents}
+    )
+    return out.sort_values(["doc_id", "sent_id"], kind="stable").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- patterns
+
+_APOSTROPHE = "['\u2019]"
+
+
+def _token_regex(token: str, allow_star: bool = True) -> str:
+    star = allow_star and token.endswith("*")
+    core = token[:-1] if star else token
+    if "*" in core:
+        raise ValueError(f"pattern token {token!r}: '*' is allowed only at the end of a word")
+    if not core:
+        raise ValueError("pattern has an empty token (a lone '*')")
+    parts = [re.sub("['\u2019]", lambda _: _APOSTROPHE, re.escape(p))
+             for p in re.split(r"[\-\u2010\u2011]", core)]
+    body = (_SEP + "?").join(parts)
+    return body + (r"\w*" if star else "")
+
+
+def compile_pattern(pattern: str, case_sensitive: bool = False) -> str:
+    """Translate a codebook/gazetteer pattern into Python regex source.
+
+    Grammar (METHODS.md): whole-word match; a trailing ``*`` on a word = any word-character
+    suffix (``cooperat*``); a space between words = one or more spaces or hyphens
+    (``middle corridor`` matches "Middle-Corridor"); a hyphen inside a word = an optional hyphen
+    or space (``multi-vector*`` matches multivector, multi vector, multi-vectoral); an apostrophe
+    matches ' or ’; everything else is literal. Case-insensitive unless ``case_sensitive``: the
+    flag is scoped inside the returned source (``(?i:...)``), so sources can be combined with
+    ``|`` and compiled without flags.
+
+    >>> import re; bool(re.search(compile_pattern("multi-vector*"), "a multivectoral policy"))
+    True
+    """
+    words = pattern.split()
+    if not words:
+        raise ValueError("empty pattern")
+    body = (_SEP + "+").join(_token_regex(w) for w in words)
+    src = rf"(?<!\w){body}(?!\w)"
+    return src if case_sensitive else f"(?i:{src})"
+
+
+# --------------------------------------------------------------------------- word lists
+
+def _read_list(name: str) -> list[str]:
+    raw = resources.files("kzmedia").joinpath("data", name).read_text(encoding="utf-8")
+    out = []
+    for line in raw.splitlines():
+        line = line.split("#", 1)[0].strip().lower()
+        if line:
+            out.append(line)
+    return out
+
+
+def load_stopwords() -> frozenset[str]:
+    """The default English stop words (package data ``stopwords.txt``; source and licence in
+    its header: scikit-learn's list minus a few content words of political news)."""
+    return frozenset(_read_list("stopwords.txt"))
+
+
+def load_phrases(extra: Iterable[str] = ()) -> list[str]:
+    """The default multi-word expressions (package data ``phrases.txt``) plus ``extra``."""
+    seen = dict.fromkeys(_read_list("phrases.txt"))
+    seen.update(dict.fromkeys(p.strip().lower() for p in extra if p and p.strip()))
+    return list(seen)
+
+
+def phrases_from_yaml(path) -> list[str]:
+    """Every multi-word string anywhere in a YAML file (e.g. the actor gazetteer's names,
+    aliases and organisations), lower-cased, in file order. Use as ``phrases=`` together with
+    ``load_phrases()``. Mapping keys are ignored; only string values are read."""
+    import yaml
+
+    with open(path, encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    found: dict[str, None] = {}
+
+    def walk(node):
+        if isinstance(node, dict):
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+        elif isinstance(node, str) and len(node.split()) > 1 and len(node) < 80:
+            found[node.strip().lower()] = None
+
+    walk(data)
+    return list(found)
+
+
+# --------------------------------------------------------------------------- tokens
+
+# Dotted abbreviations (u.s, e.g), numbers with separators (2,000 / 1.5), words with inner
+# hyphens, underscores (joined phrases) and apostrophes (not a possessive 's), then 's itself.
+_TOKEN_RE = re.compile(
+    r"(?:[^\W\d_]\.)+[^\W\d_](?![^\W\d_])"
+    r"|\d+(?:[.,]\d+)+"
+    r"|[^\W_]+(?:(?:[\-\u2010\u2011_]|'(?!s\b))[^\W_]+)*"
+    r"|'s\b"
+)
+_US_UN_RE = re.compile(r"\b(?:U)(S|N)\b")
+_NUMERIC = re.compile(r"[\d.,\-\u2010\u2011_']+").fullmatch
+POSSESSIVE = "'s"
+
+
+def _canonical(phrase: str, joiner: str) -> str:
+    words = [re.sub(r"[^\w\-]", "", w) for w in phrase.lower().split()]
+    return joiner.join(w for w in words if w)
+
+
+@functools.lru_cache(maxsize=32)
+def _phrase_matcher(phrases: tuple[str, ...], joiner: str):
+    uniq = sorted(set(p for p in phrases if len(p.split()) > 1 or "-" in p),
+                  key=lambda p: (-len(p), p))
+    uniq = [p for p in uniq if _canonical(p, joiner)]
+    if not uniq:
+        return None
+    alts = "|".join(f"({(_SEP + '+').join(_token_regex(w, False) for w in p.split())})"
+                    for p in uniq)
+    rx = re.compile(rf"(?<!\w)(?:{alts})(?!\w)")
+    canon = [_canonical(p, joiner) for p in uniq]
+    return rx, canon
+
+
+@functools.lru_cache(maxsize=32)
+def _build(numbers: bool, stop: frozenset[str], phrases: tuple[str, ...], joiner: str,
+           possessive: bool):
+    matcher = _phrase_matcher(phrases, "_") if phrases else None
+    drop = set(stop)
+    if not possessive:
+        drop.add(POSSESSIVE)
+    findall = _TOKEN_RE.findall
+    us_un = _US_UN_RE.sub
+
+    if matcher is not None:
+        rx, canon = matcher
+
+        def join(text: str) -> str:
+            return rx.sub(lambda m: canon[m.lastindex - 1], text)
+    else:
+        def join(text: str) -> str:
+            return text
+
+    def tok(text: str) -> list[str]:
+        if not text:
+            return []
+        low = join(us_un(r"U.\1", text).lower().replace("\u2019", "'"))
+        toks = findall(low)
+        if numbers:
+            return [t for t in toks if t not in drop]
+        return [t for t in toks
+                if t not in drop and not (t[0].isdigit() and _NUMERIC(t))]
+
+    if joiner != "_":
+        def tok_joined(text: str) -> list[str]:
+            return [t.replace("_", joiner) for t in tok(text)]
+        return tok_joined
+    return tok
+
+
+def make_tokenizer(*, numbers: bool = False, stopwords: Iterable[str] | None = None,
+                   phrases: Iterable[str] | None = None, joiner: str = "_",
+                   possessive: bool = False) -> Callable[[str], list[str]]:
+    """Build the tokenizer once (compiled regexes, phrase matcher) and return ``f(text)``.
+
+    Arguments as for :func:`tokenize`. Use this when tokenizing many texts.
+    """
+    stop = load_stopwords() if stopwords is None else frozenset(s.lower() for s in stopwords)
+    phr = tuple(load_phrases()) if phrases is None else tuple(p.lower() for p in phrases)
+    return _build(bool(numbers), stop, phr, joiner, bool(possessive))
+
+
+def tokenize(text: str, *, numbers: bool = False, stopwords: Iterable[str] | None = None,
+             phrases: Iterable[str] | None = None, joiner: str = "_",
+             possessive: bool = False) -> list[str]:
+    """Lower-cased word tokens of ``text``.
+
+    - ``multi-vector``, ``Kassym-Jomart`` and ``69-year-old`` stay one token; ``U.S.`` ->
+      ``u.s``; all-capital ``US``/``UN`` -> ``u.s``/``u.n``; ’ is read as '.
+    - ``Kazakhstan's`` -> ``kazakhstan`` (the possessive ``'s`` is dropped; ``possessive=True``
+      keeps it as the token ``'s``). Other apostrophes stay inside the word (``don't``).
+    - ``numbers``: keep tokens made only of digits and separators (2022, 2,000, 1.5);
+      tokens mixing digits and letters (g20, 21st, covid-19) are always kept.
+    - ``stopwords``: None = the package list (:func:`load_stopwords`); ``()`` keeps all words.
+    - ``phrases``: None = the package list (:func:`load_phrases`); ``()`` joins nothing.
+      Multi-word expressions are joined with ``joiner`` (longest first, pattern grammar of
+      :func:`compile_pattern`: spaces and hyphens are interchangeable), before stop words are
+      removed: ``foreign policy`` -> ``foreign_policy``, ``Belt and Road`` -> ``belt_and_road``.
+    """
+    return make_tokenizer(numbers=numbers, stopwords=stopwords, phrases=phrases,
+                          joiner=joiner, possessive=possessive)(text)
+
+
+# --------------------------------------------------------------------------- collocations
+
+def collocations(articles: pd.DataFrame, min_count: int = 2, size: int = 2, *,
+                 phrases: Iterable[str] | None = (), stopwords: Iterable[str] | None = None,
+                 ) -> pd.DataFrame:
+    """Adjacent word pairs that occur together more than chance (quanteda's
+    ``textstat_collocations``, Blaheta & Johnson 2001, size 2).
+
+    Pairs are counted within sentences, between adjacent tokens that are neither stop words nor
+    numbers (a stop word breaks the chain, as quanteda's ``tokens_remove(..., padding=TRUE)``).
+    Over the N such pairs, for the pair (a, b) with 2x2 table n11 = count(a b),
+    n12 = count(a ·) − n11, n21 = count(· b) − n11, n22 = N − n11 − n12 − n21:
+    lambda = log((n11+.5)(n22+.5) / ((n12+.5)(n21+.5))),
+    sigma = sqrt(sum 1/(n_ij+.5)), z = lambda / sigma.
+    By default no phrases are pre-joined (``phrases=()``), so known expressions can be found;
+    pass ``phrases=None`` for the package list. To join the top collocations in later
+    tokenizing: ``tokenize(..., phrases=load_phrases(extra=result.collocation.head(20)))``.
+
+    Columns: ``collocation`` ("a b"), ``count`` (n11), ``length`` (2), ``lambda``, ``z``;
+    pairs with count >= ``min_count``, sorted by z descending, then collocation.
+    """
+    if size != 2:
+        raise ValueError("only size=2 (word pairs) is implemented")
+    stop = load_stopwords() if stopwords is None else frozenset(stopwords)
+    tok = make_tokenizer(numbers=True, stopwords=(), phrases=phrases)
+    first: list[str] = []
+    second: list[str] = []
+    for text in articles["text"]:
+        for sent in split_sentences(text):
+            ts = tok(sent)
+            for a, b in zip(ts, ts[1:]):
+                if a not in stop and b not in stop and not (a[0].isdigit() and _NUMERIC(a)) \
+                        and not (b[0].isdigit() and _NUMERIC(b)) and a != POSSESSIVE \
+                        and b != POSSESSIVE:
+                    first.append(a)
+                    second.append(b)
+    cols = ["collocation", "count", "length", "lambda", "z"]
+    if not first:
+        return pd.DataFrame({c: pd.Series(dtype="float64" if c in ("lambda", "z") else
+                                          ("int64" if c in ("count", "length") else "object"))
+                             for c in cols})
+    pairs = pd.DataFrame({"a": first, "b": second})
+    n = len(pairs)
+    n11 = pairs.value_counts(["a", "b"]).rename("n11").reset_index()
+    na = pairs["a"].value_counts()
+    nb = pairs["b"].value_counts()
+    n11 = n11[n11["n11"] >= min_count]
+    c11 = n11["n11"].to_numpy(float)
+    c12 = n11["a"].map(na).to_numpy(float) - c11
+    c21 = n11["b"].map(nb).to_numpy(float) - c11
+    c22 = n - c11 - c12 - c21
+    lam = np.log(c11 + .5) + np.log(c22 + .5) - np.log(c12 + .5) - np.log(c21 + .5)
+    sigma = np.sqrt(1 / (c11 + .5) + 1 / (c12 + .5) + 1 / (c21 + .5) + 1 / (c22 + .5))
+    out = pd.DataFrame({
+        "collocation": (n11["a"] + " " + n11["b"]).to_numpy(),
+        "count": c11.astype("int64"),
+        "length": np.full(len(n11), 2, dtype="int64"),
+        "lambda": lam,
+        "z": lam / sigma,
+    })
+    return out.sort_values(["z", "collocation"], ascending=[False, True],
+                           kind="stable").reset_index(drop=True)
