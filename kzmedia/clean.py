@@ -1,0 +1,398 @@
+"""Raw scraped text dumps -> article body + metadata, with a per-line audit.
+
+A scraped dump holds the article among the page around it: navigation and category
+strips, headline, standfirst, byline and dates, photo captions (often twice in a row),
+pull quotes, promos, tag lists, "most read" teasers and the site footer. `clean_article`
+keeps the source's own body paragraphs verbatim (only surrounding whitespace trimmed) and
+says for every input line why it was kept or dropped.
+
+The method uses generic signals only, so it works on outlets it has never seen:
+
+1. Vocabulary (package data ``data/clean_rules.yaml``, extendable per outlet): bylines,
+   "Published:" lines, datelines, credits, promos, "Advertisement", tag / most-read /
+   footer markers.
+2. Repetition: a line equal (or nearly) to the next non-blank line is a caption pair; a
+   body line whose words are contained in a longer body line is a pull quote, and a short
+   line right after it is its attribution.
+3. Shape and position: the body is the heaviest run of prose lines (8+ words ending in
+   sentence punctuation), allowing a few non-prose lines in between; it is cut at tail
+   markers, and starts after a byline/date line that follows at most two prose lines
+   (the standfirst). Above it: navigation, category strip, headline, standfirst,
+   captions. Below it: tags, most-read list, footer.
+4. Inside the body, short lines without sentence punctuation are subheadings (dropped:
+   they are not prose paragraphs). A caption glued to the start of a paragraph
+   ("... (SCO), 2022The country is ...") is cut off and the paragraph kept.
+
+Dates: a day/month dateline without a year ("(15/12 – 40)") yields no date (date "" and
+date_precision ""); the dateline text is returned as stated.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from functools import lru_cache
+from importlib import resources
+
+import pandas as pd
+import yaml
+
+__all__ = ["clean_article", "clean_text", "audit_text", "sniff", "load_rules", "AUDIT_COLUMNS"]
+
+AUDIT_COLUMNS = ["line_no", "text", "kept", "reason"]
+TAIL_MARKERS = frozenset({"tag list", "most-read list", "footer"})
+HEADER_MARKERS = frozenset({"byline", "date line", "dateline"})
+MAX_GAP = 4  # non-blank, non-prose lines allowed between two paragraphs of one body
+_END = re.compile(r"[.!?…][\"'”’»)\]]*$")
+_NORM = re.compile(r"[\W_]+")
+_BREADCRUMB = re.compile(r"\s[»›>|·•]\s|^home\s*[»›>|/]", re.I)
+_FUNCTION = frozenset(
+    "a an the of in on at to for with and or but nor between from by as is are was were be "
+    "has have had over into after before amid about against than its his her their our "
+    "not no says said will can could may after under via".split()
+)
+_GLUE = re.compile(r"(?<=[a-z0-9)\]])(?=[A-Z][a-z]*\s)")
+_SENTENCE_BREAK = re.compile(r"[.!?][\"'”’]?(\s|$)")
+_INLINE_DATELINE = re.compile(
+    r"^([A-Z][A-Z .'/-]{2,30}(?:, [^()—–\-]{1,40})?(?: \([^)]{2,30}\))?)\s+[—–-]{1,2}\s+\S"
+)
+_MONTHS = "january february march april may june july august september october november december"
+_MONTH_NO = {m[:3]: i for i, m in enumerate(_MONTHS.split(), 1)}
+_MON = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_DATE_PATTERNS = (
+    (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"), "ymd"),
+    (re.compile(_MON + r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b", re.I), "mdy"),
+    (re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+" + _MON + r",?\s+(\d{4})\b", re.I), "dmy"),
+    (re.compile(r"\b(\d{1,2})[/.](\d{1,2})[/.](\d{4})\b"), "dmy_num"),
+    (re.compile(r"\b" + _MON + r",?\s+(\d{4})\b", re.I), "my"),
+)
+
+
+def load_rules(outlet: str | None = None) -> dict[str, list[str]]:
+    """The line vocabulary from package data: reason -> list of regexes (case-insensitive).
+
+    With `outlet`, that outlet's extra patterns from the ``outlets:`` section are appended.
+    """
+    text = resources.files("kzmedia").joinpath("data/clean_rules.yaml").read_text("utf-8")
+    data = yaml.safe_load(text)
+    rules = {reason: list(pats) for reason, pats in data["patterns"].items()}
+    for reason, pats in ((data.get("outlets") or {}).get(outlet) or {}).items():
+        rules.setdefault(reason, []).extend(pats)
+    return rules
+
+
+@lru_cache(maxsize=16)
+def _compiled(extra: tuple) -> tuple:
+    """(reason, compiled alternation) pairs: package vocabulary plus `extra` patterns."""
+    rules = load_rules()
+    for reason, pats in extra:
+        rules.setdefault(reason, []).extend(pats)
+    return tuple(
+        (reason, re.compile("|".join(f"(?:{p})" for p in pats), re.I))
+        for reason, pats in rules.items() if pats
+    )
+
+
+def _rules_key(rules) -> tuple:
+    if rules is None:
+        return ()
+    if not isinstance(rules, dict):
+        raise TypeError(f"rules must be a dict of reason -> list of regexes, got {type(rules).__name__}")
+    return tuple((str(r), tuple([p] if isinstance(p, str) else p)) for r, p in rules.items())
+
+
+def _norm(s: str) -> str:
+    return _NORM.sub(" ", s.lower()).strip()
+
+
+def _menu_like(words: list[str]) -> bool:
+    """A run of capitalised labels with no lower-case function word (a menu or category strip)."""
+    alpha = [w for w in words if w[:1].isalpha()]
+    if len(alpha) < 3 or any(w in _FUNCTION for w in alpha):
+        return False
+    return sum(w[0].isupper() for w in alpha) >= 0.85 * len(alpha)
+
+
+def _hard_label(line: str, n_words: int, ends: bool, patterns) -> str | None:
+    """Vocabulary label of one stripped line, with the shape checks each reason needs."""
+    for reason, rx in patterns:
+        if not rx.search(line):
+            continue
+        if reason == "byline" and (n_words > 12 or ends):
+            continue
+        if reason == "date line" and n_words > 15:
+            continue
+        if reason in ("tag list", "most-read list") and ends:
+            continue
+        if reason == "footer" and ends and n_words > 12 and "©" not in line:
+            continue
+        return reason
+    return None
+
+
+def _near_duplicate(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if max(len(a), len(b)) > 300 or min(len(a), len(b)) < 0.8 * max(len(a), len(b)):
+        return False
+    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    return sm.quick_ratio() >= 0.9 and sm.ratio() >= 0.9
+
+
+def _unglue(line: str) -> str | None:
+    """The paragraph behind a caption glued to its start, or None if there is no glued caption."""
+    for m in _GLUE.finditer(line, 0, 250):
+        prefix, rest = line[: m.start()], line[m.start():]
+        token = prefix.rsplit(" ", 1)[-1]
+        if prefix.count(" ") < 2 or len(prefix.split()) > 25 or _SENTENCE_BREAK.search(prefix):
+            continue
+        if len(token) <= 3 and token[:1].isupper():  # camel-case names: YouTube, McDonald
+            continue
+        if len(rest.split()) >= 8 and _END.search(rest):
+            return rest
+    return None
+
+
+def _parse_date(text: str) -> tuple[str, str]:
+    """First date stated in `text` as (ISO string, precision); ("", "") when none."""
+    for rx, kind in _DATE_PATTERNS:
+        m = rx.search(text)
+        if not m:
+            continue
+        g = m.groups()
+        if kind == "ymd":
+            y, mo, d = int(g[0]), int(g[1]), int(g[2])
+        elif kind == "mdy":
+            y, mo, d = int(g[2]), _MONTH_NO[g[0][:3].lower()], int(g[1])
+        elif kind == "dmy":
+            y, mo, d = int(g[2]), _MONTH_NO[g[1][:3].lower()], int(g[0])
+        elif kind == "dmy_num":
+            d, mo, y = int(g[0]), int(g[1]), int(g[2])
+            if d <= 12 and mo <= 12 and d != mo:  # day/month order undecidable
+                continue
+            if mo > 12:
+                d, mo = mo, d
+        else:
+            return f"{int(g[1]):04d}-{_MONTH_NO[g[0][:3].lower()]:02d}", "month"
+        if 1 <= mo <= 12 and 1 <= d <= 31:
+            return f"{y:04d}-{mo:02d}-{d:02d}", "day"
+    return "", ""
+
+
+def _byline(line: str) -> str:
+    name = re.sub(r"^(by|written by|author|words by|reporting by)\s*:?\s+", "", line, flags=re.I)
+    name = re.sub(r"\s*/\s*", " / ", name).strip(" ,|-")
+    return name.title() if name.isupper() else name
+
+
+def clean_article(raw: str, rules: dict | None = None) -> dict:
+    """Clean one raw scraped dump in a single pass.
+
+    Parameters: `raw` the dump's text; `rules` extra line patterns, a dict reason -> list of
+    regexes (case-insensitive, searched in each stripped line), added to the package
+    vocabulary (see `load_rules`; pass ``load_rules(outlet)`` for an outlet's own extras).
+
+    Returns a dict:
+      text            body paragraphs, verbatim apart from trimmed whitespace, joined by "\\n\\n"
+      audit           DataFrame, one row per input line (``raw.splitlines()``), columns
+                      line_no (int, 1-based), text (str, the line as given), kept (bool),
+                      reason (str: "body" when kept, else why it was dropped)
+      title, byline   headline and author as stated ("" when absent)
+      date            ISO date as stated ("YYYY-MM-DD" or "YYYY-MM"; "" when absent or no year)
+      date_precision  "day" | "month" | ""
+      dateline        the dateline as stated ("" when absent)
+    """
+    if not isinstance(raw, str):
+        raise TypeError(f"raw must be str, got {type(raw).__name__}")
+    patterns = _compiled(_rules_key(rules))
+    lines = raw.splitlines()
+    text = [ln.strip() for ln in lines]
+    n = len(lines)
+    words = [t.split() for t in text]
+    nw = [len(w) for w in words]
+    ends = [bool(_END.search(t)) for t in text]
+    reason: list[str | None] = [None if t else "blank" for t in text]
+    for i in range(n):
+        if text[i]:
+            reason[i] = _hard_label(text[i], nw[i], ends[i], patterns)
+    nonblank = [i for i in range(n) if text[i]]
+    norms = {i: _norm(text[i]) for i in nonblank}
+
+    # Repetition: consecutive non-blank lines that (nearly) repeat are a caption pair.
+    for i, j in zip(nonblank, nonblank[1:]):
+        if reason[j] is not None or reason[i] not in (None, "caption", "duplicate caption"):
+            continue
+        a, b = norms[i], norms[j]
+        if not a or not b:
+            continue
+        if _near_duplicate(a, b):
+            if nw[i] > 60:  # a long paragraph scraped twice: keep the first copy
+                reason[j] = "duplicate"
+            else:
+                reason[i] = reason[i] or "caption"
+                reason[j] = "duplicate caption"
+        elif reason[i] == "caption" and len(b) >= 20 and b in a:
+            reason[j] = "duplicate caption"
+
+    # Body block: the heaviest run of prose lines, cut at tail markers and wide gaps.
+    anchor = [reason[i] is None and nw[i] >= 8 and ends[i] for i in range(n)]
+    segments, cur, gap = [], None, 0
+    for i in nonblank:
+        if reason[i] in TAIL_MARKERS:
+            cur = None
+        elif anchor[i]:
+            if cur is not None and gap <= MAX_GAP:
+                cur[1], cur[2] = i, cur[2] + len(text[i])
+            else:
+                cur = [i, i, len(text[i])]
+                segments.append(cur)
+            gap = 0
+        else:
+            gap += 1
+    if segments:
+        start, end, _ = max(segments, key=lambda s: s[2])
+        for h in reversed([h for h in range(start, end) if reason[h] in HEADER_MARKERS]):
+            if sum(anchor[start:h]) <= 2:
+                start = next(k for k in range(h, end + 1) if anchor[k])
+                break
+        prose = lambda k: reason[k] is None and ends[k] and nw[k] >= 3  # noqa: E731
+        prev = [k for k in nonblank if k < start]
+        while prev and prose(prev[-1]):
+            start = prev.pop()
+        nxt = [k for k in reversed(nonblank) if k > end]
+        while nxt and prose(nxt[-1]):
+            end = nxt.pop()
+    else:
+        start, end = n, n - 1
+
+    _label_header(text, words, nw, ends, reason, start)
+    body = _label_body(text, nw, ends, reason, norms, start, end)
+    _label_tail(reason, nw, text, end, n)
+
+    kept = [reason[i] is None for i in range(n)]
+    audit = pd.DataFrame({
+        "line_no": range(1, n + 1), "text": lines, "kept": kept,
+        "reason": [r or "body" for r in reason],
+    }, columns=AUDIT_COLUMNS).astype({"line_no": "int64", "kept": bool, "text": str, "reason": str})
+    meta = _sniff_fields(text, reason, [body[i] for i in sorted(body)], start)
+    return {"text": "\n\n".join(body[i] for i in sorted(body)), "audit": audit, **meta}
+
+
+def _label_header(text, words, nw, ends, reason, start) -> None:
+    """Label the lines above the body: navigation, category strip, headline, standfirst, caption."""
+    head = [i for i in range(start) if text[i]]
+    for i in head:  # tail vocabulary in a top menu is navigation
+        if reason[i] in TAIL_MARKERS:
+            reason[i] = "navigation"
+    limit = next((i for i in head if reason[i] in HEADER_MARKERS), start)
+    cands = [
+        i for i in head
+        if i < limit and reason[i] is None and 3 <= nw[i] <= 30
+        and not _BREADCRUMB.search(text[i])
+        and (not ends[i] or (text[i].rstrip("\"'”’").endswith(("?", "!")) and nw[i] <= 20))
+    ]
+    plain = [i for i in cands if not _menu_like(words[i])]
+    headline = max(plain, key=lambda i: (nw[i], -i)) if plain else (cands[-1] if cands else None)
+    seen_marker = False
+    for pos, i in enumerate(head):
+        if reason[i] in HEADER_MARKERS:
+            seen_marker = True
+        if reason[i] is not None:
+            continue
+        if i == headline:
+            reason[i] = "headline"
+        elif headline is not None and i < headline:
+            last = head[pos + 1] == headline
+            reason[i] = "category strip" if last and _menu_like(words[i]) else "navigation"
+        elif ends[i] and nw[i] >= 6:
+            reason[i] = "standfirst"
+        else:
+            reason[i] = "caption" if headline is not None or seen_marker else "navigation"
+
+
+def _label_body(text, nw, ends, reason, norms, start, end) -> dict[int, str]:
+    """Label lines inside the body block; return {line index: kept paragraph text}."""
+    body: dict[int, str] = {}
+    for i in range(start, end + 1):
+        if reason[i] is not None:
+            continue
+        if ends[i] and nw[i] >= 3 or text[i].endswith(":") and nw[i] >= 4 or nw[i] >= 25:
+            body[i] = _unglue(text[i]) or text[i]
+        elif nw[i] <= 15:
+            reason[i] = "subheading"
+        else:
+            reason[i] = "caption"
+    # Pull quotes: a line whose words recur inside a longer (or earlier) body line.
+    bnorm = {i: _norm(t) for i, t in body.items()}
+    joined = "\n".join(bnorm.values())
+    quotes = [i for i in range(start, end + 1) if reason[i] in (None, "subheading", "caption")]
+    for i in quotes:
+        q = bnorm.get(i) or norms.get(i, "")
+        if reason[i] == "pull quote attribution" or not 6 <= len(q.split()) <= 40 \
+                or joined.count(q) < (2 if i in body else 1):
+            continue
+        if any(j != i and q in s and (len(s) > len(q) or j < i) for j, s in bnorm.items()):
+            reason[i] = "pull quote"
+            body.pop(i, None)
+            nxt = next((k for k in range(i + 1, end + 1) if text[k]), None)
+            if nxt is not None and not ends[nxt] and nw[nxt] <= 10 and reason[nxt] in (None, "subheading"):
+                reason[nxt] = "pull quote attribution"
+                body.pop(nxt, None)
+    return body
+
+
+def _label_tail(reason, nw, text, end, n) -> None:
+    """Label the lines below the body: tag list, most-read list, footer, other boilerplate."""
+    first_footer = next((i for i in range(end + 1, n) if reason[i] == "footer"), n)
+    footer_start = first_footer
+    while footer_start - 1 > end and text[footer_start - 1] and nw[footer_start - 1] <= 5 \
+            and reason[footer_start - 1] in (None, "footer"):
+        footer_start -= 1
+    zone = "boilerplate"
+    for i in range(end + 1, n):
+        if i >= footer_start:
+            zone = "footer"
+        elif reason[i] in ("tag list", "most-read list"):
+            zone = reason[i]
+        if reason[i] is None or (reason[i] in TAIL_MARKERS and zone == "footer"):
+            reason[i] = zone
+
+
+def _sniff_fields(text, reason, paragraphs, start) -> dict:
+    def first(label):
+        return next((t for t, r in zip(text, reason) if r == label), "")
+
+    byline_line = first("byline")
+    dateline = first("dateline")
+    if not dateline and paragraphs:
+        m = _INLINE_DATELINE.match(paragraphs[0])
+        dateline = m.group(1).strip() if m else ""
+    date, precision = _parse_date(first("date line"))
+    if not date:
+        header = " ".join(t for t, r in zip(text[:start], reason[:start]) if r in ("navigation", "caption"))
+        m = _DATE_PATTERNS[0][0].search(header)
+        date, precision = _parse_date(m.group(0)) if m else ("", "")
+    if not date and dateline:
+        date, precision = _parse_date(dateline)
+    return {
+        "title": first("headline"),
+        "byline": _byline(byline_line) if byline_line else "",
+        "date": date,
+        "date_precision": precision,
+        "dateline": dateline,
+    }
+
+
+def clean_text(raw: str, rules: dict | None = None) -> str:
+    """The article body: paragraphs verbatim (whitespace trimmed), joined by a blank line."""
+    return clean_article(raw, rules)["text"]
+
+
+def audit_text(raw: str, rules: dict | None = None) -> pd.DataFrame:
+    """Per-line audit: columns line_no (1-based), text, kept (bool), reason ("body" when kept)."""
+    return clean_article(raw, rules)["audit"]
+
+
+def sniff(raw: str) -> dict:
+    """Metadata stated in the dump: dict(title, byline, date, date_precision, dateline); "" when absent."""
+    art = clean_article(raw)
+    return {k: art[k] for k in ("title", "byline", "date", "date_precision", "dateline")}
