@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
 
-__all__ = ["NotebookResult", "build", "find_notebooks", "to_html", "file_hashes", "versions"]
+__all__ = ["NotebookResult", "build", "run_notebook", "find_notebooks", "to_html", "file_hashes", "versions"]
 
 NOTEBOOK_GLOB = "[0-9][0-9]-*.ipynb"
 KERNEL = "python3"
@@ -113,10 +113,16 @@ def _inline_figures():
             os.environ["MPLBACKEND"] = saved
 
 
-def _execute(nb_path: Path, executed: Path, parameters: dict, timeout: float | None) -> NotebookResult:
+def run_notebook(nb_path, executed, parameters: dict, timeout: float | None = None) -> NotebookResult:
+    """Execute one notebook with papermill into `executed`, injecting `parameters`.
+
+    The working directory is the notebook's folder. A failure is returned, not raised:
+    status "failed", the failing cell's execution count and "ErrorName: message".
+    """
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
+    nb_path, executed = Path(nb_path), Path(executed)
     name = nb_path.stem
     result = NotebookResult(name=name, source=str(nb_path), status="ok", runtime_s=0.0)
     start = time.perf_counter()
@@ -167,7 +173,7 @@ def build(corpus, by="outlet", out="reports", notebooks="notebooks", timeout=Non
     bar = tqdm(paths, desc="notebooks", unit="nb", file=sys.stderr, disable=not progress)
     for i, nb_path in enumerate(bar, 1):
         bar.set_postfix_str(nb_path.stem)
-        result = _execute(nb_path, executed_dir / nb_path.name, parameters, timeout)
+        result = run_notebook(nb_path, executed_dir / nb_path.name, parameters, timeout)
         if result.executed:
             page = out / f"{nb_path.stem}.html"
             try:

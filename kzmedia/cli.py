@@ -1,0 +1,129 @@
+"""Command line: `kzmedia report | analyze | clean`.
+
+    kzmedia report [CORPUS] [--by COLUMN] [--out DIR] [--notebooks DIR] [--timeout S]
+        execute every notebooks/NN-*.ipynb on CORPUS into an HTML report (exit 1 if any failed)
+    kzmedia analyze CORPUS --out DIR [--by COLUMN] [--format csv|parquet] [--sentences]
+        every tidy table, without notebooks
+    kzmedia clean FILE_OR_DIR [--audit]
+        the cleaned body of raw text dumps, optionally with the per-line audit
+
+Exit status: 0 success, 1 a notebook or stage failed, 2 bad arguments or missing input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kzmedia", description="Comparative media analysis of news outlets.")
+    p.add_argument("--version", action="version", version=f"kzmedia {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{report,analyze,clean}")
+
+    r = sub.add_parser("report", help="run every notebook on a corpus into an HTML report")
+    r.add_argument("corpus", nargs="?", default="seeds", help="folder or table of articles (default: seeds)")
+    r.add_argument("--by", default="outlet", help="article column to group by (default: outlet)")
+    r.add_argument("--out", default="reports", help="output folder (default: reports)")
+    r.add_argument("--notebooks", default="notebooks", help="folder of NN-name.ipynb (default: notebooks)")
+    r.add_argument("--timeout", type=float, default=None, help="seconds allowed per cell (default: none)")
+
+    a = sub.add_parser("analyze", help="write every tidy table without notebooks")
+    a.add_argument("corpus", help="folder or table of articles")
+    a.add_argument("--out", required=True, help="output folder for the tables")
+    a.add_argument("--by", default="outlet", help="article column to group by (default: outlet)")
+    a.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    a.add_argument("--sentences", action="store_true", help="also write the (large) sentence table")
+
+    c = sub.add_parser("clean", help="print the cleaned text of raw scraped dumps")
+    c.add_argument("path", help="a raw .txt dump or a folder of them")
+    c.add_argument("--audit", action="store_true", help="also print metadata and the per-line audit")
+    return p
+
+
+def _missing(path: str, what: str) -> int:
+    print(f"kzmedia: error: {what} not found: {path}", file=sys.stderr)
+    return 2
+
+
+def _report(args) -> int:
+    from . import report
+
+    if not Path(args.corpus).exists():
+        return _missing(args.corpus, "corpus")
+    if not report.find_notebooks(args.notebooks):
+        return _missing(f"{args.notebooks}/{report.NOTEBOOK_GLOB}", "notebooks")
+    results = report.build(args.corpus, by=args.by, out=args.out, notebooks=args.notebooks,
+                           timeout=args.timeout)
+    failed = [r for r in results if r.status != "ok"]
+    for r in failed:
+        cell = f" at cell [{r.cell}]" if r.cell is not None else ""
+        print(f"kzmedia: {r.name} failed{cell}: {r.error}", file=sys.stderr)
+    print(f"report: {Path(args.out) / 'index.html'} ({len(results) - len(failed)}/{len(results)} ok)",
+          file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _analyze(args) -> int:
+    from . import corpus, pipeline
+
+    if not Path(args.corpus).exists():
+        return _missing(args.corpus, "corpus")
+    articles = corpus.load(args.corpus)
+    if args.by not in articles.columns:
+        print(f"kzmedia: error: grouping column {args.by!r} not in the articles of {args.corpus} "
+              f"(columns: {', '.join(map(str, articles.columns))})", file=sys.stderr)
+        return 2
+    tables = pipeline.analyze(articles, by=args.by, sentences=args.sentences)
+    paths = pipeline.write_tables(tables, args.out, fmt=args.format)
+    print(f"analyze: {len(paths)} tables in {args.out}", file=sys.stderr)
+    return 0
+
+
+def _clean(args) -> int:
+    from .clean import clean_article
+
+    path = Path(args.path)
+    if not path.exists():
+        return _missing(args.path, "file or folder")
+    files = sorted(path.glob("*.txt")) if path.is_dir() else [path]
+    if not files:
+        return _missing(f"{args.path}/*.txt", "raw text dumps")
+    for i, f in enumerate(files):
+        result = clean_article(f.read_text(encoding="utf-8", errors="replace"))
+        if len(files) > 1:
+            print(("\n" if i else "") + f"==> {f} <==")
+        if args.audit:
+            for key in ("title", "byline", "date", "date_precision", "dateline"):
+                if result.get(key):
+                    print(f"{key}: {result[key]}")
+            print()
+        print(result["text"])
+        if args.audit:
+            print("\n--- audit (line, kept/dropped, reason, text) ---")
+            for row in result["audit"].itertuples(index=False):
+                mark = "keep" if row.kept else "drop"
+                print(f"{row.line_no:>4} {mark} {row.reason:<14} {row.text}")
+    return 0
+
+
+def main(argv=None) -> int:
+    """Entry point of the `kzmedia` command; returns the exit status."""
+    args = _parser().parse_args(argv)
+    handler = {"report": _report, "analyze": _analyze, "clean": _clean}[args.command]
+    try:
+        return handler(args)
+    except FileNotFoundError as exc:
+        print(f"kzmedia: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,165 @@
+"""Report and command line: tiny notebooks built here, executed headless end to end."""
+
+import hashlib
+import json
+import re
+
+import nbformat
+import pandas as pd
+import pytest
+
+from kzmedia import __version__, report
+from kzmedia.cli import main
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+def _notebook(*cells):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = list(cells)
+    return nb
+
+
+def _parameters():
+    return nbformat.v4.new_code_cell(
+        'CORPUS = "../seeds"\nBY = "outlet"\nTOP_N = 10\nTABLES_DIR = ""',
+        metadata={"tags": ["parameters"]})
+
+
+def _code(source):
+    return nbformat.v4.new_code_cell(source)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    """Three notebooks (table + figure + hostile text; a failure; one after it) run by the CLI."""
+    root = tmp_path_factory.mktemp("report")
+    nbdir, corpus, out = root / "notebooks", root / "corpus", root / "out"
+    nbdir.mkdir()
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Astana hosts talks.\n", encoding="utf-8")
+    (corpus / "b.txt").write_text("Second article.\n", encoding="utf-8")
+    nbformat.write(_notebook(
+        nbformat.v4.new_markdown_cell("# Table\nWrites a table and a figure."),
+        _parameters(),
+        _code("import pandas as pd\nimport matplotlib.pyplot as plt\nimport os"),
+        _code(f"df = pd.DataFrame({{'outlet': ['A', 'B'], 'text': [{SCRIPT!r}, 'plain'], 'by': [BY, BY]}})\n"
+              "if TABLES_DIR:\n    df.to_csv(f'{TABLES_DIR}/demo.csv', index=False)\ndf"),
+        _code("print(CORPUS, BY, os.getcwd())"),
+        _code("plt.plot([1, 2, 3], [2, 1, 3])\nplt.title('demo');"),
+    ), nbdir / "01-table.ipynb")
+    nbformat.write(_notebook(
+        _parameters(),
+        _code("x = 1"),
+        _code(f"raise ValueError({SCRIPT!r})"),
+        _code("y = 2  # never reached"),
+    ), nbdir / "02-fail.ipynb")
+    nbformat.write(_notebook(_parameters(), _code("'after the failure'")), nbdir / "03-after.ipynb")
+    nbformat.write(_notebook(_parameters()), nbdir / "scratch.ipynb")  # not numbered: ignored
+    code = main(["report", str(corpus), "--by", "bias", "--out", str(out), "--notebooks", str(nbdir)])
+    return {"code": code, "out": out, "corpus": corpus, "nbdir": nbdir}
+
+
+def test_exit_code_is_one_after_all_notebooks_ran(run):
+    assert run["code"] == 1
+    manifest = json.loads((run["out"] / "manifest.json").read_text())
+    status = {nb["name"]: nb["status"] for nb in manifest["notebooks"]}
+    assert status == {"01-table": "ok", "02-fail": "failed", "03-after": "ok"}
+
+
+def test_html_per_notebook_including_the_failed_one(run):
+    pages = sorted(p.name for p in run["out"].glob("*.html"))
+    assert pages == ["01-table.html", "02-fail.html", "03-after.html", "index.html"]
+    failed = (run["out"] / "02-fail.html").read_text()
+    assert "papermill-error-cell" in failed and "ValueError" in failed
+    assert "never reached" in failed  # code after the failure stays visible
+
+
+def test_parameters_injected_after_the_parameters_cell(run):
+    nb = nbformat.read(run["out"] / "notebooks" / "01-table.ipynb", as_version=4)
+    tags = [c.metadata.get("tags", []) for c in nb.cells]
+    i = next(i for i, t in enumerate(tags) if "parameters" in t)
+    assert "injected-parameters" in tags[i + 1]
+    injected = nb.cells[i + 1].source
+    assert f'CORPUS = "{run["corpus"].resolve()}"' in injected
+    assert 'BY = "bias"' in injected
+    assert f'TABLES_DIR = "{(run["out"] / "tables").resolve()}"' in injected
+    printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert f"{run['corpus'].resolve()} bias {run['nbdir'].resolve()}" in printed  # cwd = notebook folder
+
+
+def test_index_lists_status_cell_and_escaped_error(run):
+    index = (run["out"] / "index.html").read_text()
+    assert SCRIPT not in index
+    assert "ValueError: &lt;script&gt;alert(1)&lt;/script&gt;" in index
+    row = re.search(r"<tr><td><a href=\"02-fail.html\">02-fail</a></td>.*?</tr>", index).group(0)
+    assert "failed" in row and "cell [4]" in row  # parameters, injected, x = 1, raise
+    assert 'href="01-table.html"' in index and 'href="03-after.html"' in index
+    assert "scratch" not in index
+    assert 'href="tables/demo.csv"' in index
+    assert "bias" in index and str(run["corpus"].resolve()) in index
+
+
+def test_tables_written_and_hashed(run):
+    table = pd.read_csv(run["out"] / "tables" / "demo.csv")
+    assert table["by"].tolist() == ["bias", "bias"]
+    assert table["text"][0] == SCRIPT  # the data itself is untouched; only HTML is escaped
+    manifest = json.loads((run["out"] / "manifest.json").read_text())
+    [entry] = manifest["outputs"]["tables"]
+    assert entry["sha256"] == hashlib.sha256((run["out"] / "tables" / "demo.csv").read_bytes()).hexdigest()
+
+
+def test_manifest_inputs_parameters_versions(run):
+    manifest = json.loads((run["out"] / "manifest.json").read_text())
+    corpus = {e["path"]: e["sha256"] for e in manifest["inputs"]["corpus"]}
+    a = run["corpus"].resolve() / "a.txt"
+    assert corpus[str(a)] == hashlib.sha256(a.read_bytes()).hexdigest()
+    assert len(corpus) == 2 and len(manifest["inputs"]["notebooks"]) == 3
+    assert manifest["parameters"]["BY"] == "bias"
+    versions = manifest["versions"]
+    assert versions["kzmedia"] == __version__
+    for name in ("python", "pandas", "numpy", "scikit-learn", "nltk", "vaderSentiment",
+                 "matplotlib", "seaborn", "papermill", "nbconvert", "platform"):
+        assert versions[name], name
+    assert manifest["started"] <= manifest["finished"]
+
+
+def test_article_text_is_escaped_in_notebook_html(run):
+    page = (run["out"] / "01-table.html").read_text()
+    assert SCRIPT not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert SCRIPT not in (run["out"] / "02-fail.html").read_text()
+
+
+def test_figures_are_embedded_inline(run):
+    page = (run["out"] / "01-table.html").read_text()
+    assert "data:image/png;base64," in page
+
+
+def test_figures_render_even_with_a_non_inline_mplbackend(tmp_path, monkeypatch):
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    nb = tmp_path / "01-fig.ipynb"
+    nbformat.write(_notebook(_parameters(), _code("import matplotlib.pyplot as plt\nplt.plot([1, 2]);")), nb)
+    result = report.run_notebook(nb, tmp_path / "done.ipynb", {"BY": "outlet"})
+    assert result.status == "ok"
+    outputs = nbformat.read(tmp_path / "done.ipynb", as_version=4).cells[-1].outputs
+    assert any("image/png" in o.get("data", {}) for o in outputs)
+    assert report.os.environ["MPLBACKEND"] == "Agg"  # restored
+
+
+def test_missing_corpus_names_it(tmp_path, capsys):
+    assert main(["report", str(tmp_path / "nowhere"), "--notebooks", str(tmp_path)]) == 2
+    assert "nowhere" in capsys.readouterr().err
+
+
+def test_missing_notebooks_is_an_error(tmp_path, capsys):
+    assert main(["report", str(tmp_path), "--notebooks", str(tmp_path / "none"), "--out", str(tmp_path / "o")]) == 2
+    assert "notebooks" in capsys.readouterr().err
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert __version__ in capsys.readouterr().out
