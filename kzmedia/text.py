@@ -214,17 +214,52 @@ def _canonical(phrase: str, joiner: str) -> str:
     return joiner.join(w for w in words if w)
 
 
+_SEP_CHARS = re.compile(r"[\s\-\u2010\u2011]+")
+
+
+def _units(phrase: str) -> list[str]:
+    """Regex pieces of one phrase: escaped characters and separator classes."""
+    out: list[str] = []
+    for wi, word in enumerate(phrase.split()):
+        if wi:
+            out.append(_SEP + "+")
+        for pi, part in enumerate(re.split(r"[\-\u2010\u2011]", word)):
+            if pi:
+                out.append(_SEP + "?")
+            out.extend(re.escape(c) for c in part)
+    return out
+
+
+def _trie_regex(phrases: Iterable[str]) -> str:
+    """One regex for many phrases, factored by common prefix (a trie), so each word start
+    costs a few character tests instead of one test per phrase. Greedy optional tails make
+    the longest phrase win."""
+    trie: dict = {}
+    for p in phrases:
+        node = trie
+        for u in _units(p):
+            node = node.setdefault(u, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        keys = sorted(k for k in node if k)
+        if not keys:
+            return ""
+        alts = [k + emit(node[k]) for k in keys]
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(trie)
+
+
 @functools.lru_cache(maxsize=32)
 def _phrase_matcher(phrases: tuple[str, ...], joiner: str):
-    uniq = sorted(set(p for p in phrases if len(p.split()) > 1 or "-" in p),
-                  key=lambda p: (-len(p), p))
-    uniq = [p for p in uniq if _canonical(p, joiner)]
+    uniq = sorted(set(p for p in phrases if (len(p.split()) > 1 or "-" in p)
+                      and _canonical(p, joiner)))
     if not uniq:
         return None
-    alts = "|".join(f"({(_SEP + '+').join(_token_regex(w, False) for w in p.split())})"
-                    for p in uniq)
-    rx = re.compile(rf"(?<!\w)(?:{alts})(?!\w)")
-    canon = [_canonical(p, joiner) for p in uniq]
+    rx = re.compile(rf"(?<!\w){_trie_regex(uniq)}(?!\w)")
+    canon = {_SEP_CHARS.sub("", p): _canonical(p, joiner) for p in uniq}
     return rx, canon
 
 
@@ -242,7 +277,7 @@ def _build(numbers: bool, stop: frozenset[str], phrases: tuple[str, ...], joiner
         rx, canon = matcher
 
         def join(text: str) -> str:
-            return rx.sub(lambda m: canon[m.lastindex - 1], text)
+            return rx.sub(lambda m: canon[_SEP_CHARS.sub("", m.group(0))], text)
     else:
         def join(text: str) -> str:
             return text
