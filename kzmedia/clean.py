@@ -41,6 +41,8 @@ __all__ = ["clean_article", "clean_text", "audit_text", "sniff", "load_rules", "
 AUDIT_COLUMNS = ["line_no", "text", "kept", "reason"]
 TAIL_MARKERS = frozenset({"tag list", "most-read list", "footer"})
 HEADER_MARKERS = frozenset({"byline", "date line", "dateline"})
+_IN_BODY_CLUTTER = frozenset({"blank", "boilerplate", "promo", "caption", "duplicate caption",
+                              "photo credit", "duplicate"})
 MAX_GAP = 4  # non-blank, non-prose lines allowed between two paragraphs of one body
 _END = re.compile(r"[.!?…][\"'”’»)\]]*$")
 _NORM = re.compile(r"[\W_]+")
@@ -143,9 +145,9 @@ def _unglue(line: str) -> str | None:
     for m in _GLUE.finditer(line, 0, 250):
         prefix, rest = line[: m.start()], line[m.start():]
         token = prefix.rsplit(" ", 1)[-1]
-        if prefix.count(" ") < 2 or len(prefix.split()) > 25 or _SENTENCE_BREAK.search(prefix):
+        if prefix.count(" ") < 3 or len(prefix.split()) > 25 or _SENTENCE_BREAK.search(prefix):
             continue
-        if len(token) <= 3 and token[:1].isupper():  # camel-case names: YouTube, McDonald
+        if len(token) <= 2 or len(token) <= 3 and token[0].isupper():  # iPhone, YouTube, McDonald
             continue
         if len(rest.split()) >= 8 and _END.search(rest):
             return rest
@@ -254,13 +256,7 @@ def clean_article(raw: str, rules: dict | None = None) -> dict:
             if sum(anchor[start:h]) <= 2:
                 start = next(k for k in range(h, end + 1) if anchor[k])
                 break
-        prose = lambda k: reason[k] is None and ends[k] and nw[k] >= 3  # noqa: E731
-        prev = [k for k in nonblank if k < start]
-        while prev and prose(prev[-1]):
-            start = prev.pop()
-        nxt = [k for k in reversed(nonblank) if k > end]
-        while nxt and prose(nxt[-1]):
-            end = nxt.pop()
+        start, end = _extend(start, -1, reason, ends, nw, n), _extend(end, 1, reason, ends, nw, n)
     else:
         start, end = n, n - 1
 
@@ -275,6 +271,16 @@ def clean_article(raw: str, rules: dict | None = None) -> dict:
     }, columns=AUDIT_COLUMNS).astype({"line_no": "int64", "kept": bool, "text": str, "reason": str})
     meta = _sniff_fields(text, reason, [body[i] for i in sorted(body)], start)
     return {"text": "\n\n".join(body[i] for i in sorted(body)), "audit": audit, **meta}
+
+
+def _extend(k: int, step: int, reason, ends, nw, n) -> int:
+    """Grow a body edge over short prose lines, stepping over blanks and in-body clutter."""
+    i = k + step
+    while 0 <= i < n and (reason[i] in _IN_BODY_CLUTTER or reason[i] is None and ends[i] and nw[i] >= 3):
+        if reason[i] is None:
+            k = i
+        i += step
+    return k
 
 
 def _label_header(text, words, nw, ends, reason, start) -> None:
@@ -362,6 +368,9 @@ def _sniff_fields(text, reason, paragraphs, start) -> dict:
         return next((t for t, r in zip(text, reason) if r == label), "")
 
     byline_line = first("byline")
+    if not byline_line:  # "Posted on 12 January 2021 by Staff Reporter"
+        m = re.search(r"\bby\s+(\S.*)$", first("date line"), re.I)
+        byline_line = m.group(1) if m else ""
     dateline = first("dateline")
     if not dateline and paragraphs:
         m = _INLINE_DATELINE.match(paragraphs[0])
