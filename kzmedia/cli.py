@@ -79,7 +79,11 @@ def _analyze(args) -> int:
         print(f"kzmedia: error: grouping column {args.by!r} not in the articles of {args.corpus} "
               f"(columns: {', '.join(map(str, articles.columns))})", file=sys.stderr)
         return 2
-    tables = pipeline.analyze(articles, by=args.by, sentences=args.sentences)
+    try:
+        tables = pipeline.analyze(articles, by=args.by, sentences=args.sentences)
+    except pipeline.StageMissing as exc:
+        print(f"kzmedia: error: {exc}; {exc.__notes__[-1]}", file=sys.stderr)
+        return 1
     paths = pipeline.write_tables(tables, args.out, fmt=args.format)
     print(f"analyze: {len(paths)} tables in {args.out}", file=sys.stderr)
     return 0

@@ -163,3 +163,104 @@ def test_version(capsys):
         main(["--version"])
     assert exc.value.code == 0
     assert __version__ in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- analyze, clean
+
+BIAS = ["left", "center", "right"]
+SENTENCES = {
+    "left": "Kazakhstan and China signed a welcome trade agreement in Astana. "
+            "Critics warned that the deal deepens dependence on Beijing.",
+    "center": "President Tokayev met Vladimir Putin in Moscow to discuss security. "
+              "The talks were described as constructive and friendly.",
+    "right": "The United States and the European Union praised the reforms. "
+             "Washington called the multi-vector policy a great success.",
+}
+
+
+def _articles_csv(path):
+    rows = []
+    for i in range(12):
+        bias = BIAS[i % 3]
+        rows.append({
+            "id": f"a{i:02d}", "outlet": f"Outlet {i % 4}", "bias": bias,
+            "date": f"2023-0{1 + i % 9}-1{i % 10}", "title": f"Story {i} <b>{bias}</b>",
+            "text": SENTENCES[bias] + f"\n\nArticle {i} adds that tensions rose in the region. "
+                    "Officials were pleased with the outcome of the negotiations.",
+        })
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+def test_analyze_writes_every_table_grouped_by_bias(tmp_path):
+    from kzmedia import pipeline
+
+    csv = _articles_csv(tmp_path / "articles.csv")
+    out = tmp_path / "tables"
+    assert main(["analyze", str(csv), "--by", "bias", "--out", str(out)]) == 0
+    expected = {name for name, _ in pipeline.STAGES} - pipeline.OPTIONAL
+    assert {p.stem for p in out.glob("*.csv")} == expected
+    articles = pd.read_csv(out / "articles.csv")
+    assert len(articles) == 12 and "text" not in articles.columns
+    assert sorted(articles["bias"].unique()) == sorted(BIAS)
+    for name in ("term_counts", "attention", "balance", "cooccurrence", "group_tone",
+                 "vector_tone", "frame_scores_group", "similarity"):
+        table = pd.read_csv(out / f"{name}.csv")
+        assert any(c.startswith("bias") for c in table.columns), name
+    tone = pd.read_csv(out / "group_tone.csv").set_index("bias")
+    assert sorted(tone.index) == sorted(BIAS)
+    assert (tone["n_articles"] == 4).all()
+
+
+def test_analyze_parquet_and_sentences(tmp_path):
+    csv = _articles_csv(tmp_path / "articles.csv")
+    out = tmp_path / "tables"
+    assert main(["analyze", str(csv), "--out", str(out), "--format", "parquet", "--sentences"]) == 0
+    sentences = pd.read_parquet(out / "sentences.parquet")
+    assert set(sentences["doc_id"]) == {f"a{i:02d}" for i in range(12)}
+    assert not list(out.glob("*.csv"))
+
+
+def test_analyze_unknown_grouping_is_an_error(tmp_path, capsys):
+    csv = _articles_csv(tmp_path / "articles.csv")
+    assert main(["analyze", str(csv), "--by", "leaning", "--out", str(tmp_path / "t")]) == 2
+    err = capsys.readouterr().err
+    assert "'leaning'" in err and "bias" in err
+
+
+def test_analyze_missing_corpus(tmp_path, capsys):
+    assert main(["analyze", str(tmp_path / "gone.csv"), "--out", str(tmp_path / "t")]) == 2
+    assert "gone.csv" in capsys.readouterr().err
+
+
+RAW = """Home » World » Kazakhstan
+Share this article
+
+Astana hosts regional talks
+
+Kazakhstan hosted foreign ministers from five neighbouring countries on Monday, the ministry said in a statement released in the capital.
+
+The ministers agreed to meet again next year and to expand cooperation on water, energy and transport across the region.
+
+Related Posts
+"""
+
+
+def test_clean_prints_body_and_audit(tmp_path, capsys):
+    from kzmedia.clean import clean_article
+
+    raw = tmp_path / "dump.txt"
+    raw.write_text(RAW, encoding="utf-8")
+    expected = clean_article(RAW)
+    assert main(["clean", str(raw)]) == 0
+    assert capsys.readouterr().out == expected["text"] + "\n"
+    assert main(["clean", str(tmp_path), "--audit"]) == 0
+    out = capsys.readouterr().out
+    assert expected["text"] in out and "--- audit" in out
+    assert len([line for line in out.splitlines() if re.match(r"^\s+\d+ (keep|drop) ", line)]) == \
+        len(expected["audit"])
+
+
+def test_clean_missing_path(tmp_path, capsys):
+    assert main(["clean", str(tmp_path / "none.txt")]) == 2
+    assert "none.txt" in capsys.readouterr().err
