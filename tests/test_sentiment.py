@@ -1,0 +1,229 @@
+import math
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from kzmedia import sentiment
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+
+PARITY = [
+    "The talks were good.",
+    "The talks were not good.",
+    "The talks were not bad at all!!!",
+    "The summit was GREAT, but the follow-up was disappointing.",
+    "The deal is VERY good :)",
+    "Hardly anyone trusted the plan.",
+    "No progress was made, sadly.",
+    "",
+    "Kazakhstan pursues a multi-vector policy.",
+]
+
+
+def test_score_equals_vadersentiment_unmasked():
+    ref = SentimentIntensityAnalyzer()
+    out = sentiment.score(PARITY)
+    assert list(out.columns) == ["neg", "neu", "pos", "compound", "label"]
+    assert len(out) == len(PARITY)
+    for i, text in enumerate(PARITY):
+        expected = ref.polarity_scores(text)
+        for k in ("neg", "neu", "pos", "compound"):
+            assert out.loc[i, k] == expected[k], (text, k)
+    # negation flips, "!!!" and capitals amplify: the rules are really applied
+    assert out.loc[0, "compound"] > 0 > out.loc[1, "compound"]
+    assert sentiment.score(["GOOD!!!"]).loc[0, "compound"] > sentiment.score(["good"]).loc[0, "compound"]
+
+
+def test_labels_follow_thresholds():
+    out = sentiment.score(PARITY)
+    for c, lab in zip(out["compound"], out["label"]):
+        expected = "positive" if c >= 0.05 else "negative" if c <= -0.05 else "neutral"
+        assert lab == expected
+    assert sentiment.score(["good"], label_threshold=0.9).loc[0, "label"] == "neutral"
+
+
+def test_duplicates_and_processes_give_identical_scores():
+    texts = [f"Meeting {i} was {'good' if i % 3 else 'terrible'} and {'calm' if i % 2 else 'tense'}."
+             for i in range(1200)]
+    one = sentiment.score(texts + texts[:5])
+    two = sentiment.score(texts + texts[:5], n_jobs=2)
+    pd.testing.assert_frame_equal(one, two)
+    pd.testing.assert_frame_equal(one.iloc[-5:].reset_index(drop=True),
+                                  one.iloc[:5].reset_index(drop=True))
+
+
+def test_masking_hand_made_sentences():
+    mask = sentiment.make_masker()
+    assert mask("The United Nations Security Council met.") == "Entity met."
+    out = sentiment.score(["The United Nations Security Council met."], mask=mask)
+    assert out.loc[0, "compound"] == 0.0 and out.loc[0, "label"] == "neutral"
+    assert sentiment.score(["The United Nations Security Council met."]).loc[0, "compound"] > 0.6
+    # organisation names with a keyword are masked, other capitalised runs and ordinary
+    # sentence-initial words are not
+    assert mask("Ukraine and the European Union signed.") == "Ukraine and Entity signed."
+    assert mask("Security in the region is good.") == "Security in the region is good."
+    assert mask("Peace talks collapsed.") == "Entity collapsed."
+    # literal surfaces (from gazetteer matches) are case-sensitive and whole-word
+    m2 = sentiment.make_masker(["US", "Russia"], organisations=False)
+    assert m2("The US told us. Russian Russia.") == "The Entity told us. Russian Entity."
+    # the placeholder is neutral for VADER
+    assert sentiment.score(["Entity"]).loc[0, "compound"] == 0
+
+
+def test_neutral_words_use_a_copy_of_the_lexicon():
+    out = sentiment.score(["Security was discussed.", "Security was discussed."],
+                          neutral_words=["security"])
+    assert (out["compound"] == 0).all()
+    assert SentimentIntensityAnalyzer().lexicon["security"] != 0
+    assert sentiment.score(["Security was discussed."]).loc[0, "compound"] > 0
+
+
+def arts(rows):
+    return pd.DataFrame(rows, columns=["doc_id", "outlet", "text", "lang"])
+
+
+def test_sentences_masks_and_keeps_both_texts():
+    a = arts([("d1", "X", "The United Nations Security Council met.\n\nThe talks were good.", "en")])
+    s = sentiment.sentences(a)
+    assert list(s.columns) == ["doc_id", "outlet", "sent_id", "sentence", "masked", "compound",
+                               "neg", "neu", "pos", "label", "vectors"]
+    assert s["sent_id"].tolist() == [0, 1]
+    assert s.loc[0, "sentence"] == "The United Nations Security Council met."
+    assert "Entity" in s.loc[0, "masked"] and "Security" not in s.loc[0, "masked"]
+    assert s.loc[0, "compound"] == 0
+    assert s.loc[1, "compound"] == SentimentIntensityAnalyzer().polarity_scores(
+        "The talks were good.")["compound"]
+    unmasked = sentiment.sentences(a, mask_entities=False)
+    assert unmasked.loc[0, "masked"] == unmasked.loc[0, "sentence"]
+    assert unmasked.loc[0, "compound"] > 0.6
+
+
+def test_language_guard_flags_and_excludes():
+    german = ("Die Regierung in Astana hat am Montag neue Gespräche mit ihren Nachbarn "
+              "angekündigt. Die Verhandlungen sollen im Frühjahr beginnen und sind sehr gut.")
+    russian = ("Казахстан проводит многовекторную внешнюю политику. Президент встретился "
+               "с лидерами соседних стран.")
+    a = pd.DataFrame({"doc_id": ["de1", "en1", "ru1"], "outlet": ["X", "X", "Y"],
+                      "text": [german, "The talks were good.", russian]})
+    with pytest.warns(UserWarning, match=r"de1 \(de\).*ru1 \(ru\)"):
+        s = sentiment.sentences(a)
+    de = s[s["doc_id"] == "de1"]
+    assert len(de) == 2 and de["compound"].isna().all()
+    assert (de["label"] == "not scored (lang=de)").all()
+    assert (s.loc[s["doc_id"] == "ru1", "label"] == "not scored (lang=ru)").all()
+    assert s.loc[s["doc_id"] == "en1", "compound"].notna().all()
+    with pytest.warns(UserWarning):
+        t = sentiment.group_tone(a)
+    x = t.set_index("outlet").loc["X"]
+    assert x.n_articles == 1 and x.n_sentences == 1  # the German article is not a neutral 0
+    assert math.isnan(t.set_index("outlet").loc["Y", "mean_compound"])
+    # an explicit lang column is trusted
+    with pytest.warns(UserWarning, match="en1"):
+        sentiment.sentences(a.assign(lang=["en", "kk", "en"]).iloc[[1]])
+
+
+def sent_table():
+    """Hand-made scored sentences: outlet A 1 article, B 3 articles, C 6 articles."""
+    rows = [("A", "a1", 0, 0.5, "russia")]
+    # b1 has three sentences: sentence mean 0.2 vs article-weighted
+    rows += [("B", "b1", 0, 0.6, "china|russia"), ("B", "b1", 1, 0.0, ""),
+             ("B", "b1", 2, 0.0, "russia"), ("B", "b2", 0, -0.3, "russia"),
+             ("B", "b3", 0, 0.0, "china")]
+    rows += [("C", f"c{i}", 0, v, "us") for i, v in enumerate([0.0, 0.1, 0.2, 0.3, 0.4, 0.5])]
+    df = pd.DataFrame(rows, columns=["outlet", "doc_id", "sent_id", "compound", "vectors"])
+    df["label"] = np.where(df["compound"] >= 0.05, "positive",
+                           np.where(df["compound"] <= -0.05, "negative", "neutral"))
+    df["sentence"] = df["masked"] = [f"s{i}" for i in range(len(df))]
+    return df
+
+
+def test_article_tone():
+    t = sentiment.article_tone(sent_table())
+    assert list(t.columns) == ["doc_id", "outlet", "mean_compound", "share_positive",
+                               "share_negative", "n_sentences"]
+    b1 = t.set_index("doc_id").loc["b1"]
+    assert b1.mean_compound == pytest.approx(0.2)
+    assert b1.share_positive == pytest.approx(1 / 3) and b1.share_negative == 0
+    assert b1.n_sentences == 3
+
+
+def test_group_tone_small_n_rules():
+    t = sentiment.group_tone(sent_table()).set_index("outlet")
+    a, b, c = t.loc["A"], t.loc["B"], t.loc["C"]
+    assert (a.n_articles, a.n_sentences, a.mean_compound) == (1, 1, 0.5)
+    assert math.isnan(a.ci_low) and a.interval == "n=1: no interval"
+    # article-weighted: mean of (0.2, -0.3, 0.0), not of the five sentences
+    assert b.mean_compound == pytest.approx(-0.1 / 3)
+    assert (b.n_articles, b.n_sentences) == (3, 5)
+    assert b.ci_low == pytest.approx(-0.3) and b.ci_high == pytest.approx(0.2)
+    assert b.interval == "range of 3 articles"
+    assert sorted(b.article_values) == pytest.approx([-0.3, 0.0, 0.2])
+    assert c.n_articles == 6 and c.interval == "95% bootstrap over articles"
+    assert c.ci_low < c.mean_compound < c.ci_high
+    with pytest.raises(KeyError, match="bias"):
+        sentiment.group_tone(sent_table(), by="bias")
+
+
+def test_vector_tone_and_exclusive():
+    v = sentiment.vector_tone(sent_table()).set_index(["outlet", "vector"])
+    assert v.loc[("B", "russia"), "n_sentences"] == 3
+    assert v.loc[("B", "russia"), "n_articles"] == 2
+    # b1: mean(0.6, 0.0) = 0.3; b2: -0.3 -> article-weighted 0.0
+    assert v.loc[("B", "russia"), "mean_compound"] == pytest.approx(0.0)
+    assert v.loc[("B", "china"), "mean_compound"] == pytest.approx(0.3)
+    assert v.loc[("C", "us"), "interval"] == "95% bootstrap over articles"
+    ex = sentiment.vector_tone(sent_table(), exclusive=True).set_index(["outlet", "vector"])
+    # the sentence naming both China and Russia is gone
+    assert ex.loc[("B", "russia"), "mean_compound"] == pytest.approx((0.0 - 0.3) / 2)
+    assert ex.loc[("B", "china"), "n_sentences"] == 1
+    assert ex.loc[("B", "china"), "mean_compound"] == 0.0
+
+
+def test_extremes():
+    e = sentiment.extremes(sent_table(), k=2)
+    b = e[e["outlet"] == "B"]
+    pos = b[b["direction"] == "most positive"]
+    neg = b[b["direction"] == "most negative"]
+    assert pos["compound"].tolist() == [0.6]  # only sentences above 0 count as positive
+    assert neg["compound"].tolist() == [-0.3] and neg["doc_id"].tolist() == ["b2"]
+    c = e[(e["outlet"] == "C") & (e["direction"] == "most positive")]
+    assert c["compound"].tolist() == [0.5, 0.4] and c["rank"].tolist() == [1, 2]
+
+
+def test_sensitivity_side_by_side():
+    a = arts([("d1", "X", "The United Nations Security Council met.\n\nSecurity improved.", "en"),
+              ("d2", "Y", "The talks were good.", "en")])
+    s = sentiment.sensitivity(a).set_index("outlet")
+    assert {"masked_mean", "unmasked_mean", "neutralised_mean", "n_articles",
+            "interval"} <= set(s.columns)
+    x = s.loc["X"]
+    ref = SentimentIntensityAnalyzer().polarity_scores
+    assert x.unmasked_mean == pytest.approx(
+        (ref("The United Nations Security Council met.")["compound"]
+         + ref("Security improved.")["compound"]) / 2)
+    assert x.masked_mean < x.unmasked_mean
+    assert x.neutralised_mean < x.unmasked_mean  # "united", "security" set to 0
+    y = s.loc["Y"]
+    assert y.masked_mean == y.unmasked_mean == y.neutralised_mean
+
+
+def test_seeds_end_to_end():
+    corpus = pytest.importorskip("kzmedia.corpus")
+    pytest.importorskip("kzmedia.actors")
+    articles = corpus.load(SEEDS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the seeds are English: no language warning
+        s = sentiment.sentences(articles)
+    assert s["compound"].notna().all()
+    assert set(s["doc_id"]) == set(articles["doc_id"])
+    assert (s["vectors"] != "").any()
+    assert not s["masked"].str.contains("Security Council").any()
+    t = sentiment.group_tone(s)
+    assert len(t) == articles["outlet"].nunique()
+    assert (t["n_articles"] == articles.groupby("outlet").size().sort_index().to_numpy()).all()
+    v = sentiment.vector_tone(s)
+    assert {"russia", "china"} <= set(v["vector"])
