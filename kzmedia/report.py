@@ -85,6 +85,19 @@ def versions() -> dict:
     return out
 
 
+def kernel_info(name: str = KERNEL) -> dict:
+    """The kernelspec `name` resolves to: folder and command ("python" runs this interpreter)."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(name)
+    except Exception as exc:
+        return {"name": name, "error": f"{type(exc).__name__}: {exc}"}
+    pythons = {"python", f"python{sys.version_info[0]}", "python%i.%i" % sys.version_info[:2]}
+    argv = [sys.executable if i == 0 and a in pythons else a for i, a in enumerate(spec.argv)]
+    return {"name": name, "resource_dir": spec.resource_dir, "argv": argv}
+
+
 def to_html(notebook_path) -> str:
     """An executed notebook as a standalone HTML page (code shown, images embedded).
 
@@ -194,7 +207,7 @@ def build(corpus, by="outlet", out="reports", notebooks="notebooks", timeout=Non
         "started": started.isoformat(timespec="seconds"),
         "finished": finished.isoformat(timespec="seconds"),
         "parameters": parameters,
-        "kernel": KERNEL,
+        "kernel": kernel_info(),
         "inputs": {
             "corpus": file_hashes(corpus),
             "notebooks": [h for p in paths for h in file_hashes(p)],

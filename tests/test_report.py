@@ -3,6 +3,7 @@
 import hashlib
 import json
 import re
+import sys
 
 import nbformat
 import pandas as pd
@@ -123,6 +124,7 @@ def test_manifest_inputs_parameters_versions(run):
                  "matplotlib", "seaborn", "papermill", "nbconvert", "platform"):
         assert versions[name], name
     assert manifest["started"] <= manifest["finished"]
+    assert manifest["kernel"]["argv"][0] == sys.executable  # the notebooks ran in this venv
 
 
 def test_article_text_is_escaped_in_notebook_html(run):
