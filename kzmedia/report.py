@@ -52,6 +52,7 @@ class NotebookResult:
     executed: str = ""
     cell: int | None = None
     error: str = ""
+    error_anchor: bool = False
 
 
 def find_notebooks(directory) -> list[Path]:
@@ -109,7 +110,7 @@ def to_html(notebook_path) -> str:
 
     nb = nbformat.read(str(notebook_path), as_version=4)
     exporter = HTMLExporter(embed_images=True)
-    body, _ = exporter.from_notebook_node(nb)
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": Path(notebook_path).stem}})
     return body
 
 
@@ -147,15 +148,30 @@ def run_notebook(nb_path, executed, parameters: dict, timeout: float | None = No
                 execution_timeout=timeout,
             )
     except PapermillExecutionError as exc:
-        result.status, result.cell = "failed", exc.exec_count
+        result.status, result.cell, result.error_anchor = "failed", exc.exec_count, True
         result.error = f"{exc.ename}: {exc.evalue}"
     except Exception as exc:  # kernel died, timeout, unreadable notebook: report, keep going
         result.status = "failed"
-        result.error = f"{type(exc).__name__}: {exc}"
+        first_line = next(iter(str(exc).strip().splitlines()), "")
+        result.error = f"{type(exc).__name__}: {first_line}"
+        result.cell = _last_started_cell(executed)
     result.runtime_s = round(time.perf_counter() - start, 2)
     if executed.exists():
         result.executed = str(executed)
     return result
+
+
+def _last_started_cell(executed: Path) -> int | None:
+    """Execution count of the last cell papermill started (where a timeout or crash hit)."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(str(executed), as_version=4)
+    except Exception:
+        return None
+    started = [c for c in nb.cells if c.cell_type == "code"
+               and c.metadata.get("papermill", {}).get("start_time")]
+    return started[-1].get("execution_count") if started else None
 
 
 def build(corpus, by="outlet", out="reports", notebooks="notebooks", timeout=None,
@@ -238,8 +254,9 @@ def _index(corpus, by, started, finished, results, tables) -> str:
         link = f'<a href="{e(r.html)}">{e(r.name)}</a>' if r.html else e(r.name)
         detail = ""
         if r.status == "failed":
-            where = f"cell [{r.cell}]" if r.cell is not None else "before any cell ran"
-            anchor = f'<a href="{e(r.html)}#papermill-error-cell">{e(where)}</a>' if r.html and r.cell is not None else e(where)
+            where = f"cell [{r.cell}]" if r.cell is not None else "no cell ran"
+            anchor = (f'<a href="{e(r.html)}#papermill-error-cell">{e(where)}</a>'
+                      if r.html and r.cell is not None and r.error_anchor else e(where))
             detail = f"{anchor}: <code>{e(r.error)}</code>"
         rows.append(f'<tr><td>{link}</td><td class="{e(r.status)}">{e(r.status)}</td>'
                     f"<td>{detail}</td><td>{r.runtime_s:.1f} s</td></tr>")

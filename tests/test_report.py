@@ -266,3 +266,15 @@ def test_clean_prints_body_and_audit(tmp_path, capsys):
 def test_clean_missing_path(tmp_path, capsys):
     assert main(["clean", str(tmp_path / "none.txt")]) == 2
     assert "none.txt" in capsys.readouterr().err
+
+
+def test_timeout_names_the_cell_and_the_next_notebook_runs(tmp_path):
+    nbdir = tmp_path / "nb"
+    nbdir.mkdir()
+    nbformat.write(_notebook(_parameters(), _code("x = 1"), _code("import time\ntime.sleep(60)")),
+                   nbdir / "01-slow.ipynb")
+    nbformat.write(_notebook(_parameters(), _code("'quick'")), nbdir / "02-quick.ipynb")
+    results = report.build(tmp_path, out=tmp_path / "out", notebooks=nbdir, timeout=10, progress=False)
+    assert [r.status for r in results] == ["failed", "ok"]
+    assert results[0].cell == 4 and results[0].error.startswith("CellTimeoutError")
+    assert "cell [4]" in (tmp_path / "out" / "index.html").read_text()
