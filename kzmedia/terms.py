@@ -1,0 +1,475 @@
+"""What each outlet says: term counts, TF-IDF profiles, distinctive terms (keyness), KWIC and
+profile similarity.
+
+Every article is tokenized once (:func:`kzmedia.text.make_tokenizer`) into one sparse
+document x term count matrix (:func:`document_term_matrix`); group tables come from sparse
+group-indicator products, never from dense vocabulary x document arrays. Pass a precomputed
+``dtm=`` to reuse the matrix across calls on the same articles.
+
+Statistics (METHODS.md "Distinctive terms"):
+
+- log-odds with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008),
+- G² log-likelihood with Hardie's (2014) log-ratio effect size, chi², each with
+  Benjamini–Hochberg q-values over the vocabulary,
+- document frequency next to every count, so one long article cannot make an outlet's
+  keywords on its own.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+import warnings
+from collections.abc import Iterable
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy import stats
+from sklearn.feature_extraction.text import TfidfTransformer
+
+from . import text as _text
+
+__all__ = [
+    "DocTerm",
+    "document_term_matrix",
+    "counts",
+    "tfidf_profiles",
+    "article_vectors",
+    "keyness",
+    "kwic",
+    "similarity",
+    "similarity_matrix",
+]
+
+MEASURES = ("log_odds", "g2", "chi2")
+
+
+class DocTerm(NamedTuple):
+    """Sparse counts: ``matrix`` (CSR, articles x terms, int), ``doc_ids`` (array of str, the
+    articles' order), ``vocabulary`` (array of str, sorted)."""
+
+    matrix: sp.csr_matrix
+    doc_ids: np.ndarray
+    vocabulary: np.ndarray
+
+
+def document_term_matrix(articles: pd.DataFrame, chunk_size: int = 2000,
+                         **token_opts) -> DocTerm:
+    """Tokenize every article once and count terms.
+
+    ``token_opts`` go to :func:`kzmedia.text.make_tokenizer` (numbers, stopwords, phrases,
+    joiner, possessive). Rows follow the order of ``articles``; columns are the sorted
+    vocabulary. Tokens are mapped to column ids chunk by chunk with ``pandas.factorize``.
+    """
+    tok = _text.make_tokenizer(**token_opts)
+    texts = articles["text"].fillna("").astype(str).tolist()
+    vocab: dict[str, int] = {}
+    rows, cols = [], []
+    for start in range(0, len(texts), chunk_size):
+        toks = [tok(t) for t in texts[start:start + chunk_size]]
+        lengths = np.fromiter((len(t) for t in toks), dtype=np.int64, count=len(toks))
+        flat = list(itertools.chain.from_iterable(toks))
+        if not flat:
+            continue
+        codes, uniques = pd.factorize(np.asarray(flat, dtype=object))
+        setd = vocab.setdefault
+        glob = np.fromiter((setd(u, len(vocab)) for u in uniques), dtype=np.int64,
+                           count=len(uniques))
+        cols.append(glob[codes])
+        rows.append(np.repeat(np.arange(start, start + len(toks)), lengths))
+    n_docs, n_terms = len(texts), len(vocab)
+    if rows:
+        r, c = np.concatenate(rows), np.concatenate(cols)
+    else:
+        r = c = np.zeros(0, dtype=np.int64)
+    terms = np.array(list(vocab), dtype=object)
+    order = np.argsort(terms, kind="stable")
+    remap = np.empty(n_terms, dtype=np.int64)
+    remap[order] = np.arange(n_terms)
+    m = sp.csr_matrix((np.ones(len(r), dtype=np.int32), (r, remap[c] if n_terms else c)),
+                      shape=(n_docs, n_terms))
+    m.sum_duplicates()
+    return DocTerm(m, articles["doc_id"].astype(str).to_numpy(dtype=object), terms[order])
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _dtm(articles, dtm, token_opts) -> DocTerm:
+    if dtm is None:
+        return document_term_matrix(articles, **token_opts)
+    if len(dtm.doc_ids) != len(articles) or not np.array_equal(
+            dtm.doc_ids, articles["doc_id"].astype(str).to_numpy(dtype=object)):
+        raise ValueError("dtm does not match articles: build it with "
+                         "document_term_matrix(articles) on the same rows in the same order")
+    return dtm
+
+
+def _groups(articles: pd.DataFrame, by: str):
+    """(codes per article, sorted group labels, indicator matrix groups x articles)."""
+    if by not in articles.columns:
+        raise KeyError(f"grouping column {by!r} is not in articles "
+                       f"(columns: {', '.join(map(str, articles.columns))})")
+    codes, labels = pd.factorize(articles[by], sort=True)
+    if (codes < 0).any():
+        warnings.warn(f"{int((codes < 0).sum())} article(s) without a value in {by!r} "
+                      "are left out of the group tables", stacklevel=3)
+    keep = np.flatnonzero(codes >= 0)
+    g = sp.csr_matrix((np.ones(len(keep)), (codes[keep], keep)),
+                      shape=(len(labels), len(articles)))
+    return codes, np.asarray(labels, dtype=object), g
+
+
+def _binary(m: sp.csr_matrix) -> sp.csr_matrix:
+    b = m.copy()
+    b.data = np.ones_like(b.data)
+    return b
+
+
+def _group_tables(articles, by, dtm, token_opts):
+    d = _dtm(articles, dtm, token_opts)
+    codes, labels, g = _groups(articles, by)
+    cnt = (g @ d.matrix).tocsr()               # groups x terms, counts
+    df = (g @ _binary(d.matrix)).tocsr()       # groups x terms, articles using the term
+    n_articles = np.asarray(g.sum(axis=1)).ravel().astype(np.int64)
+    return d, codes, labels, g, cnt, df, n_articles
+
+
+def _tfidf(rows: sp.csr_matrix) -> sp.csr_matrix:
+    return TfidfTransformer(norm="l2", use_idf=True, smooth_idf=True).fit_transform(rows)
+
+
+# --------------------------------------------------------------------------- counts
+
+def counts(articles: pd.DataFrame, by: str = "outlet", *, dtm: DocTerm | None = None,
+           **token_opts) -> pd.DataFrame:
+    """Term counts per group.
+
+    Columns: ``<by>``, ``term``, ``n`` (occurrences in the group), ``doc_freq`` (articles of
+    the group using the term), ``share`` (n / all term occurrences of the group),
+    ``n_articles`` (articles in the group). Sorted by group, n descending, term.
+    """
+    d, _, labels, _, cnt, df, n_art = _group_tables(articles, by, dtm, token_opts)
+    coo = cnt.tocoo()
+    totals = np.asarray(cnt.sum(axis=1)).ravel()
+    out = pd.DataFrame({
+        by: labels[coo.row],
+        "term": d.vocabulary[coo.col],
+        "n": coo.data.astype(np.int64),
+        "doc_freq": np.asarray(df[coo.row, coo.col]).ravel().astype(np.int64),
+        "share": coo.data / totals[coo.row],
+        "n_articles": n_art[coo.row],
+    })
+    return out.sort_values([by, "n", "term"], ascending=[True, False, True],
+                           kind="stable").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- TF-IDF
+
+def tfidf_profiles(articles: pd.DataFrame, by: str = "outlet", top: int | None = 20, *,
+                   dtm: DocTerm | None = None, **token_opts) -> pd.DataFrame:
+    """Each group's pooled articles as one document, weighted by TF-IDF across groups.
+
+    tf = the group's term count; idf = ln((1 + G) / (1 + groups using the term)) + 1 over the G
+    groups (scikit-learn's smooth idf); each profile is L2-normalised. A term used by every
+    group gets the lowest weight, so with two groups profiles are dominated by terms only one
+    of them uses.
+
+    Columns: ``<by>``, ``term``, ``tfidf``, ``rank`` (1 = highest in the group), ``n``,
+    ``doc_freq``, ``n_articles``. ``top`` terms per group (None = all), sorted by group, rank.
+    """
+    d, _, labels, _, cnt, df, n_art = _group_tables(articles, by, dtm, token_opts)
+    w = _tfidf(cnt).tocsr()
+    parts = []
+    for gi, label in enumerate(labels):
+        lo, hi = w.indptr[gi], w.indptr[gi + 1]
+        idx, val = w.indices[lo:hi], w.data[lo:hi]
+        order = np.lexsort((d.vocabulary[idx], -val))
+        if top is not None:
+            order = order[:top]
+        idx, val = idx[order], val[order]
+        parts.append(pd.DataFrame({
+            by: label, "term": d.vocabulary[idx], "tfidf": val,
+            "rank": np.arange(1, len(idx) + 1, dtype=np.int64),
+            "n": cnt[gi, idx].toarray().ravel().astype(np.int64),
+            "doc_freq": df[gi, idx].toarray().ravel().astype(np.int64),
+            "n_articles": n_art[gi],
+        }))
+    cols = [by, "term", "tfidf", "rank", "n", "doc_freq", "n_articles"]
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
+    return out[cols]
+
+
+def article_vectors(articles: pd.DataFrame, *, dtm: DocTerm | None = None, **token_opts):
+    """Article-level TF-IDF vectors for similarity: ``(matrix, doc_ids, vocabulary)`` with
+    ``matrix`` a CSR articles x terms array (scikit-learn smooth idf over articles, rows
+    L2-normalised) — ``matrix @ matrix.T`` is the cosine similarity of articles."""
+    d = _dtm(articles, dtm, token_opts)
+    return _tfidf(d.matrix).tocsr(), d.doc_ids, d.vocabulary
+
+
+# --------------------------------------------------------------------------- keyness
+
+def _log_odds(yi, yj, alpha_w, alpha0):
+    ni, nj = yi.sum(), yj.sum()
+    delta = (np.log((yi + alpha_w) / (ni + alpha0 - yi - alpha_w))
+             - np.log((yj + alpha_w) / (nj + alpha0 - yj - alpha_w)))
+    var = 1.0 / (yi + alpha_w) + 1.0 / (yj + alpha_w)
+    return {"delta": delta, "var": var, "z": delta / np.sqrt(var)}
+
+
+def _two_by_two(a, b, nt, nr):
+    """Observed and expected cells of term (a, b) vs rest (nt-a, nr-b)."""
+    obs = [a, b, nt - a, nr - b]
+    tot = nt + nr
+    row_w, row_o = a + b, tot - (a + b)
+    exp = [nt * row_w / tot, nr * row_w / tot, nt * row_o / tot, nr * row_o / tot]
+    return obs, exp
+
+
+def _g2(a, b, nt, nr):
+    obs, exp = _two_by_two(a, b, nt, nr)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = 2 * sum(np.where(o > 0, o * np.log(o / e), 0.0) for o, e in zip(obs, exp))
+    g = np.maximum(g, 0.0)
+    sign = np.sign(a / nt - b / nr)
+    a5, b5 = np.where(a == 0, 0.5, a), np.where(b == 0, 0.5, b)
+    p = stats.chi2.sf(g, 1)
+    return {"g2": sign * g, "log_ratio": np.log2((a5 / nt) / (b5 / nr)), "p": p}
+
+
+def _chi2(a, b, nt, nr):
+    obs, exp = _two_by_two(a, b, nt, nr)
+    c = sum((o - e) ** 2 / e for o, e in zip(obs, exp))
+    return {"chi2": np.sign(a / nt - b / nr) * c, "p": stats.chi2.sf(c, 1)}
+
+
+def _as_list(v) -> list:
+    return list(v) if isinstance(v, (list, tuple, set, np.ndarray, pd.Index)) else [v]
+
+
+def keyness(articles: pd.DataFrame, by: str = "outlet", measure: str = "log_odds",
+            target=None, reference=None, min_count: int = 2, *, alpha0: float = 1000.0,
+            prior: pd.Series | None = None, top: int | None = None,
+            dtm: DocTerm | None = None, **token_opts) -> pd.DataFrame:
+    """Distinctive terms of a target group against a reference.
+
+    Default: every group against the rest ("one vs rest"). ``target`` / ``reference``: a group
+    value or a list of values (reference None = all groups not in the target). Terms with
+    ``count_target + count_reference >= min_count`` are scored.
+
+    Measures (``score`` is the signed statistic used for sorting; > 0 = more frequent in the
+    target):
+
+    - ``log_odds`` (Monroe et al. 2008, informative Dirichlet prior): prior counts
+      alpha_w = alpha0 * f_w / sum(f), f = ``prior`` (term -> background count; default: the
+      term counts of all articles passed), alpha0 = 1000 by default (the prior weighs like
+      1,000 tokens; scattertext's ``LogOddsRatioInformativeDirichletPrior`` with
+      ``scale_type="word", sigma=alpha0`` uses the same alpha_w).
+      delta = log((y_i+a_w)/(n_i+a_0-y_i-a_w)) - log((y_j+a_w)/(n_j+a_0-y_j-a_w)),
+      var = 1/(y_i+a_w) + 1/(y_j+a_w) (Monroe's approximation; scattertext adds the two
+      1/(n-...) terms, negligible for large n), z = delta / sqrt(var). score = z.
+    - ``g2``: likelihood-ratio G² of the 2x2 table (term / other terms x target / reference,
+      no continuity correction), signed; ``log_ratio`` = log2 of the ratio of relative
+      frequencies (Hardie 2014; a zero count is replaced by 0.5); p from chi²(1). score = g2.
+    - ``chi2``: Pearson chi² of the same table, signed, p from chi²(1). score = chi2.
+    q = Benjamini–Hochberg over the scored terms of each target
+    (``scipy.stats.false_discovery_control``).
+
+    Columns: ``<by>`` (target label; lists joined with " + "), ``reference`` (label),
+    ``term``, ``score``, ``count_target``, ``count_reference``, ``doc_freq_target``,
+    ``doc_freq_reference``, ``n_target``, ``n_reference`` (articles), then ``delta``, ``var``,
+    ``z`` (log_odds) or ``g2``, ``log_ratio``, ``p``, ``q`` (g2) or ``chi2``, ``p``, ``q``
+    (chi2). ``top``: keep the ``top`` highest and ``top`` lowest scores per target.
+    Sorted by target, score descending, term. With one article per group, doc_freq is 1 for
+    every target term: the "distinctive" terms are then those of one text, not of an outlet.
+    """
+    if measure not in MEASURES:
+        raise ValueError(f"measure must be one of {MEASURES}, not {measure!r}")
+    d, _, labels, _, cnt, df, n_art = _group_tables(articles, by, dtm, token_opts)
+    pos = {lab: i for i, lab in enumerate(labels)}
+
+    def idx_of(values):
+        missing = [v for v in values if v not in pos]
+        if missing:
+            raise ValueError(f"{by}={missing!r} not found; groups are {list(labels)!r}")
+        return [pos[v] for v in values]
+
+    if target is None:
+        if reference is not None:
+            raise ValueError("reference needs a target")
+        comparisons = [([i], [j for j in range(len(labels)) if j != i]) for i in range(len(labels))]
+    else:
+        t = idx_of(_as_list(target))
+        r = (idx_of(_as_list(reference)) if reference is not None
+             else [j for j in range(len(labels)) if j not in t])
+        if set(t) & set(r):
+            raise ValueError("target and reference overlap")
+        comparisons = [(t, r)]
+
+    all_counts = np.asarray(cnt.sum(axis=0)).ravel().astype(float)
+    if prior is None:
+        background = all_counts
+    else:
+        background = pd.Series(prior, dtype=float).reindex(d.vocabulary).fillna(0).to_numpy()
+        if (background <= 0).any():
+            background = background + 0.01  # unseen terms get a tiny prior instead of zero
+    alpha_w = alpha0 * background / background.sum() if background.sum() > 0 else background
+
+    parts = []
+    for t, r in comparisons:
+        if not r:
+            continue
+        yi = np.asarray(cnt[t].sum(axis=0)).ravel().astype(float)
+        yj = np.asarray(cnt[r].sum(axis=0)).ravel().astype(float)
+        keep = np.flatnonzero(yi + yj >= min_count)
+        if len(keep) == 0:
+            continue
+        nt, nr = yi.sum(), yj.sum()
+        if measure == "log_odds":
+            cols = _log_odds(yi, yj, alpha_w, alpha0)
+            cols = {k: v[keep] for k, v in cols.items()}
+            score = cols["z"]
+        else:
+            a, b = yi[keep], yj[keep]
+            cols = _g2(a, b, nt, nr) if measure == "g2" else _chi2(a, b, nt, nr)
+            cols["q"] = stats.false_discovery_control(cols["p"])
+            score = cols[measure]
+        tlab = " + ".join(map(str, labels[t]))
+        rlab = "rest" if reference is None else " + ".join(map(str, labels[r]))
+        part = pd.DataFrame({
+            by: tlab, "reference": rlab, "term": d.vocabulary[keep], "score": score,
+            "count_target": yi[keep].astype(np.int64),
+            "count_reference": yj[keep].astype(np.int64),
+            "doc_freq_target": np.asarray(df[t].sum(axis=0)).ravel()[keep].astype(np.int64),
+            "doc_freq_reference": np.asarray(df[r].sum(axis=0)).ravel()[keep].astype(np.int64),
+            "n_target": int(n_art[t].sum()), "n_reference": int(n_art[r].sum()),
+            **cols,
+        })
+        part = part.sort_values(["score", "term"], ascending=[False, True], kind="stable")
+        if top is not None and len(part) > 2 * top:
+            part = pd.concat([part.head(top), part.tail(top)])
+        parts.append(part)
+    if not parts:
+        return pd.DataFrame(columns=[by, "reference", "term", "score", "count_target",
+                                     "count_reference", "doc_freq_target",
+                                     "doc_freq_reference", "n_target", "n_reference"])
+    out = pd.concat(parts, ignore_index=True)
+    out["_neg"] = -out["score"]
+    out = out.sort_values([by, "_neg", "term"], kind="stable").drop(columns="_neg")
+    return out.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- KWIC
+
+def kwic(articles: pd.DataFrame, pattern: str | Iterable[str], window: int = 5, *,
+         case_sensitive: bool = False, by: str = "outlet") -> pd.DataFrame:
+    """Keywords in context, sentence by sentence.
+
+    ``pattern``: one pattern or a list, in the codebook grammar of
+    :func:`kzmedia.text.compile_pattern` (whole word, trailing ``*``, space = spaces or
+    hyphens, inner hyphen optional). ``window``: words (whitespace-separated) kept on each side,
+    within the sentence.
+
+    Columns: ``doc_id``, ``<by>``, ``sent_id``, ``left``, ``match``, ``right``. Sorted by
+    doc_id, sent_id, position of the match.
+    """
+    pats = [pattern] if isinstance(pattern, str) else list(pattern)
+    rx = re.compile("|".join(_text.compile_pattern(p, case_sensitive) for p in pats))
+    cols = ["doc_id", by, "sent_id", "left", "match", "right"]
+    hit = articles[articles["text"].fillna("").map(lambda s: rx.search(s) is not None)]
+    if hit.empty:
+        return pd.DataFrame(columns=cols)
+    sents = _text.sentences(hit)
+    group = dict(zip(hit["doc_id"].astype(str), hit[by]))
+    rows = []
+    for doc_id, sent_id, s in zip(sents["doc_id"], sents["sent_id"], sents["sentence"]):
+        for m in rx.finditer(s):
+            left = s[:m.start()].split()[-window:] if window > 0 else []
+            right = s[m.end():].split()[:window] if window > 0 else []
+            rows.append((doc_id, group[doc_id], sent_id, " ".join(left), m.group(0),
+                         " ".join(right), m.start()))
+    out = pd.DataFrame(rows, columns=cols + ["_pos"])
+    return out.sort_values(["doc_id", "sent_id", "_pos"], kind="stable").drop(
+        columns="_pos").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- similarity
+
+def _cos(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Row-wise cosine of two dense (k x V) arrays (k small)."""
+    num = np.einsum("ij,ij->i", a, b)
+    den = np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return num / den
+
+
+def similarity_matrix(articles: pd.DataFrame, by: str = "outlet", *,
+                      dtm: DocTerm | None = None, **token_opts) -> pd.DataFrame:
+    """Cosine similarity of the groups' pooled TF-IDF profiles (see :func:`tfidf_profiles`):
+    a square DataFrame, index and columns = group labels (sorted), diagonal 1."""
+    d, _, labels, _, cnt, _, _ = _group_tables(articles, by, dtm, token_opts)
+    w = _tfidf(cnt)
+    sim = (w @ w.T).toarray()
+    np.fill_diagonal(sim, [1.0 if w[i].nnz else np.nan for i in range(len(labels))])
+    idx = pd.Index(labels, name=by)
+    return pd.DataFrame(sim, index=idx, columns=pd.Index(labels, name=by))
+
+
+def similarity(articles: pd.DataFrame, by: str = "outlet", permutations: int = 999,
+               seed: int = 0, *, min_articles: int = 5, dtm: DocTerm | None = None,
+               **token_opts) -> pd.DataFrame:
+    """Pairwise cosine similarity of pooled TF-IDF group profiles, with a permutation check.
+
+    For a pair with at least ``min_articles`` articles on each side, the articles of the two
+    groups are re-labelled at random (group sizes kept; all splits when there are no more than
+    ``permutations`` of them), the two pooled profiles rebuilt (idf held at its observed value)
+    and their cosine recomputed. ``p_value`` = share of relabellings whose cosine is as low as
+    or lower than the observed one (counting the observed labelling): a small p means the two
+    groups' vocabularies differ more than random splits of their articles do. Smaller pairs get
+    NaN and a ``note``.
+
+    Columns: ``group_a``, ``group_b`` (labels, a < b), ``cosine``, ``n_a``, ``n_b``,
+    ``p_value``, ``n_permutations``, ``note``. Sorted by group_a, group_b.
+    """
+    d, codes, labels, g, cnt, _, n_art = _group_tables(articles, by, dtm, token_opts)
+    tf = TfidfTransformer(norm="l2", smooth_idf=True).fit(cnt)
+    idf = tf.idf_
+    sim = similarity_matrix(articles, by, dtm=d)
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i, j in itertools.combinations(range(len(labels)), 2):
+        na, nb = int(n_art[i]), int(n_art[j])
+        p, nperm, note = np.nan, 0, ""
+        if min(na, nb) < min_articles:
+            note = f"fewer than {min_articles} articles in a group: no permutation test"
+        else:
+            docs = np.flatnonzero((codes == i) | (codes == j))
+            x = d.matrix[docs].multiply(idf.reshape(1, -1)).tocsr()
+            total = np.asarray(x.sum(axis=0)).ravel()
+            n_all = len(docs)
+            if math.comb(n_all, na) <= permutations:
+                splits = [list(c) for c in itertools.combinations(range(n_all), na)]
+            else:
+                splits = [rng.permutation(n_all)[:na] for _ in range(permutations)]
+            nperm = len(splits)
+            perm_cos = []
+            for start in range(0, nperm, 64):
+                batch = splits[start:start + 64]
+                ind = sp.csr_matrix(
+                    (np.ones(na * len(batch)),
+                     (np.repeat(np.arange(len(batch)), na), np.concatenate(batch))),
+                    shape=(len(batch), n_all))
+                a = (ind @ x).toarray()
+                perm_cos.append(_cos(a, total[None, :] - a))
+            perm_cos = np.concatenate(perm_cos)
+            a_obs = np.asarray(x[np.flatnonzero(codes[docs] == i)].sum(axis=0)).ravel()
+            obs = float(_cos(a_obs[None, :], (total - a_obs)[None, :])[0])
+            extra = 0 if math.comb(n_all, na) <= permutations else 1
+            p = (np.sum(perm_cos <= obs + 1e-12) + extra) / (nperm + extra)
+        rows.append((labels[i], labels[j], float(sim.iat[i, j]), na, nb, p, nperm, note))
+    out = pd.DataFrame(rows, columns=["group_a", "group_b", "cosine", "n_a", "n_b", "p_value",
+                                      "n_permutations", "note"])
+    return out.sort_values(["group_a", "group_b"], kind="stable").reset_index(drop=True)
