@@ -1,0 +1,221 @@
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from kzmedia import terms
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+OPTS = dict(stopwords=(), phrases=())
+
+
+@pytest.fixture
+def tiny():
+    """Two groups, three words. A: apple x3, pear x1 (two articles); B: pear x2, plum x2."""
+    return pd.DataFrame({
+        "doc_id": ["a1", "a2", "b1"],
+        "outlet": ["A", "A", "B"],
+        "text": ["apple apple pear", "apple", "pear pear plum plum"],
+    })
+
+
+def test_document_term_matrix(tiny):
+    d = terms.document_term_matrix(tiny, **OPTS)
+    assert list(d.vocabulary) == ["apple", "pear", "plum"]
+    assert list(d.doc_ids) == ["a1", "a2", "b1"]
+    assert d.matrix.toarray().tolist() == [[2, 1, 0], [1, 0, 0], [0, 2, 2]]
+
+
+def test_document_term_matrix_chunks_agree(tiny):
+    big = pd.concat([tiny] * 7, ignore_index=True).assign(doc_id=lambda x: x.index.astype(str))
+    a = terms.document_term_matrix(big, chunk_size=2, **OPTS)
+    b = terms.document_term_matrix(big, chunk_size=1000, **OPTS)
+    assert (a.matrix != b.matrix).nnz == 0 and list(a.vocabulary) == list(b.vocabulary)
+
+
+def test_counts_doc_freq_share(tiny):
+    c = terms.counts(tiny, **OPTS)
+    assert list(c.columns) == ["outlet", "term", "n", "doc_freq", "share", "n_articles"]
+    got = {(r.outlet, r.term): (r.n, r.doc_freq, r.share, r.n_articles) for r in c.itertuples()}
+    assert got == {("A", "apple"): (3, 2, 3 / 4, 2), ("A", "pear"): (1, 1, 1 / 4, 2),
+                   ("B", "pear"): (2, 1, 2 / 4, 1), ("B", "plum"): (2, 1, 2 / 4, 1)}
+    # sorted by group, n desc, term
+    assert c[["outlet", "term"]].values.tolist() == [["A", "apple"], ["A", "pear"],
+                                                     ["B", "pear"], ["B", "plum"]]
+
+
+def test_counts_any_grouping_column(tiny):
+    c = terms.counts(tiny.assign(bias=["x", "y", "y"]), by="bias", **OPTS)
+    assert list(c.columns)[0] == "bias"
+    assert c[c.bias == "y"].set_index("term")["n"].to_dict() == {"pear": 2, "plum": 2, "apple": 1}
+    with pytest.raises(KeyError):
+        terms.counts(tiny, by="nope", **OPTS)
+
+
+def test_keyness_log_odds_by_hand(tiny):
+    k = terms.keyness(tiny, measure="log_odds", min_count=1, alpha0=10.0, **OPTS)
+    a = k[k.outlet == "A"].set_index("term")
+    # background counts: apple 3, pear 3, plum 2 (n=8) -> alpha_w = 10 * f / 8
+    aw = {"apple": 30 / 8, "pear": 30 / 8, "plum": 20 / 8}
+    yi = {"apple": 3, "pear": 1, "plum": 0}
+    yj = {"apple": 0, "pear": 2, "plum": 2}
+    ni, nj, a0 = 4, 4, 10.0
+    for w in aw:
+        delta = (math.log((yi[w] + aw[w]) / (ni + a0 - yi[w] - aw[w]))
+                 - math.log((yj[w] + aw[w]) / (nj + a0 - yj[w] - aw[w])))
+        var = 1 / (yi[w] + aw[w]) + 1 / (yj[w] + aw[w])
+        assert a.loc[w, "delta"] == pytest.approx(delta)
+        assert a.loc[w, "var"] == pytest.approx(var)
+        assert a.loc[w, "z"] == pytest.approx(delta / math.sqrt(var))
+        assert a.loc[w, "score"] == pytest.approx(delta / math.sqrt(var))
+    # B vs rest is the mirror image
+    b = k[k.outlet == "B"].set_index("term")
+    assert b.loc["apple", "z"] == pytest.approx(-a.loc["apple", "z"])
+    assert a.loc["apple", "count_target"] == 3 and a.loc["apple", "count_reference"] == 0
+    assert a.loc["apple", "doc_freq_target"] == 2 and a.loc["pear", "doc_freq_reference"] == 1
+    assert a.loc["apple", "n_target"] == 2 and a.loc["apple", "n_reference"] == 1
+    assert (a["reference"] == "rest").all()
+    # deterministic order: group, score desc, term
+    assert a.index.tolist() == ["apple", "pear", "plum"]
+
+
+def test_keyness_g2_log_ratio_by_hand(tiny):
+    k = terms.keyness(tiny, measure="g2", min_count=1, **OPTS)
+    a = k[k.outlet == "A"].set_index("term")
+    nt = nr = 4
+    for w, x, y in [("apple", 3, 0), ("pear", 1, 2), ("plum", 0, 2)]:
+        cells = [(x, nt * (x + y) / 8), (y, nr * (x + y) / 8),
+                 (nt - x, nt * (8 - x - y) / 8), (nr - y, nr * (8 - x - y) / 8)]
+        g2 = 2 * sum(o * math.log(o / e) for o, e in cells if o > 0)
+        sign = 1 if x / nt > y / nr else -1
+        assert a.loc[w, "g2"] == pytest.approx(sign * g2)
+        lr = math.log2(((x or 0.5) / nt) / ((y or 0.5) / nr))
+        assert a.loc[w, "log_ratio"] == pytest.approx(lr)
+        assert a.loc[w, "p"] == pytest.approx(stats.chi2.sf(g2, 1))
+        table = np.array([[x, y], [nt - x, nr - y]])
+        ref = stats.chi2_contingency(table, correction=False, lambda_="log-likelihood")
+        assert abs(a.loc[w, "g2"]) == pytest.approx(ref.statistic)
+    assert np.allclose(a["q"].sort_index(), stats.false_discovery_control(
+        a["p"].sort_index().to_numpy()))
+
+
+def test_keyness_chi2_by_hand(tiny):
+    k = terms.keyness(tiny, measure="chi2", min_count=1, **OPTS)
+    a = k[k.outlet == "A"].set_index("term")
+    # apple: observed [[3, 0], [1, 4]], expected [[1.5, 1.5], [2.5, 2.5]]
+    chi2 = (1.5 ** 2 / 1.5) * 2 + (1.5 ** 2 / 2.5) * 2
+    assert a.loc["apple", "chi2"] == pytest.approx(chi2)
+    assert a.loc["apple", "p"] == pytest.approx(stats.chi2.sf(chi2, 1))
+    assert a.loc["plum", "chi2"] < 0
+
+
+def test_keyness_target_reference_and_min_count(tiny):
+    three = pd.concat([tiny, pd.DataFrame({"doc_id": ["c1"], "outlet": ["C"],
+                                           "text": ["plum apple"]})], ignore_index=True)
+    k = terms.keyness(three, target="A", reference=["B", "C"], min_count=1, **OPTS)
+    assert set(k.outlet) == {"A"} and set(k.reference) == {"B + C"}
+    assert k.set_index("term").loc["plum", "count_reference"] == 3
+    k2 = terms.keyness(three, target="A", reference="C", min_count=2, **OPTS)
+    # apple: 3 + 1 >= 2; pear: 1 + 0 < 2; plum: 0 + 1 < 2
+    assert k2.term.tolist() == ["apple"]
+    with pytest.raises(ValueError):
+        terms.keyness(three, target="Z", **OPTS)
+    with pytest.raises(ValueError):
+        terms.keyness(three, measure="tfidf", **OPTS)
+
+
+def test_keyness_top_keeps_both_ends(tiny):
+    k = terms.keyness(tiny, min_count=1, top=1, **OPTS)
+    assert k[k.outlet == "A"].term.tolist() == ["apple", "plum"]
+
+
+def test_tfidf_profiles_by_hand(tiny):
+    p = terms.tfidf_profiles(tiny, top=None, **OPTS)
+    assert list(p.columns) == ["outlet", "term", "tfidf", "rank", "n", "doc_freq",
+                               "n_articles"]
+    # 2 groups; idf = ln(3/(1+df)) + 1: apple, plum df=1 -> ln(1.5)+1; pear df=2 -> 1
+    i1, i2 = math.log(1.5) + 1, 1.0
+    va = np.array([3 * i1, 1 * i2])
+    a = p[p.outlet == "A"].set_index("term")
+    assert a.loc["apple", "tfidf"] == pytest.approx(va[0] / np.linalg.norm(va))
+    assert a.loc["pear", "tfidf"] == pytest.approx(va[1] / np.linalg.norm(va))
+    assert a["rank"].tolist() == [1, 2] and a.loc["apple", "doc_freq"] == 2
+    assert len(terms.tfidf_profiles(tiny, top=1, **OPTS)) == 2
+
+
+def test_article_vectors(tiny):
+    m, ids, vocab = terms.article_vectors(tiny, **OPTS)
+    assert m.shape == (3, 3) and list(ids) == ["a1", "a2", "b1"]
+    assert np.allclose((m @ m.T).diagonal(), 1.0)
+
+
+def test_similarity_symmetric_diagonal_one(tiny):
+    s = terms.similarity_matrix(tiny, **OPTS)
+    assert np.allclose(s.values, s.values.T)
+    assert np.allclose(np.diag(s.values), 1.0)
+    # A = (3 i1, 1, 0), B = (0, 2, 2 i1)
+    i1 = math.log(1.5) + 1
+    a, b = np.array([3 * i1, 1, 0]), np.array([0, 2, 2 * i1])
+    assert s.loc["A", "B"] == pytest.approx(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
+    t = terms.similarity(tiny, **OPTS)
+    assert list(t.columns) == ["group_a", "group_b", "cosine", "n_a", "n_b", "p_value",
+                               "n_permutations", "note"]
+    assert t.cosine.iloc[0] == pytest.approx(s.loc["A", "B"])
+    assert np.isnan(t.p_value.iloc[0]) and "no permutation test" in t.note.iloc[0]
+
+
+def test_similarity_permutation_detects_difference():
+    rows = [{"doc_id": f"x{i}", "outlet": "X", "text": "steppe grain oil oil"} for i in range(5)]
+    rows += [{"doc_id": f"y{i}", "outlet": "Y", "text": "bank loan loan bond"} for i in range(5)]
+    t = terms.similarity(pd.DataFrame(rows), **OPTS)
+    assert t.n_a.iloc[0] == 5 and t.n_b.iloc[0] == 5
+    # all C(10, 5) = 252 splits enumerated; only the observed split and its mirror give 0
+    assert t.n_permutations.iloc[0] == 252
+    assert t.cosine.iloc[0] == pytest.approx(0.0)
+    assert t.p_value.iloc[0] == pytest.approx(2 / 252)
+    same = pd.DataFrame(rows).assign(text="steppe grain oil bank")
+    assert terms.similarity(same, **OPTS).p_value.iloc[0] == pytest.approx(1.0)
+
+
+def test_kwic_columns_and_grammar():
+    arts = pd.DataFrame({"doc_id": ["d1", "d2"], "outlet": ["A", "B"], "text": [
+        "Kazakhstan pursues a multi-vector foreign policy. Its multivector course holds.",
+        "Nothing here.\n\nThe Middle-Corridor and the middle corridor grow fast today."]})
+    k = terms.kwic(arts, "multi-vector*", window=2)
+    assert list(k.columns) == ["doc_id", "outlet", "sent_id", "left", "match", "right"]
+    assert k[["doc_id", "sent_id", "left", "match", "right"]].values.tolist() == [
+        ["d1", 0, "pursues a", "multi-vector", "foreign policy."],
+        ["d1", 1, "Its", "multivector", "course holds."]]
+    k2 = terms.kwic(arts, ["middle corridor"], window=1)
+    assert k2["match"].tolist() == ["Middle-Corridor", "middle corridor"]
+    assert k2["sent_id"].tolist() == [1, 1] and k2["outlet"].tolist() == ["B", "B"]
+    assert terms.kwic(arts, "trade").empty
+
+
+def test_dtm_reuse_checked(tiny):
+    d = terms.document_term_matrix(tiny, **OPTS)
+    assert terms.counts(tiny, dtm=d).equals(terms.counts(tiny, **OPTS))
+    with pytest.raises(ValueError):
+        terms.counts(tiny.iloc[::-1], dtm=d)
+
+
+def test_seeds_end_to_end():
+    from kzmedia import corpus
+
+    arts = corpus.load(SEEDS)
+    k = terms.keyness(arts, by="outlet", measure="log_odds")
+    assert set(k.outlet) == set(arts.outlet)
+    # one article per outlet: every term of the target comes from that single article
+    pos = k[k.count_target > 0]
+    assert (pos.doc_freq_target == 1).all() and (k.n_target == 1).all()
+    top = k.groupby("outlet").head(5)
+    assert "multi-vector" in set(top[top.outlet == "The Diplomatic Insight"].term) | set(
+        terms.counts(arts).query("outlet == 'The Diplomatic Insight'").head(10).term)
+    s = terms.similarity_matrix(arts)
+    assert s.shape == (5, 5) and np.allclose(np.diag(s.values), 1.0)
+    k2 = terms.kwic(arts, "multi-vector*")
+    assert len(k2) >= 5
+    assert k2["match"].str.lower().str.startswith("multi").all()
