@@ -178,8 +178,9 @@ def build(corpus, by="outlet", out="reports", notebooks="notebooks", timeout=Non
           progress=True) -> list[NotebookResult]:
     """Execute every notebook in `notebooks` on `corpus` and write the HTML report into `out`.
 
-    Stale `out/tables/*.csv` from an earlier run are removed first, so the tables folder
-    holds exactly what this run produced. Returns one NotebookResult per notebook.
+    Index and manifest list the tables written during this run (other files already in
+    `out/tables`, e.g. from `kzmedia analyze`, are left alone and not listed). Returns one
+    NotebookResult per notebook.
     """
     from tqdm.auto import tqdm
 
@@ -193,11 +194,10 @@ def build(corpus, by="outlet", out="reports", notebooks="notebooks", timeout=Non
     executed_dir = out / "notebooks"
     for d in (out, tables, executed_dir):
         d.mkdir(parents=True, exist_ok=True)
-    for stale in tables.glob("*.csv"):
-        stale.unlink()
 
     parameters = {"CORPUS": str(corpus), "BY": by, "TABLES_DIR": str(tables)}
     started = dt.datetime.now(dt.timezone.utc)
+    since = time.time() - 1.0  # file times can be coarser than a second
     results = []
     bar = tqdm(paths, desc="notebooks", unit="nb", file=sys.stderr, disable=not progress)
     for i, nb_path in enumerate(bar, 1):
@@ -218,7 +218,7 @@ def build(corpus, by="outlet", out="reports", notebooks="notebooks", timeout=Non
     bar.close()
     finished = dt.datetime.now(dt.timezone.utc)
 
-    table_files = sorted(tables.glob("*.csv"))
+    table_files = sorted(p for p in tables.glob("*.csv") if p.stat().st_mtime >= since)
     manifest = {
         "started": started.isoformat(timespec="seconds"),
         "finished": finished.isoformat(timespec="seconds"),

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import os
 import re
 import sys
 
@@ -58,6 +59,10 @@ def run(tmp_path_factory):
     ), nbdir / "02-fail.ipynb")
     nbformat.write(_notebook(_parameters(), _code("'after the failure'")), nbdir / "03-after.ipynb")
     nbformat.write(_notebook(_parameters()), nbdir / "scratch.ipynb")  # not numbered: ignored
+    (out / "tables").mkdir(parents=True)
+    old = out / "tables" / "earlier.csv"  # e.g. from `kzmedia analyze`: kept, not listed
+    old.write_text("a\n1\n")
+    os.utime(old, (1e9, 1e9))
     code = main(["report", str(corpus), "--by", "bias", "--out", str(out), "--notebooks", str(nbdir)])
     return {"code": code, "out": out, "corpus": corpus, "nbdir": nbdir}
 
@@ -107,6 +112,8 @@ def test_tables_written_and_hashed(run):
     assert table["by"].tolist() == ["bias", "bias"]
     assert table["text"][0] == SCRIPT  # the data itself is untouched; only HTML is escaped
     manifest = json.loads((run["out"] / "manifest.json").read_text())
+    assert (run["out"] / "tables" / "earlier.csv").exists()
+    assert "earlier.csv" not in (run["out"] / "index.html").read_text()
     [entry] = manifest["outputs"]["tables"]
     assert entry["sha256"] == hashlib.sha256((run["out"] / "tables" / "demo.csv").read_bytes()).hexdigest()
 
