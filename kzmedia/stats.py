@@ -231,8 +231,8 @@ def compare_groups(
     """Pairwise permutation tests of `value` between the groups of `by`, with BH q-values.
 
     `values` has one row per article (rows sharing a unit are averaged). Only groups with at
-    least 2 articles are compared; smaller ones are listed in `.attrs["skipped"]` (DataFrame of
-    within..., by, n_articles). With `within` (e.g. "vector"), groups are compared inside each
+    least 2 articles are compared; smaller ones are listed in `.attrs["skipped"]` (a list of
+    dicts with keys within..., by, n_articles; a list so the table still concatenates). With `within` (e.g. "vector"), groups are compared inside each
     level of that column, and BH runs over all comparisons of the table.
 
     Returns one row per pair, sorted by within..., <by>_a, <by>_b, with columns:
@@ -289,5 +289,5 @@ def compare_groups(
     out = pd.DataFrame(rows, columns=[c for c in cols if c != "q_value"])
     out["q_value"] = bh(out["p_value"].to_numpy()) if len(out) else pd.Series(dtype=float)
     out = out[cols].sort_values([*outer, f"{by}_a", f"{by}_b"]).reset_index(drop=True)
-    out.attrs["skipped"] = pd.DataFrame(skipped, columns=[*outer, by, "n_articles"])
+    out.attrs["skipped"] = skipped
     return out

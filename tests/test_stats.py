@@ -165,8 +165,9 @@ def test_compare_groups_skips_n1_and_notes_unreachable():
     assert row.min_p == pytest.approx(2 / math.comb(9, 3))
     assert row.note == ""  # 2/84 < 0.05
     assert row.q_value == pytest.approx(row.p_value)
-    skipped = out.attrs["skipped"]
-    assert skipped["outlet"].tolist() == ["A"]
+    assert out.attrs["skipped"] == [{"outlet": "A", "n_articles": 1}]
+    # the table concatenates with others (attrs hold no DataFrame)
+    assert len(pd.concat([out, out])) == 2
 
     small = pd.DataFrame({"outlet": ["P", "P", "Q", "Q"], "doc_id": list("abcd"),
                           "tone": [0.9, 0.8, -0.1, -0.2]})
