@@ -186,12 +186,13 @@ def score(
 
 def detect_language(articles: pd.DataFrame) -> pd.Series:
     """Language code of each article (py3langid, offline): the `lang` column where it is
-    filled, detection on the text otherwise. Returns a Series aligned with `articles`."""
+    filled, detection on the text where it is absent, "" or "und". Returns a Series aligned
+    with `articles`."""
     if "lang" in articles.columns:
         lang = articles["lang"].fillna("").astype(str)
     else:
         lang = pd.Series("", index=articles.index)
-    todo = lang == ""
+    todo = lang.isin(["", "und"])  # "und": the loader was told not to detect
     if todo.any():
         import py3langid
 
@@ -363,13 +364,17 @@ def vector_tone(
     by: str | Sequence[str] = "outlet",
     exclusive: bool = False,
     *,
+    focal: str | None = None,
+    gazetteer=None,
     ci: float = 0.95,
     n_resamples: int = 2000,
     seed: int = 0,
 ) -> pd.DataFrame:
     """Tone toward each vector: the sentences that mention it (with `exclusive`, only the
-    sentences that mention that vector and no other), averaged per article, then across
-    articles with ``stats.summarize``.
+    sentences that mention that vector and no other partner: the focal country, named in most
+    sentences, does not count as another vector), averaged per article, then across articles
+    with ``stats.summarize``. `focal` defaults to the gazetteer's focal vector (only looked up
+    when `exclusive`).
 
     Returns one row per group x vector, sorted by `by`, vector, with columns:
     <by>..., vector, mean_compound (article-weighted), n_sentences, n_articles, ci_low,
@@ -381,7 +386,14 @@ def vector_tone(
                   ["doc_id", *keys, "compound", "vectors"]]
     df = df.assign(vector=df["vectors"].str.split("|"))
     if exclusive:
-        df = df[df["vector"].str.len() == 1]
+        if focal is None:
+            from . import actors
+
+            focal = actors.load_gazetteer(gazetteer).focal
+        partners = df["vector"].map(lambda vs: [v for v in vs if v != focal])
+        alone = partners.str.len().eq(1) | (partners.str.len().eq(0) & df["vector"].str.len().eq(1))
+        df = df[alone].assign(vector=partners[alone].where(partners[alone].str.len() > 0,
+                                                           df.loc[alone, "vector"]))
     df = df.explode("vector")
     cols = [*keys, "vector", "mean_compound", "n_sentences", "n_articles", "ci_low",
             "ci_high", "interval", "article_values"]
@@ -409,7 +421,8 @@ def sensitivity(
     """The group tone table under three treatments of names, side by side:
     "masked" (the default: entity and organisation spans masked), "unmasked" (masking off), and
     "neutralised" (masking off, the risky words of the settings set to valence 0 in a copy of
-    the lexicon). `kwargs` go to ``group_tone`` (ci, n_resamples, seed).
+    the lexicon). `articles` may also be the (masked) table of ``sentences``, which is then
+    re-scored rather than recomputed. `kwargs` go to ``group_tone`` (ci, n_resamples, seed).
 
     Returns one row per group, sorted by `by`, with columns:
     <by>..., n_articles, n_sentences, interval (how the interval was made), then for each

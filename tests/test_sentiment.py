@@ -176,11 +176,22 @@ def test_vector_tone_and_exclusive():
     assert v.loc[("B", "russia"), "mean_compound"] == pytest.approx(0.0)
     assert v.loc[("B", "china"), "mean_compound"] == pytest.approx(0.3)
     assert v.loc[("C", "us"), "interval"] == "95% bootstrap over articles"
-    ex = sentiment.vector_tone(sent_table(), exclusive=True).set_index(["outlet", "vector"])
+    ex = sentiment.vector_tone(sent_table(), exclusive=True, focal="kazakhstan")
+    ex = ex.set_index(["outlet", "vector"])
     # the sentence naming both China and Russia is gone
     assert ex.loc[("B", "russia"), "mean_compound"] == pytest.approx((0.0 - 0.3) / 2)
     assert ex.loc[("B", "china"), "n_sentences"] == 1
     assert ex.loc[("B", "china"), "mean_compound"] == 0.0
+    # the focal country does not make a sentence non-exclusive; alone it counts for itself
+    s = sent_table()
+    s.loc[s["doc_id"] == "b2", "vectors"] = "kazakhstan|russia"
+    s.loc[s["doc_id"] == "b3", "vectors"] = "kazakhstan"
+    ex = sentiment.vector_tone(s, exclusive=True, focal="kazakhstan").set_index(["outlet", "vector"])
+    assert ex.loc[("B", "russia"), "n_sentences"] == 2
+    assert ex.loc[("B", "kazakhstan"), "n_sentences"] == 1
+    assert ("B", "china") not in ex.index
+    assert sentiment.vector_tone(s, exclusive=True, focal="nowhere").set_index(
+        ["outlet", "vector"]).loc[("B", "russia"), "n_sentences"] == 1
 
 
 def test_extremes():
