@@ -48,12 +48,15 @@ STAGES = [
     ("rejected", lambda a, by, t: _attr_table(a, "rejected")),
     ("audit", lambda a, by, t: _attr_table(a, "audit")),
     ("sentences", lambda a, by, t: _stage("text", "sentences")(a)),
-    ("term_counts", lambda a, by, t: _stage("terms", "counts")(a, by=by)),
-    ("tfidf_profiles", lambda a, by, t: _stage("terms", "tfidf_profiles")(a, by=by)),
-    ("keyness_log_odds",
-     lambda a, by, t: _stage("terms", "keyness")(a, by=by, measure="log_odds")),
-    ("keyness_g2", lambda a, by, t: _stage("terms", "keyness")(a, by=by, measure="g2")),
-    ("similarity", lambda a, by, t: _stage("terms", "similarity")(a, by=by)),
+    ("_dtm", lambda a, by, t: _stage("terms", "document_term_matrix")(a)),
+    ("term_counts", lambda a, by, t: _stage("terms", "counts")(a, by=by, dtm=t["_dtm"])),
+    ("tfidf_profiles",
+     lambda a, by, t: _stage("terms", "tfidf_profiles")(a, by=by, dtm=t["_dtm"])),
+    ("keyness_log_odds", lambda a, by, t: _stage("terms", "keyness")(
+        a, by=by, measure="log_odds", dtm=t["_dtm"])),
+    ("keyness_g2",
+     lambda a, by, t: _stage("terms", "keyness")(a, by=by, measure="g2", dtm=t["_dtm"])),
+    ("similarity", lambda a, by, t: _stage("terms", "similarity")(a, by=by, dtm=t["_dtm"])),
     ("frame_hits", lambda a, by, t: _stage("frames", "hits")(a, sentences=t["sentences"])),
     ("frame_scores_article",
      lambda a, by, t: _stage("frames", "article_scores")(t["frame_hits"], a)),
@@ -75,6 +78,7 @@ STAGES = [
 ]
 
 # Large and derivable from the articles: computed (the stages need it), written on request.
+# Names starting with "_" are shared intermediates (not tables) and never returned.
 OPTIONAL = {"sentences"}
 
 
@@ -90,7 +94,7 @@ def analyze(articles: pd.DataFrame, by: str = "outlet", sentences: bool = False,
     if by not in articles.columns:
         raise KeyError(f"grouping column {by!r} not in the articles "
                        f"(columns: {', '.join(map(str, articles.columns))})")
-    computed: dict[str, pd.DataFrame] = {}
+    computed: dict = {}
     tables: dict[str, pd.DataFrame] = {}
     bar = tqdm(STAGES, desc="analyze", unit="table", disable=not progress)
     for name, fn in bar:
@@ -100,7 +104,7 @@ def analyze(articles: pd.DataFrame, by: str = "outlet", sentences: bool = False,
         except Exception as exc:
             exc.add_note(f"while computing the {name!r} table")
             raise
-        if name not in OPTIONAL or sentences:
+        if not name.startswith("_") and (name not in OPTIONAL or sentences):
             tables[name] = table
     bar.close()
     return tables
