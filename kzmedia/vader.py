@@ -1,0 +1,426 @@
+"""VADER sentence scores, identical to vaderSentiment's, with far less work per sentence.
+
+``vaderSentiment`` (the reference implementation, which ships the lexicon) re-lowercases the
+whole sentence several times for every lexicon word, scans lists where sets would do and walks
+every character of the text looking for emoji. :class:`Vader` follows the same rules in the
+same order with the same floating-point operations, so every score is the same float that
+``SentimentIntensityAnalyzer().polarity_scores`` returns (rounded the same way), but it:
+
+- lowercases and tokenizes a sentence once;
+- returns at once for sentences with no lexicon word (all-neutral: neu 1.0, or all zeros
+  for empty text), which needs only a set test;
+- only looks for emoji in non-ASCII text, with one compiled character class;
+- builds the idiom n-gram strings only when a neighbouring word can start an idiom;
+- leaves the reference's quirks in place (the ``but`` rule locating values with
+  ``list.index``, "never so/this" matching any "so"/"this" one word back, "no" handling).
+
+The lexicon, emoji lexicon and rule word lists come from the installed vaderSentiment package
+(its files and constants), never downloaded and never modified.
+"""
+from __future__ import annotations
+
+import math
+import re
+import string
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from importlib import resources
+from itertools import chain, compress
+
+import numpy as np
+from vaderSentiment import vaderSentiment as _vs
+
+__all__ = ["COLUMNS", "Vader", "analyzer"]
+
+#: Column order of :meth:`Vader.scores`.
+COLUMNS = ("neg", "neu", "pos", "compound")
+
+_PUNCT = string.punctuation
+_EMPTY = (0.0, 0.0, 0.0, 0.0)
+_NEUTRAL = (0.0, 1.0, 0.0, 0.0)
+
+
+def _read_lexicon(name: str) -> dict[str, float]:
+    """Parse a vaderSentiment lexicon file exactly as ``make_lex_dict`` does."""
+    raw = (resources.files("vaderSentiment") / name).read_bytes().decode("utf-8")
+    lexicon = {}
+    for line in raw.rstrip("\n").split("\n"):
+        if not line:
+            continue
+        word, measure = line.strip().split("\t")[0:2]
+        lexicon[word] = float(measure)
+    return lexicon
+
+
+def _read_emoji(name: str) -> dict[str, str]:
+    """Parse the emoji lexicon exactly as ``make_emoji_dict`` does."""
+    raw = (resources.files("vaderSentiment") / name).read_bytes().decode("utf-8")
+    emojis = {}
+    for line in raw.rstrip("\n").split("\n"):
+        emoji, description = line.strip().split("\t")[0:2]
+        emojis[emoji] = description
+    return emojis
+
+
+def _replace_emojis(text: str, emojis: Mapping[str, str]) -> str:
+    """The reference's emoji-to-description pass (only single characters can match)."""
+    parts = []
+    prev_space = True
+    for ch in text:
+        if ch in emojis:
+            if not prev_space:
+                parts.append(" ")
+            parts.append(emojis[ch])
+            prev_space = False
+        else:
+            parts.append(ch)
+            prev_space = ch == " "
+    return "".join(parts)
+
+
+def _emoji_prefilter(emojis: Mapping[str, str]) -> re.Pattern:
+    """A character class matching every single-character emoji key (and a few more
+    characters): ranges keep the regex scan fast, the exact pass decides."""
+    codes = sorted(ord(k) for k in emojis if len(k) == 1)
+    low = [c for c in codes if c < 0x2030]  # Latin-1 symbols (©, ®) one by one
+    high = [c for c in codes if c >= 0x2030]  # one range past punctuation such as ’ “ — …
+    parts = [re.escape(chr(c)) for c in low]
+    if high:
+        parts.append(f"{re.escape(chr(high[0]))}-{re.escape(chr(high[-1]))}")
+    return re.compile("[" + "".join(parts) + "]") if parts else re.compile("(?!)")
+
+
+def _strip_punc_if_word(token: str) -> str:
+    stripped = token.strip(_PUNCT)
+    return token if len(stripped) <= 2 else stripped
+
+
+def _cap_differential(tokens: list[str]) -> bool:
+    """True when some but not all tokens are ALL CAPS (stripping punctuation never changes
+    ``isupper``, so raw tokens give the reference's answer)."""
+    n_upper = sum(map(str.isupper, tokens))
+    return 0 < len(tokens) - n_upper < len(tokens)
+
+
+def _but_check(bi: int, sentiments: list) -> list:
+    """The reference's contrastive-'but' rule, verbatim: each value is rescaled at the first
+    position holding an equal value, which is not always its own."""
+    for sentiment in sentiments:
+        si = sentiments.index(sentiment)
+        if si < bi:
+            sentiments.pop(si)
+            sentiments.insert(si, sentiment * 0.5)
+        elif si > bi:
+            sentiments.pop(si)
+            sentiments.insert(si, sentiment * 1.5)
+    return sentiments
+
+
+class Vader:
+    """VADER scorer built once; scores equal vaderSentiment 3.3.2's ``polarity_scores``.
+
+    Parameters
+    ----------
+    lexicon_overrides:
+        ``{word: valence}`` applied to this scorer's own copy of the lexicon (for example
+        ``{"united": 0.0}`` to neutralise a word). Tokens are lowercased before lookup, so keys
+        must be lowercase. Equivalent to ``analyzer.lexicon.update(overrides)`` on a
+        vaderSentiment analyzer: a word set to 0 stays a lexicon word (it no longer takes
+        booster or negation effects from, nor gives them to, its neighbours in that analyzer).
+    n_jobs:
+        Default number of worker processes for :meth:`scores`; 1 scores in this process.
+    """
+
+    def __init__(self, lexicon_overrides: Mapping[str, float] | None = None, n_jobs: int = 1):
+        lexicon = _read_lexicon("vader_lexicon.txt")
+        overrides = dict(lexicon_overrides or {})
+        bad = sorted(k for k in overrides if not isinstance(k, str) or k != k.lower())
+        if bad:
+            raise ValueError(f"lexicon_overrides keys must be lowercase strings: {bad[:5]}")
+        lexicon.update({k: float(v) for k, v in overrides.items()})
+        self.lexicon_overrides = overrides
+        self.lexicon = lexicon
+        self.emojis = _read_emoji("emoji_utf8_lexicon.txt")
+        self.n_jobs = int(n_jobs)
+        self._booster = dict(_vs.BOOSTER_DICT)
+        self._negate = frozenset(_vs.NEGATE)
+        self._special = dict(_vs.SPECIAL_CASES)
+        # every word of a multi-word idiom or booster phrase; no n-gram can match without one
+        self._idiom_words = frozenset(
+            w for key in chain(self._special, self._booster) if " " in key for w in key.split(" ")
+        )
+        self._emoji_search = _emoji_prefilter(self.emojis).search
+
+    def __repr__(self) -> str:
+        return f"Vader(lexicon_overrides={len(self.lexicon_overrides)} words, n_jobs={self.n_jobs})"
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        del state["_emoji_search"]
+        state["_emoji_pattern"] = self._emoji_search.__self__.pattern
+        return state
+
+    def __setstate__(self, state):
+        pattern = state.pop("_emoji_pattern")
+        self.__dict__.update(state)
+        self._emoji_search = re.compile(pattern).search
+
+    # ------------------------------------------------------------------ public API
+
+    def polarity_scores(self, text: str) -> dict[str, float]:
+        """``{"neg", "neu", "pos", "compound"}`` exactly as vaderSentiment returns them."""
+        return dict(zip(COLUMNS, self._scorer()(text)))
+
+    def scores(self, texts: Sequence[str], n_jobs: int | None = None,
+               chunk_size: int | None = None) -> np.ndarray:
+        """Scores of many texts: float array of shape (n, 4), columns :data:`COLUMNS`
+        (neg, neu, pos, compound), row i for ``texts[i]``, values equal to
+        ``polarity_scores`` (rounded to 3, 3, 3 and 4 decimals as vaderSentiment does).
+
+        `n_jobs` > 1 scores chunks in a process pool (defaults to the scorer's `n_jobs`);
+        the result is the same array in the same order. Texts must be ``str``.
+        """
+        texts = list(texts)
+        n_jobs = self.n_jobs if n_jobs is None else int(n_jobs)
+        if n_jobs > 1 and len(texts) > 1:
+            size = chunk_size or max(1, math.ceil(len(texts) / (4 * n_jobs)))
+            chunks = [texts[i:i + size] for i in range(0, len(texts), size)]
+            with ProcessPoolExecutor(max_workers=n_jobs) as pool:
+                parts = list(pool.map(self._scores_serial, chunks))
+            return np.concatenate(parts) if parts else np.empty((0, 4))
+        return self._scores_serial(texts)
+
+    __call__ = scores
+
+    # ------------------------------------------------------------------ scoring
+
+    def _scores_serial(self, texts: list[str]) -> np.ndarray:
+        score = self._scorer()
+        try:
+            flat = np.fromiter(chain.from_iterable(map(score, texts)), dtype=np.float64,
+                               count=4 * len(texts))
+        except AttributeError:
+            bad = next(type(t).__name__ for t in texts if not isinstance(t, str))
+            raise TypeError(f"texts must be str, got {bad}") from None
+        return flat.reshape(len(texts), 4)
+
+    def _scorer(self):
+        """A function text -> (neg, neu, pos, compound) with every lookup table bound."""
+        lexicon = self.lexicon
+        in_lexicon = lexicon.__contains__
+        no_lexicon_word = lexicon.keys().isdisjoint
+        booster = self._booster
+        negate = self._negate
+        special = self._special
+        idiom_words = self._idiom_words
+        emojis = self.emojis
+        emoji_search = self._emoji_search
+        punct = _PUNCT
+        c_incr = _vs.C_INCR
+        n_scalar = _vs.N_SCALAR
+        fabs = math.fabs
+        sqrt = math.sqrt
+
+        def idioms(v, lw, i, n):
+            # _special_idioms_check, same n-grams in the same order
+            w, l1, l2, l3 = lw[i], lw[i - 1], lw[i - 2], lw[i - 3]
+            twoone = l2 + " " + l1
+            threetwoone = l3 + " " + twoone
+            threetwo = l3 + " " + l2
+            for seq in (l1 + " " + w, twoone + " " + w, twoone, threetwoone, threetwo):
+                if seq in special:
+                    v = special[seq]
+                    break
+            if n - 1 > i:
+                seq = w + " " + lw[i + 1]
+                if seq in special:
+                    v = special[seq]
+            if n - 1 > i + 1:
+                seq = w + " " + lw[i + 1] + " " + lw[i + 2]
+                if seq in special:
+                    v = special[seq]
+            for seq in (threetwoone, threetwo, twoone):
+                if seq in booster:
+                    v = v + booster[seq]
+            return v
+
+        def score(text):
+            ascii_text = text.isascii()
+            if not ascii_text and emoji_search(text):
+                text = _replace_emojis(text, emojis)
+            text = text.strip()
+            lowered = text.lower()
+            if ascii_text or (len(lowered) == len(text) and "\u03a3" not in text):
+                # lowercasing maps character to character here (no dotted I, no final
+                # sigma), so the lowered text splits into the same tokens
+                lw = [s if len(s := t.strip(punct)) > 2 else t for t in lowered.split()]
+                if not lw:
+                    return _EMPTY
+                if no_lexicon_word(lw):
+                    return _NEUTRAL
+                toks = text.split()
+            else:
+                toks = text.split()
+                lw = [_strip_punc_if_word(t).lower() for t in toks]
+                if not lw:
+                    return _EMPTY
+                if no_lexicon_word(lw):
+                    return _NEUTRAL
+
+            n = len(lw)
+            last = n - 1
+            sentiments = [0] * n
+            hits = list(compress(range(n), map(in_lexicon, lw)))
+            has_no = "no" in lw
+            has_least = "least" in lw
+            cap = None  # is_cap_diff, computed on first need
+            for i in hits:
+                w = lw[i]
+                if w in booster:
+                    continue
+                if w == "kind" and i < last and lw[i + 1] == "of":
+                    continue
+                v = lexicon[w]
+                if has_no:
+                    if w == "no" and i != last and lw[i + 1] in lexicon:
+                        v = 0.0
+                    if (i > 0 and lw[i - 1] == "no") or (i > 1 and lw[i - 2] == "no") or (
+                            i > 2 and lw[i - 3] == "no" and lw[i - 1] in ("or", "nor")):
+                        v = lexicon[w] * n_scalar
+                if toks[i].isupper():
+                    if cap is None:
+                        cap = _cap_differential(toks)
+                    if cap:
+                        if v > 0:
+                            v += c_incr
+                        else:
+                            v -= c_incr
+                if i > 0:
+                    p1 = lw[i - 1]
+                    if p1 not in lexicon:
+                        s = 0.0
+                        if p1 in booster:
+                            s = booster[p1]
+                            if v < 0:
+                                s *= -1
+                            if toks[i - 1].isupper():
+                                if cap is None:
+                                    cap = _cap_differential(toks)
+                                if cap:
+                                    if v > 0:
+                                        s += c_incr
+                                    else:
+                                        s -= c_incr
+                        v = v + s
+                        if p1 in negate or "n't" in p1:
+                            v = v * n_scalar
+                    if i > 1:
+                        p2 = lw[i - 2]
+                        if p2 not in lexicon:
+                            s = 0.0
+                            if p2 in booster:
+                                s = booster[p2]
+                                if v < 0:
+                                    s *= -1
+                                if toks[i - 2].isupper():
+                                    if cap is None:
+                                        cap = _cap_differential(toks)
+                                    if cap:
+                                        if v > 0:
+                                            s += c_incr
+                                        else:
+                                            s -= c_incr
+                                if s != 0:
+                                    s = s * 0.95
+                            v = v + s
+                            if p2 == "never" and (p1 == "so" or p1 == "this"):
+                                v = v * 1.25
+                            elif p2 == "without" and p1 == "doubt":
+                                pass
+                            elif p2 in negate or "n't" in p2:
+                                v = v * n_scalar
+                        if i > 2:
+                            p3 = lw[i - 3]
+                            if p3 not in lexicon:
+                                s = 0.0
+                                if p3 in booster:
+                                    s = booster[p3]
+                                    if v < 0:
+                                        s *= -1
+                                    if toks[i - 3].isupper():
+                                        if cap is None:
+                                            cap = _cap_differential(toks)
+                                        if cap:
+                                            if v > 0:
+                                                s += c_incr
+                                            else:
+                                                s -= c_incr
+                                    if s != 0:
+                                        s = s * 0.9
+                                v = v + s
+                                if (p3 == "never" and (p2 == "so" or p2 == "this")) or (
+                                        p1 == "so" or p1 == "this"):
+                                    v = v * 1.25
+                                elif p3 == "without" and (p2 == "doubt" or p1 == "doubt"):
+                                    pass
+                                elif p3 in negate or "n't" in p3:
+                                    v = v * n_scalar
+                                if p1 in idiom_words or p2 in idiom_words or w in idiom_words:
+                                    v = idioms(v, lw, i, n)
+                if has_least and i > 0:
+                    p1 = lw[i - 1]
+                    if p1 == "least" and p1 not in lexicon:
+                        if i > 1:
+                            if lw[i - 2] != "at" and lw[i - 2] != "very":
+                                v = v * n_scalar
+                        else:
+                            v = v * n_scalar
+                sentiments[i] = v
+
+            if "but" in lw and any(sentiments):
+                sentiments = _but_check(lw.index("but"), sentiments)
+
+            # score_valence
+            sum_s = float(sum(sentiments))
+            ep_count = text.count("!")
+            if ep_count > 4:
+                ep_count = 4
+            qm_count = text.count("?")
+            qm_amplifier = 0
+            if qm_count > 1:
+                qm_amplifier = qm_count * 0.18 if qm_count <= 3 else 0.96
+            amplifier = ep_count * 0.292 + qm_amplifier
+            if sum_s > 0:
+                sum_s += amplifier
+            elif sum_s < 0:
+                sum_s -= amplifier
+            compound = sum_s / sqrt((sum_s * sum_s) + 15)
+            if compound < -1.0:
+                compound = -1.0
+            elif compound > 1.0:
+                compound = 1.0
+            pos_sum = 0.0
+            neg_sum = 0.0
+            neu_count = n
+            for i in hits:  # every other position holds 0
+                x = sentiments[i]
+                if x > 0:
+                    pos_sum += (float(x) + 1)
+                    neu_count -= 1
+                elif x < 0:
+                    neg_sum += (float(x) - 1)
+                    neu_count -= 1
+            if pos_sum > fabs(neg_sum):
+                pos_sum += amplifier
+            elif pos_sum < fabs(neg_sum):
+                neg_sum -= amplifier
+            total = pos_sum + fabs(neg_sum) + neu_count
+            return (round(fabs(neg_sum / total), 3), round(fabs(neu_count / total), 3),
+                    round(fabs(pos_sum / total), 3), round(compound, 4))
+
+        return score
+
+
+def analyzer(lexicon_overrides: Mapping[str, float] | None = None, n_jobs: int = 1) -> Vader:
+    """A :class:`Vader` scorer (the lexicon is read once here)."""
+    return Vader(lexicon_overrides, n_jobs=n_jobs)
