@@ -33,6 +33,7 @@ import re
 from functools import lru_cache
 from importlib import resources
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -44,8 +45,9 @@ HEADER_MARKERS = frozenset({"byline", "date line", "dateline"})
 _IN_BODY_CLUTTER = frozenset({"blank", "boilerplate", "promo", "caption", "duplicate caption",
                               "photo credit", "duplicate"})
 MAX_GAP = 4  # non-blank, non-prose lines allowed between two paragraphs of one body
-_END = re.compile(r"[.!?…][\"'”’»)\]]*$")
+_END = re.compile(r"(?:[.!?…][\"'”’»)\]]*|\w—)$")
 _NORM = re.compile(r"[\W_]+")
+_NORM_LINES = re.compile(r"[^\w\n]+|_+")
 _BREADCRUMB = re.compile(r"\s[»›>|·•]\s|^home\s*[»›>|/]", re.I)
 _FUNCTION = frozenset(
     "a an the of in on at to for with and or but nor between from by as is are was were be "
@@ -84,14 +86,15 @@ def load_rules(outlet: str | None = None) -> dict[str, list[str]]:
 
 @lru_cache(maxsize=16)
 def _compiled(extra: tuple) -> tuple:
-    """(reason, compiled alternation) pairs: package vocabulary plus `extra` patterns."""
+    """(reason, compiled patterns) pairs: package vocabulary plus `extra` patterns.
+
+    Patterns are compiled one by one (no alternation, no IGNORECASE) so the regex engine
+    can use their literal prefixes; they are searched in the lower-cased line.
+    """
     rules = load_rules()
     for reason, pats in extra:
         rules.setdefault(reason, []).extend(pats)
-    return tuple(
-        (reason, re.compile("|".join(f"(?:{p})" for p in pats), re.I))
-        for reason, pats in rules.items() if pats
-    )
+    return tuple((reason, tuple(re.compile(p) for p in pats)) for reason, pats in rules.items() if pats)
 
 
 def _rules_key(rules) -> tuple:
@@ -116,12 +119,16 @@ def _menu_like(words: list[str]) -> bool:
 
 def _hard_label(line: str, n_words: int, ends: bool, patterns) -> str | None:
     """Vocabulary label of one stripped line, with the shape checks each reason needs."""
-    for reason, rx in patterns:
-        if not rx.search(line):
+    low = line.lower()
+    for reason, rxs in patterns:
+        if not any(rx.search(low) for rx in rxs):
             continue
         if reason == "byline" and (n_words > 12 or ends):
             continue
         if reason == "date line" and n_words > 15:
+            continue
+        if reason == "dateline" and (line.split()[0].lower() in _FUNCTION
+                                     or sum(w[0].islower() for w in line.split()) > 1):
             continue
         if reason in ("tag list", "most-read list") and ends:
             continue
@@ -135,6 +142,8 @@ def _near_duplicate(a: str, b: str) -> bool:
     if a == b:
         return True
     if max(len(a), len(b)) > 300 or min(len(a), len(b)) < 0.8 * max(len(a), len(b)):
+        return False
+    if a[:12] != b[:12] and a[-12:] != b[-12:]:  # an edited copy keeps one end intact
         return False
     sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
     return sm.quick_ratio() >= 0.9 and sm.ratio() >= 0.9
@@ -190,7 +199,7 @@ def clean_article(raw: str, rules: dict | None = None) -> dict:
     """Clean one raw scraped dump in a single pass.
 
     Parameters: `raw` the dump's text; `rules` extra line patterns, a dict reason -> list of
-    regexes (case-insensitive, searched in each stripped line), added to the package
+    regexes written in lower case (searched in each stripped, lower-cased line), added to the package
     vocabulary (see `load_rules`; pass ``load_rules(outlet)`` for an outlet's own extras).
 
     Returns a dict:
@@ -217,16 +226,16 @@ def clean_article(raw: str, rules: dict | None = None) -> dict:
         if text[i]:
             reason[i] = _hard_label(text[i], nw[i], ends[i], patterns)
     nonblank = [i for i in range(n) if text[i]]
-    norms = {i: _norm(text[i]) for i in nonblank}
+    norms = {i: _norm(text[i]) for i in nonblank if len(text[i]) <= 400}
 
     # Repetition: consecutive non-blank lines that (nearly) repeat are a caption pair.
     for i, j in zip(nonblank, nonblank[1:]):
         if reason[j] is not None or reason[i] not in (None, "caption", "duplicate caption"):
             continue
-        a, b = norms[i], norms[j]
+        a, b = norms.get(i, text[i]), norms.get(j, text[j])
         if not a or not b:
             continue
-        if _near_duplicate(a, b):
+        if a == b or not (ends[i] or ends[j]) and _near_duplicate(a, b):
             if nw[i] > 60:  # a long paragraph scraped twice: keep the first copy
                 reason[j] = "duplicate"
             else:
@@ -235,42 +244,65 @@ def clean_article(raw: str, rules: dict | None = None) -> dict:
         elif reason[i] == "caption" and len(b) >= 20 and b in a:
             reason[j] = "duplicate caption"
 
-    # Body block: the heaviest run of prose lines, cut at tail markers and wide gaps.
-    anchor = [reason[i] is None and nw[i] >= 8 and ends[i] for i in range(n)]
-    segments, cur, gap = [], None, 0
-    for i in nonblank:
-        if reason[i] in TAIL_MARKERS:
-            cur = None
-        elif anchor[i]:
-            if cur is not None and gap <= MAX_GAP:
-                cur[1], cur[2] = i, cur[2] + len(text[i])
-            else:
-                cur = [i, i, len(text[i])]
-                segments.append(cur)
-            gap = 0
-        else:
-            gap += 1
-    if segments:
-        start, end, _ = max(segments, key=lambda s: s[2])
-        for h in reversed([h for h in range(start, end) if reason[h] in HEADER_MARKERS]):
-            if sum(anchor[start:h]) <= 2:
-                start = next(k for k in range(h, end + 1) if anchor[k])
-                break
-        start, end = _extend(start, -1, reason, ends, nw, n), _extend(end, 1, reason, ends, nw, n)
-    else:
-        start, end = n, n - 1
-
+    start, end = _body_block(text, nw, ends, reason, nonblank)
     _label_header(text, words, nw, ends, reason, start)
     body = _label_body(text, nw, ends, reason, norms, start, end)
     _label_tail(reason, nw, text, end, n)
 
-    kept = [reason[i] is None for i in range(n)]
     audit = pd.DataFrame({
-        "line_no": range(1, n + 1), "text": lines, "kept": kept,
-        "reason": [r or "body" for r in reason],
-    }, columns=AUDIT_COLUMNS).astype({"line_no": "int64", "kept": bool, "text": str, "reason": str})
+        "line_no": np.arange(1, n + 1, dtype="int64"),
+        "text": pd.Series(lines, dtype=object),
+        "kept": np.array([r is None for r in reason], dtype=bool),
+        "reason": pd.Series([r or "body" for r in reason], dtype=object),
+    })
     meta = _sniff_fields(text, reason, [body[i] for i in sorted(body)], start)
     return {"text": "\n\n".join(body[i] for i in sorted(body)), "audit": audit, **meta}
+
+
+def _body_block(text, nw, ends, reason, nonblank) -> tuple[int, int]:
+    """First and last line index of the body: the heaviest run of prose lines.
+
+    Runs of prose ("anchors": 8+ words ending a sentence, not yet labelled) break at tail
+    markers and at more than MAX_GAP short or labelled lines (long unpunctuated lines, such
+    as embedded posts, neither anchor nor break a run). A neighbouring run that is only
+    separated by such a gap (an explainer box, a list) joins the heaviest run if it has 2+
+    anchors or the gap is under 2 * MAX_GAP.
+    The body then starts after a byline/date line preceded by at most two anchors (the
+    standfirst), and grows over short prose lines at both ends.
+    """
+    n = len(text)
+    anchor = [reason[i] is None and nw[i] >= 8 and ends[i] for i in range(n)]
+    segs, cur, gap, hard = [], None, 0, False  # [first, last, weight, anchors, after marker, gap]
+    for i in nonblank:
+        if reason[i] in TAIL_MARKERS:
+            cur, hard = None, True
+        elif anchor[i]:
+            if cur is not None and gap <= MAX_GAP:
+                cur[1:4] = [i, cur[2] + len(text[i]), cur[3] + 1]
+            else:
+                cur = [i, i, len(text[i]), 1, hard, gap]
+                segs.append(cur)
+            gap, hard = 0, False
+        elif reason[i] is not None or nw[i] < 15:
+            gap += 1
+    if not segs:
+        return n, n - 1
+
+    def bridge(k: int, neighbour: int) -> bool:  # may the gap before run k be bridged?
+        return not segs[k][4] and (segs[neighbour][3] >= 2 or segs[k][5] < 2 * MAX_GAP)
+
+    lo = hi = max(range(len(segs)), key=lambda k: segs[k][2])
+
+    while lo > 0 and bridge(lo, lo - 1):
+        lo -= 1
+    while hi + 1 < len(segs) and bridge(hi + 1, hi + 1):
+        hi += 1
+    start, end = segs[lo][0], segs[hi][1]
+    for h in reversed([h for h in range(start, end) if reason[h] in HEADER_MARKERS]):
+        if sum(anchor[start:h]) <= 2:
+            start = next(k for k in range(h, end + 1) if anchor[k])
+            break
+    return _extend(start, -1, reason, ends, nw, n), _extend(end, 1, reason, ends, nw, n)
 
 
 def _extend(k: int, step: int, reason, ends, nw, n) -> int:
@@ -328,8 +360,8 @@ def _label_body(text, nw, ends, reason, norms, start, end) -> dict[int, str]:
         else:
             reason[i] = "caption"
     # Pull quotes: a line whose words recur inside a longer (or earlier) body line.
-    bnorm = {i: _norm(t) for i, t in body.items()}
-    joined = "\n".join(bnorm.values())
+    joined = _NORM_LINES.sub(" ", "\n".join(body.values()).lower())
+    bnorm = {i: s.strip() for i, s in zip(body, joined.split("\n"))}
     quotes = [i for i in range(start, end + 1) if reason[i] in (None, "subheading", "caption")]
     for i in quotes:
         q = bnorm.get(i) or norms.get(i, "")

@@ -156,6 +156,31 @@ def test_never_seen_outlet_without_blank_lines():
     assert art["dateline"] == "ALMATY, Kazakhstan"
 
 
+PARAS = [
+    "Ministers from five states met on Tuesday to discuss how to share the region's rivers.",
+    "The talks focused on two river basins that feed farms across the whole region.",
+    "Delegates agreed to meet again in the spring to draft a common monitoring plan.",
+    "Officials said a treaty could be signed before the end of next year at the earliest.",
+    "Farmers' groups welcomed the plan but warned that the summer would be dry again.",
+]
+BOX = ["Key facts", "Five states take part", "Talks began in 2018", "Water use is rising",
+       "Two dams are planned", "A treaty is due in 2025"]
+
+
+def test_body_runs_on_past_an_explainer_box():
+    raw = "\n".join([*PARAS[:3], *BOX, *PARAS[3:]])
+    art = clean.clean_article(raw)
+    assert art["text"].split("\n\n") == PARAS
+    assert art["audit"]["reason"].tolist() == ["body"] * 3 + ["subheading"] * 6 + ["body"] * 2
+
+
+def test_tail_marker_ends_the_body_even_before_prose():
+    raw = "\n".join([*PARAS[:3], "Most Read", *PARAS[3:], "Privacy Policy"])
+    art = clean.clean_article(raw)
+    assert art["text"].split("\n\n") == PARAS[:3]
+    assert art["audit"]["reason"].tolist() == ["body"] * 3 + ["most-read list"] * 3 + ["footer"]
+
+
 def test_outlet_rules_add_patterns_as_data():
     raw = "\n\n".join([BODY[0], "Listen to the podcast on our site", BODY[1]])
     assert clean.audit_text(raw)["reason"].tolist()[2] == "subheading"
@@ -174,6 +199,12 @@ def test_every_line_is_audited_whatever_the_line_endings():
     empty = clean.clean_article("")
     assert empty["text"] == "" and len(empty["audit"]) == 0
     assert list(empty["audit"].columns) == clean.AUDIT_COLUMNS
+
+
+def test_similar_consecutive_sentences_are_not_captions():
+    raw = "\n".join(["Paragraph one of the report describes the talks in detail for readers.",
+                     "Paragraph two of the report describes the talks in detail for readers."])
+    assert clean.audit_text(raw)["kept"].all()
 
 
 def test_long_paragraph_scraped_twice_keeps_one_copy():
