@@ -1,0 +1,525 @@
+"""Actors and vectors: gazetteer loading, matching, attention shares, balance, co-occurrence.
+
+The gazetteer (default: ``kzmedia/data/actors.yaml``) groups aliases of states, leaders,
+capitals and organisations into foreign-policy "vectors" (russia, china, eu_europe, ...).
+One vector is the focal country (Kazakhstan); it is matched, but left out of attention
+shares and of the balance index.
+
+Matching follows the pattern grammar of METHODS.md ("Frames"): case-insensitive unless an
+alias is listed under ``case_sensitive``; whole-word; longest alias first; phrases under
+``strip`` (mastheads, "Astana process", "Nazarbayev University", ...) are blanked before
+matching while the evidence keeps the original sentence. The same matching engine serves
+the frame codebook (:mod:`kzmedia.frames`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+__all__ = [
+    "Gazetteer",
+    "load_gazetteer",
+    "mentions",
+    "attention",
+    "balance",
+    "cooccurrence",
+]
+
+META_KEYS = ("name", "version", "description", "sources", "license")
+_ENTRY_KEYS = {"names", "adjectives", "metonyms", "case_sensitive", "leaders", "organisations",
+               "label", "description", "ambiguous"}
+_LEADER_KEYS = {"name", "aliases", "role", "years", "case_sensitive"}
+_ORG_KEYS = {"aliases", "case_sensitive", "leaders"}
+_TOP_KEYS = set(META_KEYS) | {"focal", "strip", "vectors", "notes"}
+
+
+# --------------------------------------------------------------------------- grammar
+
+def _lit_rx(s: str) -> str:
+    return re.sub("['’]", lambda m: "['’]", re.escape(s))
+
+
+def _parts(pattern: str) -> tuple[str, str]:
+    """Split a pattern into its literal start and the regex source of the rest."""
+    if not isinstance(pattern, str) or not pattern.strip():
+        raise ValueError(f"empty pattern: {pattern!r}")
+    toks = []
+    for token in pattern.split():
+        star = token.endswith("*")
+        core = token[:-1] if star else token
+        if not core or "*" in core:
+            raise ValueError(f"pattern {pattern!r}: '*' is allowed only at the end of a word")
+        pieces = core.split("-")
+        if "" in pieces:
+            raise ValueError(f"pattern {pattern!r}: a hyphen must join two parts of a word")
+        toks.append((pieces, star))
+    head = toks[0][0][0]
+    lit = re.split("['’]", head, maxsplit=1)[0]
+    if not lit:
+        raise ValueError(f"pattern {pattern!r}: must start with a letter or digit")
+    rem = _lit_rx(head[len(lit):]) + "".join(r"[\s\-]?" + _lit_rx(p) for p in toks[0][0][1:])
+    rem += r"\w*" if toks[0][1] else ""
+    for pieces, star in toks[1:]:
+        rem += r"[\s\-]+" + r"[\s\-]?".join(_lit_rx(p) for p in pieces) + (r"\w*" if star else "")
+    return lit, rem
+
+
+def _compile_pattern(pattern: str, case_sensitive: bool = False) -> str:
+    """Regex source for one pattern of the METHODS.md grammar.
+
+    Whole-word anchored; trailing ``*`` on a word = any word-character suffix; a space
+    between words = one or more spaces or hyphens; a hyphen inside a word = optional
+    hyphen or space; straight and curly apostrophes are interchangeable. Case-insensitive
+    unless ``case_sensitive``. Raises ValueError for patterns the grammar cannot express.
+    """
+    lit, rem = _parts(pattern)
+    flag = "-i" if case_sensitive else "i"
+    return rf"(?{flag}:(?<!\w){_lit_rx(lit)}{rem}(?!\w))"
+
+
+def _check_compiles(pattern: str, case_sensitive: bool, where: str) -> str:
+    try:
+        src = _compile_pattern(pattern, case_sensitive=case_sensitive)
+        re.compile(src)
+    except (ValueError, re.error) as exc:
+        raise ValueError(f"{where}: pattern {pattern!r} cannot be compiled: {exc}") from None
+    return src
+
+
+# --------------------------------------------------------------------------- matcher
+
+def _trie_regex(items) -> str:
+    """Regex source of a character trie over (literal, remainder) pairs, longest first."""
+    root: dict = {}
+    for lit, rem in items:
+        node = root
+        for ch in lit:
+            node = node.setdefault(ch, {})
+        node.setdefault("", set()).add(rem)
+
+    def walk(node):
+        alts = []
+        for ch in sorted(k for k in node if k):
+            child, seq = node[ch], re.escape(ch)
+            while len(child) == 1 and "" not in child:
+                (c2, child), = child.items()
+                seq += re.escape(c2)
+            alts.append(seq + walk(child))
+        alts += [rf"{rem}(?!\w)" for rem in sorted(node.get("", ()), key=lambda r: (-len(r), r))]
+        return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+
+    return walk(root) if root else r"(?!x)x"
+
+
+class _Matcher:
+    """All patterns of a codebook or gazetteer in two compiled regexes (one pass each).
+
+    Case-insensitive patterns form one character trie matched on the lower-cased text,
+    case-sensitive ones (US, EU, UN ...) a second trie on the original text; strip phrases
+    are part of the first trie, so they win where they are longer and are then removed.
+    ``entries``: dicts with pattern, case_sensitive, target, key. ``overlapping=False``
+    (gazetteers): longest match wins and one span is one target. ``True`` (codebooks):
+    every word start is tried, and a span may count for several keys (frames), once per key.
+    """
+
+    def __init__(self, entries, strip=(), overlapping=False):
+        self.overlapping = overlapping
+        self.branches = []          # dicts: pattern, cs, lit, targets, keys, single
+        by_src = {}
+        for e in list(entries) + [dict(pattern=p, case_sensitive=False, target=None, key=None)
+                                  for p in strip]:
+            cs = bool(e["case_sensitive"])
+            src = _compile_pattern(e["pattern"], case_sensitive=cs)
+            if src in by_src:
+                b = self.branches[by_src[src]]
+            else:
+                by_src[src] = len(self.branches)
+                lit, rem = _parts(e["pattern"] if cs else e["pattern"].lower())
+                b = dict(pattern=e["pattern"], cs=cs, lit=lit, rem=rem, targets=[], keys=[],
+                         single=re.compile(src), strip=False)
+                self.branches.append(b)
+            if e["target"] is None:
+                b["strip"] = True
+            elif e["key"] not in b["keys"]:
+                b["targets"].append(e["target"])
+                b["keys"].append(e["key"])
+        wrap = (lambda t: f"(?<!\w)(?=({t}))") if overlapping else (lambda t: f"(?<!\w)({t})")
+        self.rx = {cs: re.compile(wrap(_trie_regex((b["lit"], b["rem"]) for b in self.branches
+                                                  if b["cs"] == cs)))
+                   for cs in (False, True) if any(b["cs"] == cs for b in self.branches)}
+        order = sorted(range(len(self.branches)),
+                       key=lambda i: (-len(self.branches[i]["pattern"].rstrip("*")), i))
+        self.order = {cs: [i for i in order if self.branches[i]["cs"] == cs] for cs in (False, True)}
+        self.colliders = {}
+        if overlapping:
+            for i, b in enumerate(self.branches):
+                self.colliders[i] = [j for j in self.order[b["cs"]] if j != i and (
+                    self.branches[j]["lit"].startswith(b["lit"]) or b["lit"].startswith(self.branches[j]["lit"]))]
+        self._cache: dict = {}
+
+    def _explain(self, text: str, cs: bool) -> list[int]:
+        """Branches (longest pattern first) whose pattern matches exactly ``text``."""
+        key = (text, cs)
+        if key not in self._cache:
+            low = text if cs else text.lower()
+            self._cache[key] = [i for i in self.order[cs]
+                                if low.startswith(self.branches[i]["lit"])
+                                and self.branches[i]["single"].fullmatch(text)]
+        return self._cache[key]
+
+    def find(self, text: str) -> list[tuple[int, int, int, object]]:
+        """(branch, start, end, target) for every match in ``text``, in text order."""
+        low = text.lower()
+        if len(low) != len(text):
+            low = "".join(ch.lower()[:1] or ch for ch in text)
+        spans = []                                          # (start, end, branch)
+        for cs, rx in self.rx.items():
+            src = text if cs else low
+            for m in rx.finditer(src):
+                s, e = m.span(1)
+                explained = self._explain(text[s:e], cs)
+                if not self.overlapping:
+                    spans.append((s, e, explained[0]))
+                    continue
+                spans += [(s, e, i) for i in explained]
+                for i in self.colliders[explained[0]]:      # same start, other length
+                    b = self.branches[i]
+                    if i in explained or not src.startswith(b["lit"], s):
+                        continue
+                    mi = b["single"].match(text, s)
+                    if mi:
+                        spans.append((s, mi.end(), i))
+        stripped = [(s, e) for s, e, i in spans if self.branches[i]["strip"]]
+        spans = [x for x in spans if not self.branches[x[2]]["strip"]
+                 and not any(s < x[1] and x[0] < e for s, e in stripped)]
+        spans.sort(key=lambda x: (x[0], -(x[1] - x[0]), x[2]))
+        out, taken = [], []
+        for s, e, i in spans:
+            for t, k in zip(self.branches[i]["targets"], self.branches[i]["keys"]):
+                if any(s < e2 and s2 < e and (not self.overlapping or k2 == k) for s2, e2, k2 in taken):
+                    continue
+                taken.append((s, e, k))
+                out.append((i, s, e, t))
+        return out
+
+
+# --------------------------------------------------------------------------- gazetteer
+
+@dataclass(frozen=True)
+class Gazetteer:
+    """A validated gazetteer.
+
+    ``aliases``: DataFrame[vector, actor, alias, case_sensitive, kind]; ``vectors``:
+    DataFrame[vector, label, focal]; ``strip``: phrases blanked before matching; ``meta``:
+    name, version, description, sources, license; ``source``: where it was read from.
+    """
+
+    aliases: pd.DataFrame
+    vectors: pd.DataFrame
+    strip: tuple
+    meta: dict
+    source: str
+
+    @property
+    def focal(self) -> str:
+        return str(self.vectors.loc[self.vectors.focal, "vector"].iloc[0])
+
+    @property
+    def partners(self) -> list[str]:
+        return self.vectors.loc[~self.vectors.focal, "vector"].tolist()
+
+    def matcher(self) -> _Matcher:
+        entries = [dict(pattern=r.alias, case_sensitive=bool(r.case_sensitive),
+                        target=(r.vector, r.actor, r.alias), key=r.vector)
+                   for r in self.aliases.itertuples()]
+        return _Matcher(entries, strip=self.strip, overlapping=False)
+
+
+def _read_yaml(source, default_name: str):
+    """(data, where) from None (package default), a path, or a dict."""
+    if source is None:
+        ref = resources.files("kzmedia") / "data" / default_name
+        return yaml.safe_load(ref.read_text(encoding="utf-8")), f"kzmedia/data/{default_name}"
+    if isinstance(source, dict):
+        return source, "<dict>"
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.is_file():
+            raise ValueError(f"{path}: file not found")
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            raise ValueError(f"{path}: not valid YAML: {exc}") from None
+        if not isinstance(data, dict):
+            raise ValueError(f"{path}: expected a mapping at the top level")
+        return data, str(path)
+    raise TypeError(f"expected None, a path or a dict, got {type(source).__name__}")
+
+
+def _as_list(value, where):
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list):
+        raise ValueError(f"{where}: expected a list, got {type(value).__name__}")
+    return value
+
+
+def load_gazetteer(source=None) -> Gazetteer:
+    """Load and validate a gazetteer: None (package default), a YAML path, a dict, or a Gazetteer.
+
+    Each vector lists ``names``, ``adjectives``, ``metonyms`` (actor = the alias),
+    ``leaders`` (list of {name, aliases, role, years}; actor = the name),
+    ``organisations`` (a list of names, or a mapping name -> {aliases, case_sensitive,
+    leaders}, where only the listed aliases are matched) and ``case_sensitive`` aliases (matched in the given case only: US, EU, UN).
+    Top level: metadata (name, version, description, sources, license), ``focal`` (the
+    country whose foreign policy is studied), ``strip`` (phrases blanked before matching)
+    and ``vectors``. Raises ValueError naming the source, vector and alias on unknown
+    keys, empty or duplicate aliases, and aliases that cannot be compiled.
+    """
+    if isinstance(source, Gazetteer):
+        return source
+    data, where = _read_yaml(source, "actors.yaml")
+    unknown = set(data) - _TOP_KEYS
+    if unknown:
+        raise ValueError(f"{where}: unknown top-level keys {sorted(unknown)}; allowed: {sorted(_TOP_KEYS)}")
+    vectors = data.get("vectors")
+    if not isinstance(vectors, dict) or not vectors:
+        raise ValueError(f"{where}: 'vectors' must be a non-empty mapping")
+    focal = data.get("focal")
+    if focal not in vectors:
+        raise ValueError(f"{where}: 'focal' must name one of the vectors, got {focal!r}")
+    rows, vrows, seen = [], [], {}
+
+    def add(vector, actor, alias, cs, kind):
+        w = f"{where}: vector {vector!r}"
+        if not isinstance(alias, str) or not alias.strip():
+            raise ValueError(f"{w}: empty alias ({kind})")
+        alias = alias.strip()
+        src = _check_compiles(alias, cs, w)
+        if src in seen:
+            raise ValueError(f"{w}: duplicate alias {alias!r} (same as {seen[src][1]!r} in vector "
+                             f"{seen[src][0]!r})")
+        seen[src] = (vector, alias)
+        rows.append((vector, actor, alias, cs, kind))
+
+    for vector, spec in vectors.items():
+        w = f"{where}: vector {vector!r}"
+        if not isinstance(spec, dict):
+            raise ValueError(f"{w}: expected a mapping")
+        bad = set(spec) - _ENTRY_KEYS
+        if bad:
+            raise ValueError(f"{w}: unknown keys {sorted(bad)}; allowed: {sorted(_ENTRY_KEYS)}")
+        vrows.append((vector, str(spec.get("label", vector)), vector == focal))
+        for kind in ("names", "adjectives", "metonyms"):
+            for a in _as_list(spec.get(kind), f"{w} {kind}"):
+                add(vector, a, a, False, kind[:-1])
+        for a in _as_list(spec.get("case_sensitive"), f"{w} case_sensitive"):
+            add(vector, a, a, True, "acronym")
+        for lead in _as_list(spec.get("leaders"), f"{w} leaders"):
+            _add_person(add, vector, lead, w)
+        orgs = spec.get("organisations") or []
+        if isinstance(orgs, dict):
+            for name, o in orgs.items():
+                o = o or {}
+                bad = set(o) - _ORG_KEYS
+                if bad:
+                    raise ValueError(f"{w} organisation {name!r}: unknown keys {sorted(bad)}")
+                for a in _as_list(o.get("aliases"), f"{w} {name}"):
+                    add(vector, name, a, False, "organisation")
+                for a in _as_list(o.get("case_sensitive"), f"{w} {name}"):
+                    add(vector, name, a, True, "organisation")
+                for lead in _as_list(o.get("leaders"), f"{w} {name} leaders"):
+                    _add_person(add, vector, lead, w)
+        else:
+            for a in _as_list(orgs, f"{w} organisations"):
+                add(vector, a, a, False, "organisation")
+    strip = tuple(_as_list(data.get("strip"), f"{where}: strip"))
+    for s in strip:
+        _check_compiles(s, False, f"{where}: strip")
+    aliases = pd.DataFrame(rows, columns=["vector", "actor", "alias", "case_sensitive", "kind"])
+    vtab = pd.DataFrame(vrows, columns=["vector", "label", "focal"])
+    meta = {k: data.get(k) for k in META_KEYS}
+    return Gazetteer(aliases, vtab, strip, meta, where)
+
+
+def _dedupe(items):
+    out = []
+    for x in items:
+        if x not in out:
+            out.append(x)
+    return out
+
+
+def _add_person(add, vector, lead, where):
+    if not isinstance(lead, dict) or "name" not in lead:
+        raise ValueError(f"{where}: each leader needs a 'name': {lead!r}")
+    bad = set(lead) - _LEADER_KEYS
+    if bad:
+        raise ValueError(f"{where} leader {lead['name']!r}: unknown keys {sorted(bad)}")
+    cs = _as_list(lead.get("case_sensitive"), where)
+    for a in _dedupe([lead["name"]] + _as_list(lead.get("aliases"), where)):
+        if a not in cs:
+            add(vector, lead["name"], a, False, "leader")
+    for a in cs:
+        add(vector, lead["name"], a, True, "leader")
+
+
+# --------------------------------------------------------------------------- analyses
+
+def _sentences(articles, sentences):
+    if sentences is None:
+        from . import text
+        sentences = text.sentences(articles)
+    return sentences
+
+
+def _mentions_in(sentences: pd.DataFrame, gaz: Gazetteer) -> pd.DataFrame:
+    m = gaz.matcher()
+    rows = []
+    for d, s, sent in zip(sentences["doc_id"], sentences["sent_id"], sentences["sentence"]):
+        for _, a, b, (vector, actor, alias) in m.find(sent):
+            rows.append((d, s, vector, actor, alias, sent[a:b]))
+    return pd.DataFrame(rows, columns=["doc_id", "sent_id", "vector", "actor", "alias", "match"])
+
+
+def mentions(articles: pd.DataFrame, gazetteer=None, *, sentences=None) -> pd.DataFrame:
+    """Actor mentions, one row per matched span.
+
+    Returns DataFrame[doc_id, outlet, sent_id, vector, actor, alias, match] sorted by
+    doc_id, sent_id and position in the sentence (``alias`` is the gazetteer entry,
+    ``match`` the text as written). ``sentences`` may be a precomputed
+    ``kzmedia.text.sentences(articles)`` table.
+    """
+    gaz = load_gazetteer(gazetteer)
+    sents = _sentences(articles, sentences)
+    out = _mentions_in(sents, gaz)
+    out = out.merge(articles[["doc_id", "outlet"]], on="doc_id", how="left")
+    cols = ["doc_id", "outlet", "sent_id", "vector", "actor", "alias", "match"]
+    return out[cols].sort_values(["doc_id", "sent_id"], kind="stable").reset_index(drop=True)
+
+
+def _normalised_entropy(counts, k: int) -> float:
+    c = np.asarray(counts, dtype=float)
+    total = c.sum()
+    if total <= 0 or k < 2:
+        return float("nan")
+    p = c[c > 0] / total
+    return float(-(p * np.log(p)).sum() / math.log(k))
+
+
+def attention(articles: pd.DataFrame, by: str = "outlet", gazetteer=None, *,
+              sentences=None, mentions_table=None) -> pd.DataFrame:
+    """How a group's attention is spread over the vectors.
+
+    Returns DataFrame[<by>, vector, focal, n_articles, n_sentences, n_mentions,
+    share_of_mentions, n_sentences_with_vector, share_of_sentences], one row per group x
+    vector (zeros included). ``share_of_mentions`` is the vector's share of the group's
+    mentions of *partner* vectors (the focal country excluded; NaN on its own row);
+    ``share_of_sentences`` is the share of the group's sentences that mention the vector.
+    """
+    gaz = load_gazetteer(gazetteer)
+    sents = _sentences(articles, sentences)
+    men = mentions(articles, gaz, sentences=sents) if mentions_table is None else mentions_table
+    groups = articles[["doc_id", by]]
+    men = men[["doc_id", "sent_id", "vector"]].merge(groups, on="doc_id")
+    sents = sents[["doc_id", "sent_id"]].merge(groups, on="doc_id")
+    keys = articles[[by]].drop_duplicates()
+    grid = keys.merge(gaz.vectors[["vector", "focal"]], how="cross")
+    base = groups.groupby(by).size().rename("n_articles").to_frame().join(
+        sents.groupby(by).size().rename("n_sentences")).reset_index()
+    n_men = men.groupby([by, "vector"]).size().rename("n_mentions").reset_index()
+    n_sen = men.drop_duplicates(["doc_id", "sent_id", "vector"]).groupby([by, "vector"]).size() \
+        .rename("n_sentences_with_vector").reset_index()
+    out = grid.merge(base, on=by, how="left").merge(n_men, on=[by, "vector"], how="left") \
+        .merge(n_sen, on=[by, "vector"], how="left")
+    for c in ("n_mentions", "n_sentences_with_vector", "n_sentences"):
+        out[c] = out[c].fillna(0).astype(int)
+    partner_total = out[~out.focal].groupby(by)["n_mentions"].transform("sum")
+    out["share_of_mentions"] = np.nan
+    out.loc[~out.focal, "share_of_mentions"] = out.loc[~out.focal, "n_mentions"] / partner_total.replace(0, np.nan)
+    out["share_of_sentences"] = out["n_sentences_with_vector"] / out["n_sentences"].replace(0, np.nan)
+    cols = [by, "vector", "focal", "n_articles", "n_sentences", "n_mentions", "share_of_mentions",
+            "n_sentences_with_vector", "share_of_sentences"]
+    return out[cols].sort_values([by, "vector"]).reset_index(drop=True)
+
+
+def article_balance(articles: pd.DataFrame, gazetteer=None, *, sentences=None,
+                    mentions_table=None) -> pd.DataFrame:
+    """Per-article balance index over partner vectors.
+
+    Returns DataFrame[doc_id, n_partner_mentions, n_partner_vectors, balance]: balance =
+    Shannon entropy of the article's partner-vector mention shares divided by log(K), K = the
+    number of partner vectors in the gazetteer (0 = one partner only, 1 = perfectly even over
+    all K). Articles without partner mentions get NaN.
+    """
+    gaz = load_gazetteer(gazetteer)
+    men = mentions(articles, gaz, sentences=sentences) if mentions_table is None else mentions_table
+    partners = gaz.partners
+    counts = men[men.vector.isin(partners)].groupby(["doc_id", "vector"]).size().unstack(fill_value=0)
+    counts = counts.reindex(index=articles["doc_id"].unique(), columns=partners, fill_value=0)
+    k = len(partners)
+    out = pd.DataFrame({
+        "doc_id": counts.index,
+        "n_partner_mentions": counts.sum(axis=1).to_numpy(),
+        "n_partner_vectors": (counts > 0).sum(axis=1).to_numpy(),
+        "balance": [_normalised_entropy(r, k) for r in counts.to_numpy()],
+    })
+    return out.sort_values("doc_id").reset_index(drop=True)
+
+
+def balance(articles: pd.DataFrame, by: str = "outlet", gazetteer=None, *, sentences=None,
+            mentions_table=None, ci: float = 0.95, n_resamples: int = 2000, seed: int = 0) -> pd.DataFrame:
+    """Balance index ("how multi-vector") per group, with an article-level interval.
+
+    Returns DataFrame[<by>, n_articles, mean, ci_low, ci_high, interval, article_values,
+    pooled, k]: ``mean`` and the interval come from :func:`kzmedia.stats.summarize` over the
+    per-article balance (articles without partner mentions are left out of n_articles);
+    ``pooled`` is the normalised entropy of the group's pooled partner mentions; ``k`` the
+    number of partner vectors.
+    """
+    from . import stats
+    gaz = load_gazetteer(gazetteer)
+    per = article_balance(articles, gaz, sentences=sentences, mentions_table=mentions_table)
+    per = per.merge(articles[["doc_id", by]], on="doc_id")
+    vals = per.dropna(subset=["balance"])
+    summ = stats.summarize(vals, "balance", by, unit="doc_id", ci=ci, n_resamples=n_resamples, seed=seed)
+    men = mentions(articles, gaz, sentences=sentences) if mentions_table is None else mentions_table
+    men = men[men.vector.isin(gaz.partners)].merge(articles[["doc_id", by]].rename(
+        columns={by: "_g"}), on="doc_id")
+    pooled = men.groupby("_g")["vector"].apply(
+        lambda v: _normalised_entropy(v.value_counts().to_numpy(), len(gaz.partners)))
+    summ["pooled"] = summ[by].map(pooled)
+    summ["k"] = len(gaz.partners)
+    return summ.sort_values(by).reset_index(drop=True)
+
+
+def cooccurrence(articles: pd.DataFrame, by: str = "outlet", gazetteer=None, *,
+                 sentences=None, mentions_table=None) -> pd.DataFrame:
+    """Sentence-level co-mention of vectors.
+
+    Returns DataFrame[<by>, vector_a, vector_b, n_sentences]: for every group and every
+    unordered pair of gazetteer vectors (vector_a < vector_b alphabetically, zeros
+    included), the number of sentences that mention both.
+    """
+    gaz = load_gazetteer(gazetteer)
+    men = mentions(articles, gaz, sentences=sentences) if mentions_table is None else mentions_table
+    per = men[["doc_id", "sent_id", "vector"]].drop_duplicates()
+    pairs = per.merge(per, on=["doc_id", "sent_id"], suffixes=("_a", "_b"))
+    pairs = pairs[pairs.vector_a < pairs.vector_b].merge(articles[["doc_id", by]], on="doc_id")
+    counts = pairs.groupby([by, "vector_a", "vector_b"]).size().rename("n_sentences").reset_index()
+    vs = sorted(gaz.vectors.vector)
+    grid = pd.DataFrame([(a, b) for a in vs for b in vs if a < b], columns=["vector_a", "vector_b"])
+    grid = articles[[by]].drop_duplicates().merge(grid, how="cross")
+    out = grid.merge(counts, on=[by, "vector_a", "vector_b"], how="left")
+    out["n_sentences"] = out["n_sentences"].fillna(0).astype(int)
+    return out.sort_values([by, "vector_a", "vector_b"]).reset_index(drop=True)
