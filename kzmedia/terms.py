@@ -56,43 +56,61 @@ class DocTerm(NamedTuple):
     vocabulary: np.ndarray
 
 
-def document_term_matrix(articles: pd.DataFrame, chunk_size: int = 2000,
+def _count_chunk(texts: list[str], token_opts: dict):
+    """Tokens of a chunk of texts as (unique tokens, codes into them, tokens per text)."""
+    tok, _ = _text._raw_tokenizer(**token_opts)
+    toks = [tok(t) for t in texts]
+    lengths = np.fromiter((len(t) for t in toks), dtype=np.int64, count=len(toks))
+    flat = list(itertools.chain.from_iterable(toks))
+    codes, uniques = pd.factorize(np.asarray(flat, dtype=object))
+    return list(uniques), codes.astype(np.int64), lengths
+
+
+def document_term_matrix(articles: pd.DataFrame, chunk_size: int = 2000, n_jobs: int = 1,
                          **token_opts) -> DocTerm:
     """Tokenize every article once and count terms.
 
     ``token_opts`` go to :func:`kzmedia.text.make_tokenizer` (numbers, stopwords, phrases,
-    joiner, possessive). Rows follow the order of ``articles``; columns are the sorted
-    vocabulary. Tokens are mapped to column ids chunk by chunk with ``pandas.factorize``.
+    joiner, possessive); the terms are exactly those of ``tokenize``. Tokens are counted before
+    stop words are removed and the stop-word columns dropped afterwards (same counts, no
+    per-token filtering). Rows follow the order of ``articles``; columns are the sorted
+    vocabulary. ``n_jobs`` > 1 tokenizes chunks in worker processes.
     """
-    tok = _text.make_tokenizer(**token_opts)
+    _, drop = _text._raw_tokenizer(**token_opts)
     texts = articles["text"].fillna("").astype(str).tolist()
+    chunks = [texts[i:i + chunk_size] for i in range(0, len(texts), chunk_size)]
+    if n_jobs > 1 and len(chunks) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=n_jobs) as ex:
+            results = list(ex.map(_count_chunk, chunks, itertools.repeat(token_opts)))
+    else:
+        results = (_count_chunk(c, token_opts) for c in chunks)
     vocab: dict[str, int] = {}
     rows, cols = [], []
-    for start in range(0, len(texts), chunk_size):
-        toks = [tok(t) for t in texts[start:start + chunk_size]]
-        lengths = np.fromiter((len(t) for t in toks), dtype=np.int64, count=len(toks))
-        flat = list(itertools.chain.from_iterable(toks))
-        if not flat:
-            continue
-        codes, uniques = pd.factorize(np.asarray(flat, dtype=object))
+    start = 0
+    for uniques, codes, lengths in results:
         setd = vocab.setdefault
         glob = np.fromiter((setd(u, len(vocab)) for u in uniques), dtype=np.int64,
                            count=len(uniques))
         cols.append(glob[codes])
-        rows.append(np.repeat(np.arange(start, start + len(toks)), lengths))
+        rows.append(np.repeat(np.arange(start, start + len(lengths)), lengths))
+        start += len(lengths)
     n_docs, n_terms = len(texts), len(vocab)
-    if rows:
-        r, c = np.concatenate(rows), np.concatenate(cols)
-    else:
-        r = c = np.zeros(0, dtype=np.int64)
+    r = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    c = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
     terms = np.array(list(vocab), dtype=object)
-    order = np.argsort(terms, kind="stable")
-    remap = np.empty(n_terms, dtype=np.int64)
-    remap[order] = np.arange(n_terms)
-    m = sp.csr_matrix((np.ones(len(r), dtype=np.int32), (r, remap[c] if n_terms else c)),
-                      shape=(n_docs, n_terms))
+    m = sp.csr_matrix((np.ones(len(r), dtype=np.int32), (r, c)), shape=(n_docs, n_terms))
     m.sum_duplicates()
-    return DocTerm(m, articles["doc_id"].astype(str).to_numpy(dtype=object), terms[order])
+    keep = np.array([t not in drop for t in terms], dtype=bool)
+    order = np.flatnonzero(keep)[np.argsort(terms[keep], kind="stable")]
+    m = m[:, order].tocsr()
+    m.sort_indices()
+    vocabulary = terms[order]
+    joiner = token_opts.get("joiner", "_")
+    if joiner != "_":
+        vocabulary = np.array([t.replace("_", joiner) for t in vocabulary], dtype=object)
+    return DocTerm(m, articles["doc_id"].astype(str).to_numpy(dtype=object), vocabulary)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -133,6 +151,9 @@ def _group_tables(articles, by, dtm, token_opts):
     codes, labels, g = _groups(articles, by)
     cnt = (g @ d.matrix).tocsr()               # groups x terms, counts
     df = (g @ _binary(d.matrix)).tocsr()       # groups x terms, articles using the term
+    cnt.sort_indices()
+    df.sort_indices()
+    # cnt and df share one sparsity pattern: counts() relies on it
     n_articles = np.asarray(g.sum(axis=1)).ravel().astype(np.int64)
     return d, codes, labels, g, cnt, df, n_articles
 
@@ -152,18 +173,21 @@ def counts(articles: pd.DataFrame, by: str = "outlet", *, dtm: DocTerm | None = 
     ``n_articles`` (articles in the group). Sorted by group, n descending, term.
     """
     d, _, labels, _, cnt, df, n_art = _group_tables(articles, by, dtm, token_opts)
-    coo = cnt.tocoo()
+    row = np.repeat(np.arange(cnt.shape[0]), np.diff(cnt.indptr))
+    col, n = cnt.indices, cnt.data
+    dfv = df.data  # same sparsity pattern as cnt (see _group_tables)
     totals = np.asarray(cnt.sum(axis=1)).ravel()
+    order = np.lexsort((col, -n, row))  # group, n desc, term (vocabulary is sorted)
+    row, col, n, dfv = row[order], col[order], n[order], dfv[order]
     out = pd.DataFrame({
-        by: labels[coo.row],
-        "term": d.vocabulary[coo.col],
-        "n": coo.data.astype(np.int64),
-        "doc_freq": np.asarray(df[coo.row, coo.col]).ravel().astype(np.int64),
-        "share": coo.data / totals[coo.row],
-        "n_articles": n_art[coo.row],
+        by: labels[row],
+        "term": d.vocabulary[col],
+        "n": n.astype(np.int64),
+        "doc_freq": dfv.astype(np.int64),
+        "share": n / totals[row],
+        "n_articles": n_art[row],
     })
-    return out.sort_values([by, "n", "term"], ascending=[True, False, True],
-                           kind="stable").reset_index(drop=True)
+    return out
 
 
 # --------------------------------------------------------------------------- TF-IDF
@@ -212,8 +236,7 @@ def article_vectors(articles: pd.DataFrame, *, dtm: DocTerm | None = None, **tok
 
 # --------------------------------------------------------------------------- keyness
 
-def _log_odds(yi, yj, alpha_w, alpha0):
-    ni, nj = yi.sum(), yj.sum()
+def _log_odds(yi, yj, alpha_w, alpha0, ni, nj):
     delta = (np.log((yi + alpha_w) / (ni + alpha0 - yi - alpha_w))
              - np.log((yj + alpha_w) / (nj + alpha0 - yj - alpha_w)))
     var = 1.0 / (yi + alpha_w) + 1.0 / (yj + alpha_w)
@@ -318,48 +341,55 @@ def keyness(articles: pd.DataFrame, by: str = "outlet", measure: str = "log_odds
             background = background + 0.01  # unseen terms get a tiny prior instead of zero
     alpha_w = alpha0 * background / background.sum() if background.sum() > 0 else background
 
+    def rows_sum(m: sp.csr_matrix, idx: list[int]) -> np.ndarray:
+        if len(idx) == 1:
+            return m[idx[0]].toarray().ravel().astype(float)
+        return np.asarray(m[idx].sum(axis=0)).ravel().astype(float)
+
+    all_df = np.asarray(df.sum(axis=0)).ravel().astype(float)
     parts = []
     for t, r in comparisons:
         if not r:
             continue
-        yi = np.asarray(cnt[t].sum(axis=0)).ravel().astype(float)
-        yj = np.asarray(cnt[r].sum(axis=0)).ravel().astype(float)
+        yi, dfi = rows_sum(cnt, t), rows_sum(df, t)
+        if target is None:  # one vs rest: the reference is everything else
+            yj, dfj = all_counts - yi, all_df - dfi
+        else:
+            yj, dfj = rows_sum(cnt, r), rows_sum(df, r)
         keep = np.flatnonzero(yi + yj >= min_count)
         if len(keep) == 0:
             continue
         nt, nr = yi.sum(), yj.sum()
         if measure == "log_odds":
-            cols = _log_odds(yi, yj, alpha_w, alpha0)
-            cols = {k: v[keep] for k, v in cols.items()}
+            cols = _log_odds(yi[keep], yj[keep], alpha_w[keep], alpha0, nt, nr)
             score = cols["z"]
         else:
             a, b = yi[keep], yj[keep]
             cols = _g2(a, b, nt, nr) if measure == "g2" else _chi2(a, b, nt, nr)
             cols["q"] = stats.false_discovery_control(cols["p"])
             score = cols[measure]
-        tlab = " + ".join(map(str, labels[t]))
-        rlab = "rest" if reference is None else " + ".join(map(str, labels[r]))
+        order = np.lexsort((keep, -score))  # score desc, then term (vocabulary is sorted)
+        if top is not None and len(order) > 2 * top:
+            order = np.concatenate([order[:top], order[-top:]])
+        sel = keep[order]
         part = pd.DataFrame({
-            by: tlab, "reference": rlab, "term": d.vocabulary[keep], "score": score,
-            "count_target": yi[keep].astype(np.int64),
-            "count_reference": yj[keep].astype(np.int64),
-            "doc_freq_target": np.asarray(df[t].sum(axis=0)).ravel()[keep].astype(np.int64),
-            "doc_freq_reference": np.asarray(df[r].sum(axis=0)).ravel()[keep].astype(np.int64),
+            by: " + ".join(map(str, labels[t])),
+            "reference": "rest" if reference is None else " + ".join(map(str, labels[r])),
+            "term": d.vocabulary[sel], "score": score[order],
+            "count_target": yi[sel].astype(np.int64),
+            "count_reference": yj[sel].astype(np.int64),
+            "doc_freq_target": dfi[sel].astype(np.int64),
+            "doc_freq_reference": dfj[sel].astype(np.int64),
             "n_target": int(n_art[t].sum()), "n_reference": int(n_art[r].sum()),
-            **cols,
+            **{k: v[order] for k, v in cols.items()},
         })
-        part = part.sort_values(["score", "term"], ascending=[False, True], kind="stable")
-        if top is not None and len(part) > 2 * top:
-            part = pd.concat([part.head(top), part.tail(top)])
         parts.append(part)
     if not parts:
         return pd.DataFrame(columns=[by, "reference", "term", "score", "count_target",
                                      "count_reference", "doc_freq_target",
                                      "doc_freq_reference", "n_target", "n_reference"])
-    out = pd.concat(parts, ignore_index=True)
-    out["_neg"] = -out["score"]
-    out = out.sort_values([by, "_neg", "term"], kind="stable").drop(columns="_neg")
-    return out.reset_index(drop=True)
+    # parts are already in target order (sorted labels) and sorted within
+    return pd.concat(parts, ignore_index=True)
 
 
 # --------------------------------------------------------------------------- KWIC

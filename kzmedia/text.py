@@ -196,15 +196,20 @@ def phrases_from_yaml(path) -> list[str]:
 
 # --------------------------------------------------------------------------- tokens
 
-# Dotted abbreviations (u.s, e.g), numbers with separators (2,000 / 1.5), words with inner
-# hyphens, underscores (joined phrases) and apostrophes (not a possessive 's), then 's itself.
-_TOKEN_RE = re.compile(
-    r"(?:[^\W\d_]\.)+[^\W\d_](?![^\W\d_])"
-    r"|\d+(?:[.,]\d+)+"
-    r"|[^\W_]+(?:(?:[\-\u2010\u2011_]|'(?!s\b))[^\W_]+)*"
-    r"|'s\b"
-)
-_US_UN_RE = re.compile(r"\b(?:U)(S|N)\b")
+# A word: letters/digits, then any of: decimal or thousands parts (2,000 / 1.5), dotted
+# single letters (u.s, e.g, ph.d, d-n.y), inner hyphens, underscores (joined phrases) and
+# apostrophes that do not start a possessive 's; or the possessive 's itself.
+_WORD = (r"[^\W_]++(?:[.,]\d+)*"
+         r"(?:(?:[\-\u2010\u2011_]|'(?!s\b))[^\W_]+|\.[^\W\d_](?![^\W\d_]))*"
+         r"|'s\b")
+_TOKEN_RE = re.compile(_WORD)
+# Same tokens, but a number (digits and separators only) comes back as "" (one findall drops
+# numbers without a per-token test); "69-year-old", "1.5-mile" and "21st" are words.
+_TOKEN_NO_NUMBERS_RE = re.compile(
+    r"\d++(?:[.,\-\u2010\u2011]\d++)*+(?![^\W_]|[.,\-\u2010\u2011'][^\W_])|(" + _WORD + ")")
+# Literal first so the regex engine can skip ahead; the lookbehind checks the character
+# before "U" afterwards.
+_US_UN_RE = re.compile(r"U([SN])(?!\w)(?<!\w..)")
 _NUMERIC = re.compile(r"[\d.,\-\u2010\u2011_']+").fullmatch
 POSSESSIVE = "'s"
 
@@ -265,19 +270,27 @@ def _phrase_matcher(phrases: tuple[str, ...], joiner: str):
 
 @functools.lru_cache(maxsize=32)
 def _build(numbers: bool, stop: frozenset[str], phrases: tuple[str, ...], joiner: str,
-           possessive: bool):
+           possessive: bool, raw: bool = False):
     matcher = _phrase_matcher(phrases, "_") if phrases else None
-    drop = set(stop)
+    drop = set(stop) | {""}
     if not possessive:
         drop.add(POSSESSIVE)
-    findall = _TOKEN_RE.findall
+    findall = (_TOKEN_RE if numbers else _TOKEN_NO_NUMBERS_RE).findall
     us_un = _US_UN_RE.sub
 
     if matcher is not None:
         rx, canon = matcher
+        exact: dict[str, str] = {}  # memo: matched text -> joined form
+
+        def repl(m: re.Match) -> str:
+            found = m.group(0)
+            c = exact.get(found)
+            if c is None:
+                c = exact[found] = canon[_SEP_CHARS.sub("", found)]
+            return c
 
         def join(text: str) -> str:
-            return rx.sub(lambda m: canon[_SEP_CHARS.sub("", m.group(0))], text)
+            return rx.sub(repl, text)
     else:
         def join(text: str) -> str:
             return text
@@ -285,13 +298,15 @@ def _build(numbers: bool, stop: frozenset[str], phrases: tuple[str, ...], joiner
     def tok(text: str) -> list[str]:
         if not text:
             return []
-        low = join(us_un(r"U.\1", text).lower().replace("\u2019", "'"))
-        toks = findall(low)
-        if numbers:
-            return [t for t in toks if t not in drop]
-        return [t for t in toks
-                if t not in drop and not (t[0].isdigit() and _NUMERIC(t))]
+        if "US" in text or "UN" in text:
+            text = us_un(r"U.\1", text)
+        toks = findall(join(text.lower().replace("\u2019", "'")))
+        if raw:
+            return toks
+        return [t for t in toks if t not in drop]
 
+    if raw:
+        return tok, frozenset(drop)
     if joiner != "_":
         def tok_joined(text: str) -> list[str]:
             return [t.replace("_", joiner) for t in tok(text)]
@@ -394,3 +409,13 @@ def collocations(articles: pd.DataFrame, min_count: int = 2, size: int = 2, *,
     })
     return out.sort_values(["z", "collocation"], ascending=[False, True],
                            kind="stable").reset_index(drop=True)
+
+
+def _raw_tokenizer(*, numbers: bool = False, stopwords: Iterable[str] | None = None,
+                   phrases: Iterable[str] | None = None, joiner: str = "_",
+                   possessive: bool = False):
+    """(f(text) -> tokens before stop-word removal, set of tokens to drop), for callers that
+    count first and drop columns afterwards. Joined phrases use "_" whatever ``joiner``."""
+    stop = load_stopwords() if stopwords is None else frozenset(s.lower() for s in stopwords)
+    phr = tuple(load_phrases()) if phrases is None else tuple(p.lower() for p in phrases)
+    return _build(bool(numbers), stop, phr, "_", bool(possessive), True)
