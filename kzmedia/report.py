@@ -48,6 +48,7 @@ class NotebookResult:
     source: str
     status: str
     runtime_s: float
+    title: str = ""
     html: str = ""
     executed: str = ""
     cell: int | None = None
@@ -99,6 +100,22 @@ def kernel_info(name: str = KERNEL) -> dict:
     return {"name": name, "resource_dir": spec.resource_dir, "argv": argv}
 
 
+def notebook_title(path) -> str:
+    """The first markdown heading of a notebook ("" if none or unreadable)."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(str(path), as_version=4)
+    except Exception:
+        return ""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("#"):
+                    return line.lstrip("#").strip()
+    return ""
+
+
 def to_html(notebook_path) -> str:
     """An executed notebook as a standalone HTML page (code shown, images embedded).
 
@@ -138,7 +155,8 @@ def run_notebook(nb_path, executed, parameters: dict, timeout: float | None = No
 
     nb_path, executed = Path(nb_path), Path(executed)
     name = nb_path.stem
-    result = NotebookResult(name=name, source=str(nb_path), status="ok", runtime_s=0.0)
+    result = NotebookResult(name=name, source=str(nb_path), status="ok", runtime_s=0.0,
+                            title=notebook_title(nb_path))
     start = time.perf_counter()
     try:
         with _inline_figures():
@@ -258,11 +276,12 @@ def _index(corpus, by, started, finished, results, tables) -> str:
             anchor = (f'<a href="{e(r.html)}#papermill-error-cell">{e(where)}</a>'
                       if r.html and r.cell is not None and r.error_anchor else e(where))
             detail = f"{anchor}: <code>{e(r.error)}</code>"
-        rows.append(f'<tr><td>{link}</td><td class="{e(r.status)}">{e(r.status)}</td>'
+        rows.append(f'<tr><td>{link}</td><td>{e(r.title)}</td><td class="{e(r.status)}">{e(r.status)}</td>'
                     f"<td>{detail}</td><td>{r.runtime_s:.1f} s</td></tr>")
     n_failed = sum(r.status != "ok" for r in results)
-    summary = (f"{len(results)} notebooks, all ok" if not n_failed
-               else f"{len(results)} notebooks, {n_failed} failed")
+    noun = "notebook" if len(results) == 1 else "notebooks"
+    summary = (f"{len(results)} {noun}, all ok" if not n_failed
+               else f"{len(results)} {noun}, {n_failed} failed")
     table_items = "".join(f'<li><a href="tables/{e(t)}">{e(t)}</a></li>' for t in tables) or "<li>none</li>"
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>kzmedia report — {e(corpus.name)}</title>
@@ -276,7 +295,7 @@ def _index(corpus, by, started, finished, results, tables) -> str:
 <dt>Result</dt><dd>{e(summary)}</dd>
 </dl>
 <h2>Notebooks</h2>
-<table><thead><tr><th>notebook</th><th>status</th><th>error</th><th>runtime</th></tr></thead>
+<table><thead><tr><th>notebook</th><th>title</th><th>status</th><th>error</th><th>runtime</th></tr></thead>
 <tbody>
 {chr(10).join(rows)}
 </tbody></table>

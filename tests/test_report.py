@@ -99,8 +99,9 @@ def test_index_lists_status_cell_and_escaped_error(run):
     index = (run["out"] / "index.html").read_text()
     assert SCRIPT not in index
     assert "ValueError: &lt;script&gt;alert(1)&lt;/script&gt;" in index
-    row = re.search(r"<tr><td><a href=\"02-fail.html\">02-fail</a></td>.*?</tr>", index).group(0)
+    row = re.search(r"<tr><td><a href=\"02-fail.html\">02-fail</a></td>.*?</tr>", index, re.S).group(0)
     assert "failed" in row and "cell [4]" in row  # parameters, injected, x = 1, raise
+    assert "<td>Table</td>" in index  # first markdown heading
     assert 'href="01-table.html"' in index and 'href="03-after.html"' in index
     assert "scratch" not in index
     assert 'href="tables/demo.csv"' in index
