@@ -1,0 +1,531 @@
+"""Load a corpus into the articles DataFrame; the only module that reads files.
+
+Inputs: a folder of raw scraped ``.txt`` dumps and/or saved ``.html``/``.htm`` pages (with an
+optional ``manifest.csv``), a single such file, or a table (``.csv``, ``.jsonl``,
+``.jsonl.gz``, ``.parquet``). Nothing is lost silently: every input article ends up either in
+the result or in ``articles.attrs["rejected"]`` with its reason.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["COLUMNS", "load", "validate", "duplicates", "dedupe"]
+
+COLUMNS = (
+    "doc_id",  # stable id: file name without extension, or the table's id column
+    "outlet",  # the publication ("" when unknown)
+    "title",  # headline ("" when unknown)
+    "byline",  # author(s) ("" when unknown)
+    "url",  # article URL ("" when unknown)
+    "date",  # ISO date, possibly partial: "2013-09-22", "2013-09", "2013" or ""
+    "date_precision",  # "day" | "month" | "year" | "" (no date)
+    "text",  # cleaned body: the source's paragraphs, verbatim, joined by "\n\n"
+    "source",  # where it came from: relative path, or "table:row"
+    "n_words",  # whitespace token count of text (int)
+    "lang",  # detected language code ("en"), "" for empty text, "und" when not detected
+)
+"""Columns of the articles DataFrame, in order; extra columns (manifest/table) follow."""
+
+REJECTED_COLUMNS = ("source", "doc_id", "reason")
+AUDIT_COLUMNS = ("doc_id", "line_no", "text", "kept", "reason")
+
+RAW_EXTENSIONS = (".txt", ".html", ".htm")
+TABLE_EXTENSIONS = (".csv", ".csv.gz", ".jsonl", ".jsonl.gz", ".parquet")
+MANIFEST_NAME = "manifest.csv"
+
+# default source columns of a table / manifest for each article column, first match wins
+_DEFAULT_NAMES = {
+    "doc_id": ("doc_id", "id"),
+    "outlet": ("outlet", "source"),
+    "title": ("title", "headline"),
+    "byline": ("byline", "authors", "author"),
+    "url": ("url", "link"),
+    "date": ("date", "published"),
+    "text": ("text", "body", "content"),
+}
+_DATE_FORMS = (  # (regex on the stripped string, precision, characters kept)
+    (r"^\d{4}-\d{2}-\d{2}(?:[T ].*)?$", "day", 10),
+    (r"^\d{4}-\d{2}$", "month", 7),
+    (r"^\d{4}$", "year", 4),
+)
+_DATE_RE = r"^(?:\d{4}-\d{2}-\d{2}|\d{4}-\d{2}|\d{4}|)$"
+_PRECISION_LEN = {"day": 10, "month": 7, "year": 4, "": 0}
+
+
+# --------------------------------------------------------------------------- validate
+
+
+def validate(articles: pd.DataFrame) -> pd.DataFrame:
+    """Check an articles DataFrame against COLUMNS; return it unchanged (for ``.pipe``).
+
+    Raises ValueError naming the problem: missing columns, empty or duplicate ``doc_id``,
+    non-string values in a string column, non-integer ``n_words``, malformed ``date`` or a
+    ``date_precision`` that does not match the date.
+    """
+    if not isinstance(articles, pd.DataFrame):
+        raise ValueError(f"articles must be a pandas DataFrame, not {type(articles).__name__}")
+    missing = [c for c in COLUMNS if c not in articles.columns]
+    if missing:
+        raise ValueError(f"articles is missing columns {missing}; it has {list(articles.columns)}")
+    for col in (c for c in COLUMNS if c != "n_words"):
+        bad = ~articles[col].map(lambda v: isinstance(v, str)).astype(bool)
+        if bad.any():
+            first = articles.loc[bad, "doc_id"].iloc[0]
+            raise ValueError(
+                f"column {col!r} must hold strings; {int(bad.sum())} value(s) are not "
+                f"(first at doc_id {first!r}: {articles.loc[bad, col].iloc[0]!r})"
+            )
+    if (articles["doc_id"] == "").any():
+        raise ValueError("column 'doc_id' has empty ids")
+    dup = articles["doc_id"][articles["doc_id"].duplicated()]
+    if len(dup):
+        raise ValueError(f"duplicate doc_id: {sorted(set(dup))[:10]}")
+    if not pd.api.types.is_integer_dtype(articles["n_words"]):
+        raise ValueError(f"column 'n_words' must be integer, not {articles['n_words'].dtype}")
+    bad = ~articles["date"].str.match(_DATE_RE)
+    if bad.any():
+        raise ValueError(
+            "column 'date' must be ISO (YYYY-MM-DD, YYYY-MM, YYYY or ''); bad values: "
+            f"{list(articles.loc[bad, 'date'].unique()[:5])}"
+        )
+    expected = articles["date_precision"].map(_PRECISION_LEN)
+    bad = expected.isna() | (articles["date"].str.len() != expected)
+    if bad.any():
+        row = articles.loc[bad].iloc[0]
+        raise ValueError(
+            f"date_precision {row['date_precision']!r} does not match date {row['date']!r} "
+            f"(doc_id {row['doc_id']!r}); expected 'day', 'month', 'year' or '' for no date"
+        )
+    return articles
+
+
+# --------------------------------------------------------------------------- load
+
+
+def load(path, manifest=None, *, lang: bool = True, clean: bool | None = None,
+         lang_chars: int = 500, **column_map) -> pd.DataFrame:
+    """Load articles from a folder, a single raw file or a table.
+
+    Parameters
+    ----------
+    path : folder of ``.txt``/``.html``/``.htm`` files (``manifest.csv`` inside is used when
+        present), a single such file, or a ``.csv``/``.jsonl``/``.jsonl.gz``/``.parquet`` table.
+    manifest : optional manifest (path or DataFrame) for a folder or file input. Column
+        ``file`` names the file; ``doc_id``, ``outlet``, ``url``, ``published``/``date``,
+        ``title``, ``byline`` override what is sniffed from the text when non-empty; any other
+        column is kept as an article column (usable as a grouping).
+    lang : detect the language of each text (py3langid, first ``lang_chars`` characters);
+        ``False`` sets ``lang`` to "und".
+    clean : run the raw-text cleaner on table texts (default: only for ``.txt`` inputs;
+        table texts are taken as already clean, paragraph breaks normalized).
+    **column_map : article column -> source column name, e.g. ``text="body", doc_id="id"``
+        (applies to a table, or to a manifest).
+
+    Returns
+    -------
+    DataFrame with the columns of ``COLUMNS`` (doc_id, outlet, title, byline, url, date,
+    date_precision, text, source, n_words, lang) then any extra columns, sorted by doc_id.
+    ``attrs["rejected"]``: DataFrame[source, doc_id, reason] of inputs not in the result.
+    ``attrs["audit"]``: DataFrame[doc_id, line_no, text, kept, reason], the per-line cleaning
+    audit of raw text inputs (empty for tables unless ``clean=True``).
+    """
+    path = Path(path)
+    unknown = set(column_map) - set(_DEFAULT_NAMES)
+    if unknown:
+        raise TypeError(f"unknown column mapping {sorted(unknown)}; mappable: {list(_DEFAULT_NAMES)}")
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file or folder")
+    if path.is_dir():
+        files, rejected = _folder_files(path, manifest)
+        if not files and not rejected:
+            raise ValueError(f"{path}: folder holds no {'/'.join(RAW_EXTENSIONS)} files")
+        frame, audit, rej = _load_files(files, path, manifest if manifest is not None
+                                        else _folder_manifest(path), column_map)
+        rejected += rej
+        empty_reason = "empty after cleaning"
+    elif _suffix(path) in RAW_EXTENSIONS:
+        frame, audit, rejected = _load_files([path], None, manifest, column_map)
+        empty_reason = "empty after cleaning"
+    elif _suffix(path) in TABLE_EXTENSIONS:
+        frame, audit, rejected = _load_table(path, column_map, bool(clean))
+        empty_reason = "empty after cleaning" if clean else "empty text"
+    else:
+        raise ValueError(
+            f"{path}: unsupported extension {_suffix(path)!r}; expected a folder or one of "
+            f"{list(RAW_EXTENSIONS + TABLE_EXTENSIONS)}"
+        )
+    return _finish(frame, rejected, audit, empty_reason, lang, lang_chars)
+
+
+def _suffix(path: Path) -> str:
+    name = path.name.lower()
+    return next((e for e in (".csv.gz", ".jsonl.gz") if name.endswith(e)), path.suffix.lower())
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """Any column as strings: missing -> "", lists -> "a, b", numbers -> str."""
+    if values.dtype == object:
+        values = values.map(lambda v: ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
+    return values.astype("str").fillna("").where(values.notna(), "").astype("str")
+
+
+def _pick(df: pd.DataFrame, column_map: dict, where: str) -> dict:
+    """Article column -> source column in ``df`` (mapping first, then defaults)."""
+    picked = {}
+    for col, names in _DEFAULT_NAMES.items():
+        if col in column_map:
+            if column_map[col] not in df.columns:
+                raise ValueError(f"{where}: no column {column_map[col]!r} (for {col}); "
+                                 f"columns available: {list(df.columns)}")
+            picked[col] = column_map[col]
+        else:
+            found = next((n for n in names if n in df.columns and n not in picked.values()), None)
+            if found is not None:
+                picked[col] = found
+    return picked
+
+
+# ----------------------------------------------------------------- folders and raw files
+
+
+def _folder_manifest(folder: Path):
+    candidate = folder / MANIFEST_NAME
+    return candidate if candidate.is_file() else None
+
+
+def _folder_files(folder: Path, manifest) -> tuple[list[Path], list[tuple]]:
+    """Raw files directly in the folder; other files are rejected with a reason."""
+    skip = {folder / MANIFEST_NAME}
+    if isinstance(manifest, (str, Path)):
+        skip.add(Path(manifest))
+    files, rejected = [], []
+    for p in sorted(folder.iterdir()):
+        if p.name.startswith(".") or not p.is_file() or p in skip:
+            continue
+        if _suffix(p) in RAW_EXTENSIONS:
+            files.append(p)
+        else:
+            rejected.append((f"{folder.name}/{p.name}", p.stem, f"unsupported file type "
+                             f"{_suffix(p)!r} in folder (expected {', '.join(RAW_EXTENSIONS)})"))
+    return files, rejected
+
+
+def _read_manifest(manifest, column_map: dict) -> tuple[pd.DataFrame, str]:
+    if isinstance(manifest, pd.DataFrame):
+        table, name = manifest.copy(), "manifest"
+    else:
+        name = str(manifest)
+        table = pd.read_csv(manifest, dtype=str, keep_default_na=False)
+    if "file" not in table.columns:
+        raise ValueError(f"{name}: manifest has no 'file' column; columns: {list(table.columns)}")
+    table = table.apply(_as_text)
+    picked = _pick(table.drop(columns="file"), column_map, name)
+    picked.pop("text", None) if "text" not in column_map else None
+    extras = [c for c in table.columns if c not in picked.values() and c != "file"]
+    out = pd.DataFrame({col: table[src] for col, src in picked.items()}, index=table.index)
+    out["file"] = table["file"].str.strip()
+    for c in extras:
+        out[c if c not in COLUMNS else f"{c}_manifest"] = table[c]
+    return out, name
+
+
+def _decode(data: bytes, name: str) -> str:
+    """UTF-8 (BOM removed; UTF-16 when it has a BOM); never guesses another encoding."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ValueError(
+            f"{name} is not valid UTF-8: byte 0x{data[err.start]:02x} at offset {err.start} "
+            "(re-save the file as UTF-8)"
+        ) from None
+
+
+def _read_raw(path: Path, source: str) -> dict:
+    """One .txt (cleaned) or .html (trafilatura) file -> article fields (+ audit)."""
+    data = path.read_bytes()
+    if _suffix(path) == ".txt":
+        from . import clean
+
+        result = clean.clean_article(_decode(data, source))
+        audit = result["audit"]
+        return dict(text=result["text"], title=result.get("title", ""),
+                    byline=result.get("byline", ""), date=result.get("date", ""), url="",
+                    outlet="", audit=audit)
+    return _read_html(data, source)
+
+
+def _read_html(data: bytes, source: str) -> dict:
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(data, with_metadata=True, include_comments=False,
+                                      include_tables=False)
+    if doc is None or not (doc.text or "").strip():
+        raise ValueError(f"{source}: no main text found in the HTML page")
+    paras = [p.strip() for p in doc.text.split("\n") if p.strip()]
+    if paras and doc.title and paras[0] == doc.title.strip():
+        paras = paras[1:]  # the headline is metadata, not body
+    return dict(text="\n\n".join(paras), title=doc.title or "", byline=doc.author or "",
+                date=doc.date or "", url=doc.url or "", outlet=doc.sitename or "", audit=None)
+
+
+def _load_files(files: list[Path], folder: Path | None, manifest, column_map: dict):
+    """Raw files (of ``folder``, or one file when folder is None) joined to the manifest."""
+    root = folder if folder is not None else files[0].parent
+    label = folder.name if folder is not None else None
+    rejected, audits, rows = [], [], []
+    table = None
+    if manifest is not None:
+        table, mname = _read_manifest(manifest, column_map)
+        mname = Path(mname).name
+        if folder is None:  # a single file: only its manifest row matters
+            table = table[table["file"].map(lambda f: Path(f).name) == files[0].name]
+        dup = table["file"].duplicated()
+        rejected += [(_source(label, f), Path(f).stem, f"listed again in {mname} (first row kept)")
+                     for f in table.loc[dup, "file"]]
+        table = table[~dup]
+        present = table["file"].map(lambda f: (root / f).is_file()).astype(bool)
+        rejected += [(_source(label, f), Path(f).stem, f"listed in {mname} but the file is missing")
+                     for f in table.loc[~present, "file"]]
+        table = table[present]
+        table = table.assign(_key=[str((root / f).resolve()) for f in table["file"]])
+        files = sorted({p.resolve(): p for p in files}.keys() | set(map(Path, table["_key"])))
+        unlisted = [p.name for p in files if str(p) not in set(table["_key"])]
+        if unlisted:
+            warnings.warn(f"{len(unlisted)} file(s) not in {mname}, kept with sniffed metadata: "
+                          f"{unlisted[:5]}", stacklevel=3)
+    for p in files:
+        source = _source(label, p.relative_to(root.resolve()) if p.is_absolute() and
+                         p.is_relative_to(root.resolve()) else p.name)
+        try:
+            fields = _read_raw(p, source)
+        except (OSError, ValueError) as err:
+            reason = str(err) if isinstance(err, ValueError) else f"unreadable: {err}"
+            rejected.append((source, p.stem, reason))
+            continue
+        audit = fields.pop("audit")
+        if audit is not None:
+            audits.append(audit.assign(_source=source))
+        rows.append(dict(fields, doc_id=p.stem, source=source, _key=str(p.resolve())))
+    frame = pd.DataFrame(rows, columns=["doc_id", "outlet", "title", "byline", "url", "date",
+                                        "text", "source", "_key"])
+    if table is not None:
+        frame = _apply_manifest(frame, table)
+    return frame.drop(columns="_key"), _collect_audit(audits), rejected
+
+
+def _source(label: str | None, name) -> str:
+    return f"{label}/{Path(name).as_posix()}" if label else Path(name).as_posix()
+
+
+def _apply_manifest(frame: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """Manifest values win over sniffed ones when non-empty; extra columns are added."""
+    merged = frame.merge(table.drop(columns="file"), on="_key", how="left",
+                         suffixes=("", "_m"), validate="one_to_one")
+    for col in [c for c in _DEFAULT_NAMES if f"{c}_m" in merged.columns]:
+        given = merged[f"{col}_m"].fillna("")
+        merged[col] = given.where(given != "", merged[col])
+        merged = merged.drop(columns=f"{col}_m")
+    for col in merged.columns.difference(frame.columns):
+        merged[col] = merged[col].fillna("").astype("str")
+    return merged
+
+
+def _collect_audit(audits: list[pd.DataFrame]) -> pd.DataFrame:
+    """Per-line audits tagged with ``_source``; doc_id is filled in by ``_finish``."""
+    if not audits:
+        return _empty_audit()
+    return pd.concat(audits, ignore_index=True)[["_source", "line_no", "text", "kept", "reason"]]
+
+
+def _empty_audit() -> pd.DataFrame:
+    return pd.DataFrame({"_source": pd.Series(dtype="str"), "line_no": pd.Series(dtype="int64"),
+                         "text": pd.Series(dtype="str"), "kept": pd.Series(dtype="bool"),
+                         "reason": pd.Series(dtype="str")})
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _read_jsonl(path: Path) -> tuple[pd.DataFrame, list[int]]:
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    rows, line_nos = [], []
+    with opener(path, "rb") as fh:
+        for i, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError as err:
+                raise ValueError(f"{path}: malformed JSON on line {i}: {err}") from None
+            if not isinstance(row, dict):
+                raise ValueError(f"{path}: line {i} is not a JSON object")
+            rows.append(row)
+            line_nos.append(i)
+    return pd.DataFrame(rows), line_nos
+
+
+def _load_table(path: Path, column_map: dict, clean: bool):
+    ext = _suffix(path)
+    if ext in (".jsonl", ".jsonl.gz"):
+        df, rows = _read_jsonl(path)
+    elif ext == ".parquet":
+        df = pd.read_parquet(path)
+        rows = range(1, len(df) + 1)
+    else:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        rows = range(1, len(df) + 1)
+    picked = _pick(df, column_map, str(path))
+    if "text" not in picked:
+        raise ValueError(f"{path}: no text column (tried {list(_DEFAULT_NAMES['text'])}; map one "
+                         f"with text=...); columns available: {list(df.columns)}")
+    width = len(str(len(df)))
+    row_no = pd.Series([str(r) for r in rows], index=df.index, dtype="str")
+    out = pd.DataFrame(index=df.index)
+    for col in ("doc_id", "outlet", "title", "byline", "url", "date", "text"):
+        out[col] = _as_text(df[picked[col]]) if col in picked else ""
+    if "doc_id" not in picked:
+        out["doc_id"] = row_no.str.zfill(width)
+    out["source"] = path.name + ":" + row_no
+    used = set(picked.values())
+    for c in df.columns:
+        if c not in used:
+            out[c if c not in out.columns and c not in COLUMNS else f"{c}_table"] = df[c]
+    if clean:
+        from . import clean as cleaner
+
+        results = [cleaner.clean_article(t) for t in out["text"]]
+        out["text"] = [r["text"] for r in results]
+        audit = _collect_audit([r["audit"].assign(_source=s)
+                                for r, s in zip(results, out["source"])])
+    else:
+        out["text"] = _normalize_paragraphs(out["text"])
+        audit = _empty_audit()
+    return out.reset_index(drop=True), audit, []
+
+
+def _normalize_paragraphs(text: pd.Series) -> pd.Series:
+    """Trim; any run of line breaks (with surrounding spaces) becomes one blank line."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pc.utf8_trim_whitespace(pa.array(text.astype("str").tolist(), pa.large_string()))
+    arr = pc.replace_substring_regex(arr, r"[ \t]*(?:\r\n?|\n)[ \t\r\n]*", "\n\n")
+    return pd.Series(arr.to_pylist(), index=text.index, dtype="str")
+
+
+# --------------------------------------------------------------------------- finishing
+
+
+def _normalize_dates(dates: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """ISO strings with their precision; other formats parsed by pandas (day precision)."""
+    raw = dates.astype("str").str.strip()
+    out = pd.Series("", index=raw.index, dtype="str")
+    precision = pd.Series("", index=raw.index, dtype="str")
+    todo = raw != ""
+    for pattern, prec, keep in _DATE_FORMS:
+        hit = todo & raw.str.match(pattern)
+        out[hit], precision[hit] = raw[hit].str.slice(0, keep), prec
+        todo &= ~hit
+    if todo.any():
+        parsed = pd.to_datetime(raw[todo], errors="coerce", format="mixed")
+        ok = parsed.notna()
+        idx = parsed.index[ok]
+        out[idx], precision[idx] = parsed[ok].dt.strftime("%Y-%m-%d"), "day"
+        if (~ok).any():
+            warnings.warn(f"{int((~ok).sum())} unparseable date(s) left empty, e.g. "
+                          f"{list(raw[todo][~ok].unique()[:3])}", stacklevel=4)
+    return out, precision
+
+
+def _detect_lang(text: pd.Series, chars: int) -> pd.Series:
+    """py3langid on the first ``chars`` characters; "" for empty text.
+
+    The model's byte automaton is walked for a whole batch of texts at once with numpy (same
+    features and scores as ``py3langid.classify``, which is used when its model layout is not
+    the expected one).
+    """
+    import py3langid
+    from py3langid import langid
+
+    prefixes = [t[:chars] for t in text]
+    try:
+        ident = langid._get_identifier()
+        nextmove, output = np.asarray(ident.tk_nextmove), np.asarray(ident.tk_output)
+        rowbase = np.asarray(ident._rowbase, dtype=np.int64)
+        ptc, pc, classes = ident.nb_ptc.astype(np.float32), ident.nb_pc, list(ident.nb_classes)
+        aliases = list(ident._alias_pairs)
+        encode = ident._encode
+    except AttributeError:
+        return pd.Series([py3langid.classify(t)[0] if t else "" for t in prefixes],
+                         index=text.index, dtype="str")
+    from scipy import sparse
+
+    encoded = [encode(t) for t in prefixes]
+    lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+    order = np.argsort(lengths, kind="stable")  # similar lengths batch together
+    best = np.zeros(len(encoded), dtype=np.int64)
+    for chunk in np.array_split(order, max(1, len(order) // 2048)):
+        width = int(lengths[chunk].max(initial=0))
+        data = np.zeros((len(chunk), width), dtype=np.int64)
+        for i, k in enumerate(chunk):
+            data[i, :lengths[k]] = np.frombuffer(encoded[k], dtype=np.uint8)
+        state = np.zeros(len(chunk), dtype=np.int64)
+        feats = np.empty((len(chunk), width), dtype=np.int64)
+        for j in range(width):
+            state = nextmove[rowbase[state] + data[:, j]]
+            feats[:, j] = output[state]
+        feats[np.arange(width) >= lengths[chunk, None]] = -1
+        doc, pos = np.nonzero(feats >= 0)
+        counts = sparse.csr_matrix((np.ones(len(doc), dtype=np.float32),
+                                    (doc, feats[doc, pos])), shape=(len(chunk), ptc.shape[0]))
+        counts.data = np.log1p(counts.data)
+        scores = np.asarray(counts @ ptc, dtype=np.float32) + pc
+        for i, j in aliases:
+            scores[:, i] = np.maximum(scores[:, i], scores[:, j])
+            scores[:, j] = langid.RAW_FLOOR
+        best[chunk] = scores.argmax(axis=1)
+    labels = [classes[k] if n else "" for k, n in zip(best, lengths)]
+    return pd.Series(labels, index=text.index, dtype="str")
+
+
+def _finish(frame, rejected, audit, empty_reason, lang, lang_chars) -> pd.DataFrame:
+    rejected = list(rejected)
+    frame = frame.copy()
+    empty = frame["text"].str.strip() == ""
+    rejected += [(s, d, empty_reason) for s, d in frame.loc[empty, ["source", "doc_id"]].values]
+    frame = frame[~empty]
+    dup = frame["doc_id"].duplicated()
+    first = frame.drop_duplicates("doc_id").set_index("doc_id")["source"]
+    rejected += [(s, d, f"duplicate doc_id (first kept: {first[d]})")
+                 for s, d in frame.loc[dup, ["source", "doc_id"]].values]
+    frame = frame[~dup]
+    audited = dict(zip(frame["source"], frame["doc_id"]))  # kept, or rejected as empty
+    audited.update((s, d) for s, d, r in rejected if r == empty_reason)
+    audit = audit[audit["_source"].isin(audited.keys())]
+    audit = audit.assign(doc_id=audit["_source"].map(audited).astype("str"))
+    audit = audit[list(AUDIT_COLUMNS)].astype(
+        {"line_no": "int64", "text": "str", "kept": "bool", "reason": "str"})
+    frame["date"], frame["date_precision"] = _normalize_dates(frame["date"])
+    frame["n_words"] = np.fromiter((len(t.split()) for t in frame["text"]), dtype="int64",
+                                   count=len(frame))
+    frame["lang"] = _detect_lang(frame["text"], lang_chars) if lang else "und"
+    extras = [c for c in frame.columns if c not in COLUMNS]
+    for c in COLUMNS:
+        if c != "n_words":
+            frame[c] = frame[c].astype("str")
+    frame = frame[list(COLUMNS) + extras].sort_values("doc_id", kind="stable")
+    frame = frame.reset_index(drop=True)
+    rej = pd.DataFrame(rejected, columns=list(REJECTED_COLUMNS), dtype="str")
+    frame.attrs["rejected"] = rej.sort_values(["source", "doc_id"]).reset_index(drop=True)
+    frame.attrs["audit"] = audit.sort_values(["doc_id", "line_no"], kind="stable").reset_index(drop=True)
+    return frame
