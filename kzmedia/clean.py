@@ -1,30 +1,23 @@
 """Raw scraped text dumps -> article body + metadata, with a per-line audit.
 
-A scraped dump holds the article among the page around it: navigation and category
-strips, headline, standfirst, byline and dates, photo captions (often twice in a row),
-pull quotes, promos, tag lists, "most read" teasers and the site footer. `clean_article`
-keeps the source's own body paragraphs verbatim (only surrounding whitespace trimmed) and
-says for every input line why it was kept or dropped.
+A dump holds the article among the page around it (menus, headline, standfirst, byline,
+dates, captions, pull quotes, promos, tags, "most read" teasers, footer). `clean_article`
+keeps the source's own body paragraphs verbatim (whitespace trimmed) and gives every input
+line a reason. Only generic signals are used, so unseen outlets work too:
 
-The method uses generic signals only, so it works on outlets it has never seen:
+1. Vocabulary (``data/clean_rules.yaml``, extendable per outlet): bylines, "Published:"
+   lines, datelines, credits, promos, "Advertisement", tag / most-read / footer markers.
+2. Repetition: a line repeating the next non-blank line is a caption pair; a body line
+   contained in a longer (or earlier) body line is a pull quote, a short line after it
+   its attribution.
+3. Shape and position: the body is the heaviest run of prose lines (8+ words ending a
+   sentence), see `_body_block`. Above it: navigation, category strip, headline,
+   standfirst, captions; below it: tags, most-read list, footer.
+4. In the body, short unpunctuated lines are subheadings (dropped: not prose paragraphs);
+   a caption glued to a paragraph ("... (SCO), 2022The country is ...") is cut off.
 
-1. Vocabulary (package data ``data/clean_rules.yaml``, extendable per outlet): bylines,
-   "Published:" lines, datelines, credits, promos, "Advertisement", tag / most-read /
-   footer markers.
-2. Repetition: a line equal (or nearly) to the next non-blank line is a caption pair; a
-   body line whose words are contained in a longer body line is a pull quote, and a short
-   line right after it is its attribution.
-3. Shape and position: the body is the heaviest run of prose lines (8+ words ending in
-   sentence punctuation), allowing a few non-prose lines in between; it is cut at tail
-   markers, and starts after a byline/date line that follows at most two prose lines
-   (the standfirst). Above it: navigation, category strip, headline, standfirst,
-   captions. Below it: tags, most-read list, footer.
-4. Inside the body, short lines without sentence punctuation are subheadings (dropped:
-   they are not prose paragraphs). A caption glued to the start of a paragraph
-   ("... (SCO), 2022The country is ...") is cut off and the paragraph kept.
-
-Dates: a day/month dateline without a year ("(15/12 – 40)") yields no date (date "" and
-date_precision ""); the dateline text is returned as stated.
+A day/month dateline without a year ("(15/12 – 40)") gives no date (date and
+date_precision ""); the dateline itself is returned as stated.
 """
 from __future__ import annotations
 
@@ -72,7 +65,7 @@ _DATE_PATTERNS = (
 
 
 def load_rules(outlet: str | None = None) -> dict[str, list[str]]:
-    """The line vocabulary from package data: reason -> list of regexes (case-insensitive).
+    """The line vocabulary from package data: reason -> list of lower-case regexes.
 
     With `outlet`, that outlet's extra patterns from the ``outlets:`` section are appended.
     """
@@ -88,16 +81,19 @@ def load_rules(outlet: str | None = None) -> dict[str, list[str]]:
 def _compiled(extra: tuple) -> tuple:
     """(reason, compiled patterns) pairs: package vocabulary plus `extra` patterns.
 
-    Patterns are compiled one by one (no alternation, no IGNORECASE) so the regex engine
-    can use their literal prefixes; they are searched in the lower-cased line.
+    Patterns are compiled one by one, searched in the lower-cased line: the package's are
+    written in lower case (no IGNORECASE, so literal prefixes speed the search), extras get
+    IGNORECASE. Patterns already in the vocabulary are not repeated.
     """
-    rules = load_rules()
+    rules = {r: {re.compile(p): None for p in pats} for r, pats in load_rules().items()}
     for reason, pats in extra:
-        rules.setdefault(reason, []).extend(pats)
-    return tuple((reason, tuple(re.compile(p) for p in pats)) for reason, pats in rules.items() if pats)
+        known = {rx.pattern for rxs in rules.values() for rx in rxs}
+        rules.setdefault(reason, {}).update({re.compile(p, re.I): None for p in pats if p not in known})
+    return tuple((reason, tuple(rxs)) for reason, rxs in rules.items() if rxs)
 
 
 def _rules_key(rules) -> tuple:
+    """Hashable form of the `rules` argument (for the compiled-pattern cache)."""
     if rules is None:
         return ()
     if not isinstance(rules, dict):
@@ -139,8 +135,7 @@ def _hard_label(line: str, n_words: int, ends: bool, patterns) -> str | None:
 
 
 def _near_duplicate(a: str, b: str) -> bool:
-    if a == b:
-        return True
+    """Two normalised short lines that differ by a word or two (an edited caption copy)."""
     if max(len(a), len(b)) > 300 or min(len(a), len(b)) < 0.8 * max(len(a), len(b)):
         return False
     if a[:12] != b[:12] and a[-12:] != b[-12:]:  # an edited copy keeps one end intact
@@ -199,8 +194,8 @@ def clean_article(raw: str, rules: dict | None = None) -> dict:
     """Clean one raw scraped dump in a single pass.
 
     Parameters: `raw` the dump's text; `rules` extra line patterns, a dict reason -> list of
-    regexes written in lower case (searched in each stripped, lower-cased line), added to the package
-    vocabulary (see `load_rules`; pass ``load_rules(outlet)`` for an outlet's own extras).
+    regexes (case-insensitive, searched in each stripped line), added to the package
+    vocabulary (``load_rules(outlet)`` gives the vocabulary with an outlet's own extras).
 
     Returns a dict:
       text            body paragraphs, verbatim apart from trimmed whitespace, joined by "\\n\\n"
@@ -226,21 +221,23 @@ def clean_article(raw: str, rules: dict | None = None) -> dict:
         if text[i]:
             reason[i] = _hard_label(text[i], nw[i], ends[i], patterns)
     nonblank = [i for i in range(n) if text[i]]
-    norms = {i: _norm(text[i]) for i in nonblank if len(text[i]) <= 400}
+    norms: dict[int, str] = {}  # normalised text of the short lines compared below
 
     # Repetition: consecutive non-blank lines that (nearly) repeat are a caption pair.
     for i, j in zip(nonblank, nonblank[1:]):
         if reason[j] is not None or reason[i] not in (None, "caption", "duplicate caption"):
             continue
-        a, b = norms.get(i, text[i]), norms.get(j, text[j])
-        if not a or not b:
+        if text[i] == text[j] and nw[i] > 40:  # a paragraph scraped twice: keep one copy
+            reason[j] = "duplicate"
             continue
-        if a == b or not (ends[i] or ends[j]) and _near_duplicate(a, b):
-            if nw[i] > 60:  # a long paragraph scraped twice: keep the first copy
-                reason[j] = "duplicate"
-            else:
-                reason[i] = reason[i] or "caption"
-                reason[j] = "duplicate caption"
+        li, lj = len(text[i]), len(text[j])
+        if max(li, lj) > 400 or (min(li, lj) < 0.75 * max(li, lj) and reason[i] != "caption"):
+            continue
+        a = norms[i] = norms.get(i) or _norm(text[i])
+        b = norms[j] = _norm(text[j])
+        if a and (a == b or not (ends[i] or ends[j]) and _near_duplicate(a, b)):  # prose: exact only
+            reason[i] = reason[i] or "caption"
+            reason[j] = "duplicate caption"
         elif reason[i] == "caption" and len(b) >= 20 and b in a:
             reason[j] = "duplicate caption"
 
@@ -292,7 +289,6 @@ def _body_block(text, nw, ends, reason, nonblank) -> tuple[int, int]:
         return not segs[k][4] and (segs[neighbour][3] >= 2 or segs[k][5] < 2 * MAX_GAP)
 
     lo = hi = max(range(len(segs)), key=lambda k: segs[k][2])
-
     while lo > 0 and bridge(lo, lo - 1):
         lo -= 1
     while hi + 1 < len(segs) and bridge(hi + 1, hi + 1):
@@ -364,7 +360,7 @@ def _label_body(text, nw, ends, reason, norms, start, end) -> dict[int, str]:
     bnorm = {i: s.strip() for i, s in zip(body, joined.split("\n"))}
     quotes = [i for i in range(start, end + 1) if reason[i] in (None, "subheading", "caption")]
     for i in quotes:
-        q = bnorm.get(i) or norms.get(i, "")
+        q = bnorm.get(i) or norms.get(i) or _norm(text[i])
         if reason[i] == "pull quote attribution" or not 6 <= len(q.split()) <= 40 \
                 or joined.count(q) < (2 if i in body else 1):
             continue
@@ -396,6 +392,7 @@ def _label_tail(reason, nw, text, end, n) -> None:
 
 
 def _sniff_fields(text, reason, paragraphs, start) -> dict:
+    """title, byline, date, date_precision, dateline from the labelled lines."""
     def first(label):
         return next((t for t, r in zip(text, reason) if r == label), "")
 
@@ -414,13 +411,8 @@ def _sniff_fields(text, reason, paragraphs, start) -> dict:
         date, precision = _parse_date(m.group(0)) if m else ("", "")
     if not date and dateline:
         date, precision = _parse_date(dateline)
-    return {
-        "title": first("headline"),
-        "byline": _byline(byline_line) if byline_line else "",
-        "date": date,
-        "date_precision": precision,
-        "dateline": dateline,
-    }
+    return {"title": first("headline"), "byline": _byline(byline_line) if byline_line else "",
+            "date": date, "date_precision": precision, "dateline": dateline}
 
 
 def clean_text(raw: str, rules: dict | None = None) -> str:

@@ -184,9 +184,10 @@ def test_tail_marker_ends_the_body_even_before_prose():
 def test_outlet_rules_add_patterns_as_data():
     raw = "\n\n".join([BODY[0], "Listen to the podcast on our site", BODY[1]])
     assert clean.audit_text(raw)["reason"].tolist()[2] == "subheading"
-    audit = clean.audit_text(raw, rules={"promo": [r"^listen to the podcast"]})
+    audit = clean.audit_text(raw, rules={"promo": [r"^Listen to the PODCAST"]})
     assert audit["reason"].tolist()[2] == "promo"
-    assert "promo" in clean.load_rules() and "footer" in clean.load_rules("Unknown Outlet")
+    assert clean.load_rules("Unknown Outlet") == clean.load_rules()
+    assert clean.clean_article(PAGE, rules=clean.load_rules())["audit"].equals(clean.audit_text(PAGE))
     with pytest.raises(TypeError):
         clean.clean_text(raw, rules=["not", "a", "dict"])
 
