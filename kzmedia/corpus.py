@@ -60,6 +60,22 @@ _DATE_RE = r"^(?:\d{4}-\d{2}-\d{2}|\d{4}-\d{2}|\d{4}|)$"
 _PRECISION_LEN = {"day": 10, "month": 7, "year": 4, "": 0}
 
 
+class _AttrsTable(pd.DataFrame):
+    """A DataFrame stored in ``articles.attrs``: derived frames share it instead of copying.
+
+    pandas deep-copies ``attrs`` into every derived frame and compares them on concat/merge,
+    which fails for DataFrame values unless they are the same object. Operations on the
+    table itself return plain DataFrames.
+    """
+
+    @property
+    def _constructor(self):
+        return pd.DataFrame
+
+    def __deepcopy__(self, memo=None):
+        return self
+
+
 # --------------------------------------------------------------------------- validate
 
 
@@ -173,7 +189,8 @@ def _suffix(path: Path) -> str:
 def _as_text(values: pd.Series) -> pd.Series:
     """Any column as strings: missing -> "", lists -> "a, b", numbers -> str."""
     if values.dtype == object:
-        values = values.map(lambda v: ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
+        values = values.map(lambda v: ", ".join(map(str, v))
+                            if isinstance(v, (list, tuple, np.ndarray)) else v)
     return values.astype("str").fillna("").where(values.notna(), "").astype("str")
 
 
@@ -526,6 +543,7 @@ def _finish(frame, rejected, audit, empty_reason, lang, lang_chars) -> pd.DataFr
     frame = frame[list(COLUMNS) + extras].sort_values("doc_id", kind="stable")
     frame = frame.reset_index(drop=True)
     rej = pd.DataFrame(rejected, columns=list(REJECTED_COLUMNS), dtype="str")
-    frame.attrs["rejected"] = rej.sort_values(["source", "doc_id"]).reset_index(drop=True)
-    frame.attrs["audit"] = audit.sort_values(["doc_id", "line_no"], kind="stable").reset_index(drop=True)
+    frame.attrs["rejected"] = _AttrsTable(rej.sort_values(["source", "doc_id"], ignore_index=True))
+    frame.attrs["audit"] = _AttrsTable(audit.sort_values(["doc_id", "line_no"], kind="stable",
+                                                         ignore_index=True))
     return frame

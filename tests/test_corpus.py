@@ -1,0 +1,372 @@
+import gzip
+import json
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from kzmedia import corpus
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+
+BODY_A = (
+    "Kazakhstan pursues a multi-vector foreign policy that balances its relations with Russia, "
+    "China, the United States and the European Union. The government says this keeps options open."
+)
+BODY_B = (
+    "Officials in Astana met their counterparts from Central Asia to discuss trade routes, "
+    "water sharing and the Middle Corridor across the Caspian Sea."
+)
+
+
+def raw_dump(title, *paragraphs):
+    return "\n\n".join([title, *paragraphs]) + "\n"
+
+
+def write(path, text, encoding="utf-8"):
+    path.write_bytes(text.encode(encoding) if isinstance(text, str) else text)
+    return path
+
+
+@pytest.fixture
+def folder(tmp_path):
+    d = tmp_path / "dumps"
+    d.mkdir()
+    write(d / "a1.txt", raw_dump("Balanced diplomacy in Central Asia", BODY_A, BODY_B))
+    write(d / "b2.txt", raw_dump("Trade routes across the Caspian", BODY_B, BODY_A))
+    write(d / "manifest.csv",
+          "file,outlet,published,title,notes\n"
+          "a1.txt,Outlet A,2013-09,Manifest Title,from the URL\n"
+          "b2.txt,Outlet B,2023,,\n")
+    return d
+
+
+# ------------------------------------------------------------------ folders of raw dumps
+
+
+def test_folder_with_manifest(folder):
+    arts = corpus.load(folder, lang=False)
+    corpus.validate(arts)
+    assert list(arts.columns) == [*corpus.COLUMNS, "notes"]
+    assert arts["doc_id"].tolist() == ["a1", "b2"]
+    a1, b2 = arts.iloc[0], arts.iloc[1]
+    assert a1["outlet"] == "Outlet A" and b2["outlet"] == "Outlet B"
+    assert a1["title"] == "Manifest Title"  # the manifest wins over the sniffed headline
+    assert (a1["date"], a1["date_precision"]) == ("2013-09", "month")
+    assert (b2["date"], b2["date_precision"]) == ("2023", "year")
+    assert a1["notes"] == "from the URL" and b2["notes"] == ""
+    assert a1["source"] == "dumps/a1.txt"
+    assert "multi-vector foreign policy" in a1["text"]
+    assert a1["n_words"] == len(a1["text"].split())
+    assert set(arts["lang"]) == {"und"}
+    assert arts.attrs["rejected"].empty
+
+
+def test_folder_audit_covers_every_line(folder):
+    arts = corpus.load(folder, lang=False)
+    audit = arts.attrs["audit"]
+    assert list(audit.columns) == ["doc_id", "line_no", "text", "kept", "reason"]
+    for doc_id in ("a1", "b2"):
+        lines = (folder / f"{doc_id}.txt").read_text().splitlines()
+        got = audit[audit["doc_id"] == doc_id]
+        assert got["line_no"].tolist() == list(range(1, len(lines) + 1))
+        assert got["text"].tolist() == lines
+    assert audit.loc[audit["kept"], "reason"].eq("body").all()
+
+
+def test_manifest_argument_and_language(tmp_path):
+    d = tmp_path / "raw"
+    d.mkdir()
+    write(d / "x.txt", raw_dump("A headline about diplomacy", BODY_A))
+    m = write(tmp_path / "meta.csv", "file,outlet,date,region\nx.txt,Outlet X,2022-10-30,asia\n")
+    arts = corpus.load(d, manifest=m)
+    assert arts.loc[0, "outlet"] == "Outlet X" and arts.loc[0, "region"] == "asia"
+    assert arts.loc[0, "date_precision"] == "day"
+    assert arts.loc[0, "lang"] == "en"
+
+
+def test_file_not_in_manifest_is_kept_with_warning(folder):
+    write(folder / "c3.txt", raw_dump("Unlisted article on Kazakhstan", BODY_A))
+    with pytest.warns(UserWarning, match="not in manifest.csv"):
+        arts = corpus.load(folder, lang=False)
+    assert arts["doc_id"].tolist() == ["a1", "b2", "c3"]
+    assert arts.set_index("doc_id").loc["c3", "outlet"] == ""
+
+
+def test_folder_without_manifest(tmp_path):
+    write(tmp_path / "only.txt", raw_dump("Headline", BODY_A))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        arts = corpus.load(tmp_path, lang=False)
+    assert arts["doc_id"].tolist() == ["only"]
+    assert arts.loc[0, "outlet"] == ""
+
+
+def test_single_txt_file(folder):
+    arts = corpus.load(folder / "a1.txt", lang=False)
+    assert arts["doc_id"].tolist() == ["a1"]
+    assert arts.loc[0, "source"] == "a1.txt"
+    assert len(arts.attrs["audit"]) == 5  # title, blank, body, blank, body
+
+
+# ------------------------------------------------------------------ rejected inputs
+
+
+def test_undecodable_file_is_rejected_with_offset(folder):
+    write(folder / "bad.txt", b"Headline\n\nCaf\xe9 in Astana " + BODY_A.encode())
+    with pytest.warns(UserWarning):
+        arts = corpus.load(folder, lang=False)
+    assert "bad" not in set(arts["doc_id"])
+    rej = arts.attrs["rejected"]
+    assert rej["source"].tolist() == ["dumps/bad.txt"]
+    reason = rej.loc[0, "reason"]
+    assert "bad.txt" in reason and "UTF-8" in reason and "offset 13" in reason and "0xe9" in reason
+
+
+def test_bom_is_removed(tmp_path):
+    write(tmp_path / "bom.txt", b"\xef\xbb\xbf" + raw_dump("Headline", BODY_A).encode())
+    arts = corpus.load(tmp_path, lang=False)
+    assert not arts.attrs["audit"]["text"].str.contains("\ufeff").any()
+    assert "\ufeff" not in arts.loc[0, "text"]
+
+
+def test_empty_after_cleaning(folder):
+    write(folder / "empty.txt", "\n\n   \n")
+    with pytest.warns(UserWarning):
+        arts = corpus.load(folder, lang=False)
+    rej = arts.attrs["rejected"]
+    assert rej.values.tolist() == [["dumps/empty.txt", "empty", "empty after cleaning"]]
+    assert "empty" not in set(arts["doc_id"])
+    assert set(arts.attrs["audit"]["doc_id"]) == {"a1", "b2", "empty"}
+
+
+def test_duplicate_doc_id_keeps_first(folder):
+    write(folder / "a1.html", html_page("Another page", BODY_B))
+    arts = corpus.load(folder, lang=False)
+    assert arts["doc_id"].tolist() == ["a1", "b2"]
+    assert arts.loc[0, "source"] == "dumps/a1.html"  # sorted file order: .html before .txt
+    rej = arts.attrs["rejected"]
+    assert rej["source"].tolist() == ["dumps/a1.txt"]
+    assert rej.loc[0, "reason"].startswith("duplicate doc_id")
+
+
+def test_manifest_row_with_missing_file(folder):
+    with open(folder / "manifest.csv", "a") as fh:
+        fh.write("gone.txt,Outlet G,2020-01-01,Lost,\n")
+    arts = corpus.load(folder, lang=False)
+    assert len(arts) == 2
+    rej = arts.attrs["rejected"]
+    assert rej.values.tolist() == [["dumps/gone.txt", "gone", "listed in manifest.csv but the file is missing"]]
+
+
+def test_other_files_in_folder_are_rejected(folder):
+    write(folder / "README.md", "notes")
+    arts = corpus.load(folder, lang=False)
+    assert len(arts) == 2
+    assert "unsupported file type '.md'" in arts.attrs["rejected"].loc[0, "reason"]
+
+
+# ------------------------------------------------------------------ errors
+
+
+def test_errors_name_the_file_and_problem(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nope"):
+        corpus.load(tmp_path / "nope")
+    with pytest.raises(ValueError, match=r"x\.docx.*unsupported extension '\.docx'"):
+        corpus.load(write(tmp_path / "x.docx", "hi"))
+    table = write(tmp_path / "t.csv", "id,story,source\n1,hello,S\n")
+    with pytest.raises(ValueError, match=r"t\.csv: no text column.*\['id', 'story', 'source'\]"):
+        corpus.load(table)
+    with pytest.raises(ValueError, match=r"t\.csv: no column 'words'.*'story'"):
+        corpus.load(table, text="words")
+    with pytest.raises(TypeError, match="unknown column mapping"):
+        corpus.load(table, texts="body")
+    bad = write(tmp_path / "bad.jsonl", '{"text": "ok"}\n{"text": oops}\n')
+    with pytest.raises(ValueError, match=r"bad\.jsonl: malformed JSON on line 2"):
+        corpus.load(bad)
+    d = tmp_path / "d"
+    d.mkdir()
+    write(d / "a.txt", raw_dump("Headline", BODY_A))
+    write(d / "manifest.csv", "name,outlet\na.txt,X\n")
+    with pytest.raises(ValueError, match=r"manifest\.csv: manifest has no 'file' column.*'name'"):
+        corpus.load(d)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(ValueError, match="holds no"):
+        corpus.load(empty)
+
+
+# ------------------------------------------------------------------ html
+
+
+def html_page(title, *paragraphs, author="Jane Doe", date="2022-10-30"):
+    ps = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (f"<html><head><title>{title}</title><meta name='author' content='{author}'>"
+            f"<meta property='article:published_time' content='{date}'>"
+            "<link rel='canonical' href='https://example.com/story'></head>"
+            f"<body><nav>Home | World | Sport</nav><article><h1>{title}</h1>{ps}</article>"
+            "<footer>Copyright 2022</footer></body></html>")
+
+
+def test_html_file(tmp_path):
+    page = write(tmp_path / "story.html", html_page("Kazakhstan balances its partners", BODY_A, BODY_B))
+    arts = corpus.load(page, lang=False)
+    row = arts.iloc[0]
+    assert row["doc_id"] == "story"
+    assert row["text"] == BODY_A + "\n\n" + BODY_B
+    assert row["title"] == "Kazakhstan balances its partners"
+    assert row["byline"] == "Jane Doe"
+    assert (row["date"], row["date_precision"]) == ("2022-10-30", "day")
+    assert row["url"] == "https://example.com/story"
+    assert arts.attrs["audit"].empty
+
+
+def test_mixed_folder(tmp_path):
+    write(tmp_path / "one.txt", raw_dump("Headline one", BODY_A))
+    write(tmp_path / "two.htm", html_page("Headline two", BODY_B))
+    arts = corpus.load(tmp_path, lang=False)
+    assert arts["doc_id"].tolist() == ["one", "two"]
+    assert set(arts.attrs["audit"]["doc_id"]) == {"one"}
+
+
+# ------------------------------------------------------------------ tables
+
+ROWS = [
+    {"id": 7, "source": "Paper A", "body": f"{BODY_A}\r\n\r\n\r\n{BODY_B}  ", "published": "2020-05-01",
+     "authors": ["Ann", "Bob"], "topic": "world"},
+    {"id": 3, "source": "Paper B", "body": f"  {BODY_B}\n{BODY_A}", "published": "5/6/19",
+     "authors": None, "topic": "economy"},
+    {"id": 9, "source": "Paper B", "body": "   ", "published": "", "authors": "Cy", "topic": "x"},
+    {"id": 3, "source": "Paper C", "body": BODY_A, "published": "2021", "authors": "", "topic": "y"},
+]
+
+
+def check_table(arts, name):
+    corpus.validate(arts)
+    assert arts["doc_id"].tolist() == ["3", "7"]
+    assert arts["outlet"].tolist() == ["Paper B", "Paper A"]
+    assert arts["text"].tolist() == [BODY_B + "\n\n" + BODY_A, BODY_A + "\n\n" + BODY_B]
+    assert arts["date"].tolist() == ["2019-05-06", "2020-05-01"]
+    assert arts["topic"].tolist() == ["economy", "world"]
+    assert arts["source"].tolist() == [f"{name}:2", f"{name}:1"]
+    rej = arts.attrs["rejected"].sort_values("source")
+    assert rej.values.tolist() == [[f"{name}:3", "9", "empty text"],
+                                   [f"{name}:4", "3", f"duplicate doc_id (first kept: {name}:2)"]]
+    assert arts.attrs["audit"].empty
+
+
+def test_csv_with_column_mapping(tmp_path):
+    path = tmp_path / "t.csv"
+    frame = pd.DataFrame(ROWS).assign(authors=lambda d: d["authors"].map(
+        lambda v: ", ".join(v) if isinstance(v, list) else v))
+    frame.to_csv(path, index=False)
+    arts = corpus.load(path, text="body", outlet="source", doc_id="id", lang=False)
+    check_table(arts, "t.csv")
+    assert arts.set_index("doc_id").loc["7", "byline"] == "Ann, Bob"
+
+
+def test_jsonl_defaults(tmp_path):
+    path = tmp_path / "t.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in ROWS) + "\n\n")
+    arts = corpus.load(path, text="body", lang=False)  # id, source, published, authors by default
+    check_table(arts, "t.jsonl")
+    assert arts.set_index("doc_id").loc["7", "byline"] == "Ann, Bob"
+    assert arts.set_index("doc_id").loc["3", "byline"] == ""
+
+
+def test_jsonl_gz(tmp_path):
+    path = tmp_path / "t.jsonl.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as fh:
+        fh.write("\n".join(json.dumps(r) for r in ROWS))
+    check_table(corpus.load(path, text="body", lang=False), "t.jsonl.gz")
+
+
+def test_parquet(tmp_path):
+    path = tmp_path / "t.parquet"
+    authors = [["Ann", "Bob"], [], ["Cy"], []]
+    pd.DataFrame(ROWS).assign(authors=authors).to_parquet(path)
+    arts = corpus.load(path, text="body", lang=False)
+    check_table(arts, "t.parquet")
+    assert arts["byline"].tolist() == ["", "Ann, Bob"]
+
+
+def test_table_row_numbers_as_ids_and_clean_option(tmp_path):
+    path = tmp_path / "t.csv"
+    texts = [raw_dump(f"Headline {i}", BODY_A) for i in range(11)]
+    pd.DataFrame({"text": texts, "outlet": "X"}).to_csv(path, index=False)
+    arts = corpus.load(path, lang=False)
+    assert arts["doc_id"].tolist() == [f"{i:02d}" for i in range(1, 12)]
+    assert arts.attrs["audit"].empty
+    cleaned = corpus.load(path, lang=False, clean=True)
+    audit = cleaned.attrs["audit"]
+    assert set(audit["doc_id"]) == set(cleaned["doc_id"])
+    assert "Headline 0" not in cleaned.loc[0, "text"]
+
+
+# ------------------------------------------------------------------ language, seeds, validate
+
+
+def test_language_detection_matches_py3langid():
+    import py3langid
+
+    texts = pd.Series([BODY_A, "La politique étrangère du Kazakhstan est équilibrée entre ses voisins.",
+                       "Die Außenpolitik Kasachstans sucht gute Beziehungen zu allen Nachbarn.",
+                       "Внешняя политика Казахстана остаётся многовекторной.", ""], dtype="str")
+    got = corpus._detect_lang(texts, 500).tolist()
+    assert got == [py3langid.classify(t)[0] if t else "" for t in texts]
+    assert got == ["en", "fr", "de", "ru", ""]
+
+
+def test_seeds_end_to_end():
+    arts = corpus.load(SEEDS)
+    corpus.validate(arts)
+    assert len(arts) == 5 and arts.attrs["rejected"].empty
+    manifest = pd.read_csv(SEEDS / "manifest.csv", dtype=str, keep_default_na=False)
+    assert arts["outlet"].tolist() == manifest["outlet"].tolist()
+    assert arts["doc_id"].tolist() == [f[:-4] for f in manifest["file"]]
+    by_id = arts.set_index(arts["doc_id"].str[:3])
+    assert tuple(by_id.loc["002", ["date", "date_precision"]]) == ("2013-09", "month")
+    assert tuple(by_id.loc["004", ["date", "date_precision"]]) == ("2023", "year")
+    assert tuple(by_id.loc["000", ["date", "date_precision"]]) == ("2022-12-15", "day")
+    assert by_id.loc["001", "byline"] == "Mohammad Al-Kassim / The Media Line"
+    assert "notes" in arts.columns
+    assert set(arts["lang"]) == {"en"}
+    assert (arts["n_words"] > 300).all()
+    assert not arts["text"].str.contains("\n\n\n").any()
+    audit = arts.attrs["audit"]
+    for doc_id, source in zip(arts["doc_id"], arts["source"]):
+        lines = (SEEDS / Path(source).name).read_text(encoding="utf-8").splitlines()
+        got = audit[audit["doc_id"] == doc_id]
+        assert got["line_no"].tolist() == list(range(1, len(lines) + 1))
+    assert audit["kept"].any() and not audit["kept"].all()
+
+
+def test_validate():
+    good = corpus.load(SEEDS, lang=False)
+    assert corpus.validate(good) is good
+    with pytest.raises(ValueError, match=r"missing columns \['lang'\]"):
+        corpus.validate(good.drop(columns="lang"))
+    with pytest.raises(ValueError, match="duplicate doc_id"):
+        corpus.validate(pd.concat([good, good.iloc[:1]], ignore_index=True))  # attrs compare
+    bad = good.astype({"text": object})
+    bad.loc[1, "text"] = None
+    with pytest.raises(ValueError, match="'text' must hold strings"):
+        corpus.validate(bad)
+    with pytest.raises(ValueError, match="date_precision 'day' does not match date '2013-09'"):
+        corpus.validate(good.assign(date_precision="day"))
+    with pytest.raises(ValueError, match="'date' must be ISO"):
+        corpus.validate(good.assign(date="15/12/2022"))
+    with pytest.raises(ValueError, match="n_words"):
+        corpus.validate(good.assign(n_words=1.5))
+    with pytest.raises(ValueError, match="DataFrame"):
+        corpus.validate([1, 2])
+
+
+def test_attrs_survive_subsets_concat_and_merge():
+    arts = corpus.load(SEEDS, lang=False)
+    parts = pd.concat([arts[arts["outlet"] < "P"], arts[arts["outlet"] >= "P"]])
+    assert parts.attrs["audit"] is arts.attrs["audit"]
+    merged = arts.merge(arts[["doc_id", "n_words"]], on="doc_id", suffixes=("", "_again"))
+    assert len(merged) == 5 and merged.attrs["rejected"] is arts.attrs["rejected"]
+    assert type(arts.attrs["audit"].head()) is pd.DataFrame
