@@ -1,5 +1,6 @@
 import gzip
 import json
+import re
 import warnings
 from pathlib import Path
 
@@ -370,3 +371,42 @@ def test_attrs_survive_subsets_concat_and_merge():
     merged = arts.merge(arts[["doc_id", "n_words"]], on="doc_id", suffixes=("", "_again"))
     assert len(merged) == 5 and merged.attrs["rejected"] is arts.attrs["rejected"]
     assert type(arts.attrs["audit"].head()) is pd.DataFrame
+
+
+# ------------------------------------------------------------------ duplicates
+
+
+def tiny_corpus():
+    words = (BODY_A + " " + BODY_B).split()
+    near = words.copy()
+    near[10] = "carefully"  # one word changed: 5 of the 45 shingles differ
+    other = "Football results from the weekend league matches and the transfer news in brief".split()
+    rows = [("x1", "Outlet B", "2022-10-31", " ".join(words)),
+            ("x2", "Outlet A", "2022-10-30", " ".join(near)),
+            ("x3", "Outlet C", "2022-10-01", " ".join(other * 3))]
+    arts = pd.DataFrame(rows, columns=["doc_id", "outlet", "date", "text"])
+    return arts.assign(source=arts["doc_id"] + ".txt")
+
+
+@pytest.mark.parametrize("method", ["exact", "minhash"])
+def test_duplicates(method):
+    arts = tiny_corpus()
+    n_shingles = len(re.findall(r"\w+", arts.loc[0, "text"])) - 4
+    expected = (n_shingles - 5) / (n_shingles + 5)  # Jaccard: shared / union
+    found = corpus.duplicates(arts, 0.8, method=method)
+    assert found[["cluster", "doc_id", "outlet"]].values.tolist() == [
+        [0, "x1", "Outlet B"], [0, "x2", "Outlet A"]]
+    assert found["similarity"].tolist() == pytest.approx([expected, expected])
+    assert corpus.duplicates(arts, 0.95, method=method).empty
+
+
+def test_dedupe_keeps_earliest():
+    arts = tiny_corpus()
+    arts.attrs["rejected"] = pd.DataFrame([("z.txt", "z", "empty text")],
+                                          columns=["source", "doc_id", "reason"])
+    out = corpus.dedupe(arts, corpus.duplicates(arts))
+    assert out["doc_id"].tolist() == ["x2", "x3"]  # x2 is dated a day earlier than x1
+    rej = out.attrs["rejected"]
+    assert rej["doc_id"].tolist() == ["x1", "z"]
+    assert rej.loc[0, "reason"].startswith("near-duplicate of x2")
+    assert len(arts) == 3  # input untouched
