@@ -349,6 +349,8 @@ def tokenize(text: str, *, numbers: bool = False, stopwords: Iterable[str] | Non
 
 # --------------------------------------------------------------------------- collocations
 
+_CLAUSE_BREAK = re.compile(r"[,;:()\[\]\"\u201c\u201d\u2014\u2013]|\s-\s|'\s|\s'")
+
 def collocations(articles: pd.DataFrame, min_count: int = 2, size: int = 2, *,
                  phrases: Iterable[str] | None = (), stopwords: Iterable[str] | None = None,
                  ) -> pd.DataFrame:
@@ -356,7 +358,9 @@ def collocations(articles: pd.DataFrame, min_count: int = 2, size: int = 2, *,
     ``textstat_collocations``, Blaheta & Johnson 2001, size 2).
 
     Pairs are counted within sentences, between adjacent tokens that are neither stop words nor
-    numbers (a stop word breaks the chain, as quanteda's ``tokens_remove(..., padding=TRUE)``).
+    numbers (a stop word breaks the chain, as quanteda's ``tokens_remove(..., padding=TRUE)``);
+    punctuation inside a sentence (commas, semicolons, colons, brackets, quotes, dashes) breaks
+    it too, so "Russia, China" is not a pair.
     Over the N such pairs, for the pair (a, b) with 2x2 table n11 = count(a b),
     n12 = count(a ·) − n11, n21 = count(· b) − n11, n22 = N − n11 − n12 − n21:
     lambda = log((n11+.5)(n22+.5) / ((n12+.5)(n21+.5))),
@@ -374,15 +378,16 @@ def collocations(articles: pd.DataFrame, min_count: int = 2, size: int = 2, *,
     tok = make_tokenizer(numbers=True, stopwords=(), phrases=phrases)
     first: list[str] = []
     second: list[str] = []
-    for text in articles["text"]:
-        for sent in split_sentences(text):
-            ts = tok(sent)
-            for a, b in zip(ts, ts[1:]):
-                if a not in stop and b not in stop and not (a[0].isdigit() and _NUMERIC(a)) \
-                        and not (b[0].isdigit() and _NUMERIC(b)) and a != POSSESSIVE \
-                        and b != POSSESSIVE:
-                    first.append(a)
-                    second.append(b)
+    clauses = (clause for text in articles["text"] for sent in split_sentences(text)
+               for clause in _CLAUSE_BREAK.split(sent))
+    for clause in clauses:
+        ts = [t for t in tok(clause) if t != POSSESSIVE]
+        for a, b in zip(ts, ts[1:]):
+            if a in stop or b in stop or (a[0].isdigit() and _NUMERIC(a)) \
+                    or (b[0].isdigit() and _NUMERIC(b)):
+                continue
+            first.append(a)
+            second.append(b)
     cols = ["collocation", "count", "length", "lambda", "z"]
     if not first:
         return pd.DataFrame({c: pd.Series(dtype="float64" if c in ("lambda", "z") else

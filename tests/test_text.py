@@ -192,3 +192,8 @@ def test_seed_texts_split_and_tokenize():
                and "St. Petersburg." in s for s in sents)
     toks = tokenize(raw)
     assert "multivector" in toks and "foreign_policy" in toks and "xi_jinping" in toks
+
+
+def test_collocations_punctuation_breaks_pairs():
+    arts = pd.DataFrame({"doc_id": ["a"], "text": ["Russia, China and Iran. Russia, China."]})
+    assert "russia china" not in set(text.collocations(arts, min_count=1).collocation)
