@@ -24,6 +24,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from .text import compile_pattern, sentences as _split_sentences
+
 __all__ = [
     "Gazetteer",
     "load_gazetteer",
@@ -43,12 +45,19 @@ _TOP_KEYS = set(META_KEYS) | {"focal", "strip", "vectors", "notes"}
 
 # --------------------------------------------------------------------------- grammar
 
+_SEP = r"[\s\-\u2010\u2011]"       # as in kzmedia.text.compile_pattern
+
+
 def _lit_rx(s: str) -> str:
     return re.sub("['’]", lambda m: "['’]", re.escape(s))
 
 
 def _parts(pattern: str) -> tuple[str, str]:
-    """Split a pattern into its literal start and the regex source of the rest."""
+    """Split a pattern into its literal start and the regex source of the rest.
+
+    The same grammar as :func:`kzmedia.text.compile_pattern`, in a form that lets many
+    patterns share one character trie. Raises ValueError for patterns it cannot express.
+    """
     if not isinstance(pattern, str) or not pattern.strip():
         raise ValueError(f"empty pattern: {pattern!r}")
     toks = []
@@ -57,7 +66,7 @@ def _parts(pattern: str) -> tuple[str, str]:
         core = token[:-1] if star else token
         if not core or "*" in core:
             raise ValueError(f"pattern {pattern!r}: '*' is allowed only at the end of a word")
-        pieces = core.split("-")
+        pieces = re.split("[-\u2010\u2011]", core)
         if "" in pieces:
             raise ValueError(f"pattern {pattern!r}: a hyphen must join two parts of a word")
         toks.append((pieces, star))
@@ -65,29 +74,18 @@ def _parts(pattern: str) -> tuple[str, str]:
     lit = re.split("['’]", head, maxsplit=1)[0]
     if not lit:
         raise ValueError(f"pattern {pattern!r}: must start with a letter or digit")
-    rem = _lit_rx(head[len(lit):]) + "".join(r"[\s\-]?" + _lit_rx(p) for p in toks[0][0][1:])
+    rem = _lit_rx(head[len(lit):]) + "".join(_SEP + "?" + _lit_rx(p) for p in toks[0][0][1:])
     rem += r"\w*" if toks[0][1] else ""
     for pieces, star in toks[1:]:
-        rem += r"[\s\-]+" + r"[\s\-]?".join(_lit_rx(p) for p in pieces) + (r"\w*" if star else "")
+        rem += _SEP + "+" + (_SEP + "?").join(_lit_rx(p) for p in pieces) + (r"\w*" if star else "")
     return lit, rem
 
 
-def _compile_pattern(pattern: str, case_sensitive: bool = False) -> str:
-    """Regex source for one pattern of the METHODS.md grammar.
-
-    Whole-word anchored; trailing ``*`` on a word = any word-character suffix; a space
-    between words = one or more spaces or hyphens; a hyphen inside a word = optional
-    hyphen or space; straight and curly apostrophes are interchangeable. Case-insensitive
-    unless ``case_sensitive``. Raises ValueError for patterns the grammar cannot express.
-    """
-    lit, rem = _parts(pattern)
-    flag = "-i" if case_sensitive else "i"
-    return rf"(?{flag}:(?<!\w){_lit_rx(lit)}{rem}(?!\w))"
-
-
 def _check_compiles(pattern: str, case_sensitive: bool, where: str) -> str:
+    """Regex source of a pattern, or a ValueError naming where it came from."""
     try:
-        src = _compile_pattern(pattern, case_sensitive=case_sensitive)
+        _parts(pattern)
+        src = compile_pattern(pattern, case_sensitive=case_sensitive)
         re.compile(src)
     except (ValueError, re.error) as exc:
         raise ValueError(f"{where}: pattern {pattern!r} cannot be compiled: {exc}") from None
@@ -137,7 +135,7 @@ class _Matcher:
         for e in list(entries) + [dict(pattern=p, case_sensitive=False, target=None, key=None)
                                   for p in strip]:
             cs = bool(e["case_sensitive"])
-            src = _compile_pattern(e["pattern"], case_sensitive=cs)
+            src = compile_pattern(e["pattern"], case_sensitive=cs)
             if src in by_src:
                 b = self.branches[by_src[src]]
             else:
@@ -175,8 +173,11 @@ class _Matcher:
                                 and self.branches[i]["single"].fullmatch(text)]
         return self._cache[key]
 
-    def find(self, text: str) -> list[tuple[int, int, int, object]]:
-        """(branch, start, end, target) for every match in ``text``, in text order."""
+    def find(self, text: str, accept=None) -> list[tuple[int, int, int, object]]:
+        """(branch, start, end, target) for every match in ``text``, in text order.
+
+        ``accept(target) -> bool`` (optional) drops targets before overlaps are resolved.
+        """
         low = text.lower()
         if len(low) != len(text):
             low = "".join(ch.lower()[:1] or ch for ch in text)
@@ -186,6 +187,8 @@ class _Matcher:
             for m in rx.finditer(src):
                 s, e = m.span(1)
                 explained = self._explain(text[s:e], cs)
+                if not explained:
+                    continue
                 if not self.overlapping:
                     spans.append((s, e, explained[0]))
                     continue
@@ -204,6 +207,8 @@ class _Matcher:
         out, taken = [], []
         for s, e, i in spans:
             for t, k in zip(self.branches[i]["targets"], self.branches[i]["keys"]):
+                if accept is not None and not accept(t):
+                    continue
                 if any(s < e2 and s2 < e and (not self.overlapping or k2 == k) for s2, e2, k2 in taken):
                     continue
                 taken.append((s, e, k))
@@ -377,10 +382,7 @@ def _add_person(add, vector, lead, where):
 # --------------------------------------------------------------------------- analyses
 
 def _sentences(articles, sentences):
-    if sentences is None:
-        from . import text
-        sentences = text.sentences(articles)
-    return sentences
+    return _split_sentences(articles) if sentences is None else sentences
 
 
 def _mentions_in(sentences: pd.DataFrame, gaz: Gazetteer) -> pd.DataFrame:
