@@ -38,6 +38,10 @@ COLUMNS = ("neg", "neu", "pos", "compound")
 _PUNCT = string.punctuation
 _EMPTY = (0.0, 0.0, 0.0, 0.0)
 _NEUTRAL = (0.0, 1.0, 0.0, 0.0)
+# words the rules look for by name before a lexicon word (besides negations and boosters)
+_CONTEXT_WORDS = frozenset({"never", "without", "so", "this", "least", "no"})
+# words that switch on sentence-level rules
+_RULE_WORDS = frozenset({"no", "least", "but"})
 
 
 def _read_lexicon(name: str) -> dict[str, float]:
@@ -102,6 +106,24 @@ def _cap_differential(tokens: list[str]) -> bool:
     return 0 < len(tokens) - n_upper < len(tokens)
 
 
+class _Memo(dict):
+    """``memo[key]`` computes ``func(key)`` once; cleared when it grows past `limit` keys so
+    memory stays bounded on huge batches."""
+
+    __slots__ = ("func", "limit")
+
+    def __init__(self, func, limit: int = 500_000):
+        super().__init__()
+        self.func = func
+        self.limit = limit
+
+    def __missing__(self, key):
+        if len(self) >= self.limit:
+            self.clear()
+        value = self[key] = self.func(key)
+        return value
+
+
 def _but_check(bi: int, sentiments: list) -> list:
     """The reference's contrastive-'but' rule, verbatim: each value is rescaled at the first
     position holding an equal value, which is not always its own."""
@@ -150,6 +172,7 @@ class Vader:
             w for key in chain(self._special, self._booster) if " " in key for w in key.split(" ")
         )
         self._emoji_search = _emoji_prefilter(self.emojis).search
+        self._score = None
 
     def __repr__(self) -> str:
         return f"Vader(lexicon_overrides={len(self.lexicon_overrides)} words, n_jobs={self.n_jobs})"
@@ -158,6 +181,7 @@ class Vader:
         state = self.__dict__.copy()
         del state["_emoji_search"]
         state["_emoji_pattern"] = self._emoji_search.__self__.pattern
+        state["_score"] = None  # rebuilt (with empty memos) where it is unpickled
         return state
 
     def __setstate__(self, state):
@@ -205,7 +229,14 @@ class Vader:
         return flat.reshape(len(texts), 4)
 
     def _scorer(self):
-        """A function text -> (neg, neu, pos, compound) with every lookup table bound."""
+        """The function text -> (neg, neu, pos, compound), built once per scorer; its memos
+        (token -> word, word -> context flag, rounding) are bounded and only ever hold
+        derived values, so results never depend on what was scored before."""
+        if self._score is None:
+            self._score = self._build_scorer()
+        return self._score
+
+    def _build_scorer(self):
         lexicon = self.lexicon
         in_lexicon = lexicon.__contains__
         no_lexicon_word = lexicon.keys().isdisjoint
@@ -215,7 +246,6 @@ class Vader:
         idiom_words = self._idiom_words
         emojis = self.emojis
         emoji_search = self._emoji_search
-        punct = _PUNCT
         c_incr = _vs.C_INCR
         n_scalar = _vs.N_SCALAR
         fabs = math.fabs
@@ -244,35 +274,40 @@ class Vader:
                     v = v + booster[seq]
             return v
 
+        words = _Memo(lambda token: _strip_punc_if_word(token).lower())
+        word_of = words.__getitem__
+
+        def context_word(word):
+            # 1 when the word can change the valence of a lexicon word up to three places
+            # after it (negation, booster, "never so", "without doubt", "least", idiom part)
+            return int(word in lexicon or word in booster or word in negate or "n't" in word
+                       or word in _CONTEXT_WORDS or word in idiom_words)
+
+        contextual = _Memo(context_word)
+        # round(x, n) formats x in decimal: slow, and the same values recur
+        round3 = _Memo(lambda x: round(x, 3))
+        round4 = _Memo(lambda x: round(x, 4))
+
         def score(text):
-            ascii_text = text.isascii()
-            if not ascii_text and emoji_search(text):
+            if not text.isascii() and emoji_search(text):
                 text = _replace_emojis(text, emojis)
-            text = text.strip()
-            lowered = text.lower()
-            if ascii_text or (len(lowered) == len(text) and "\u03a3" not in text):
-                # lowercasing maps character to character here (no dotted I, no final
-                # sigma), so the lowered text splits into the same tokens
-                lw = [s if len(s := t.strip(punct)) > 2 else t for t in lowered.split()]
-                if not lw:
-                    return _EMPTY
-                if no_lexicon_word(lw):
-                    return _NEUTRAL
-                toks = text.split()
-            else:
-                toks = text.split()
-                lw = [_strip_punc_if_word(t).lower() for t in toks]
-                if not lw:
-                    return _EMPTY
-                if no_lexicon_word(lw):
-                    return _NEUTRAL
+            toks = text.split()  # == text.strip().split()
+            if not toks:
+                return _EMPTY
+            lw = list(map(word_of, toks))
+            if no_lexicon_word(lw):
+                return _NEUTRAL
 
             n = len(lw)
             last = n - 1
             sentiments = [0] * n
             hits = list(compress(range(n), map(in_lexicon, lw)))
-            has_no = "no" in lw
-            has_least = "least" in lw
+            if _RULE_WORDS.isdisjoint(lw):
+                has_no = has_least = has_but = False
+            else:
+                has_no = "no" in lw
+                has_least = "least" in lw
+                has_but = "but" in lw
             cap = None  # is_cap_diff, computed on first need
             for i in hits:
                 w = lw[i]
@@ -295,6 +330,15 @@ class Vader:
                             v += c_incr
                         else:
                             v -= c_incr
+                if i > 2 and not (contextual[lw[i - 1]] or contextual[lw[i - 2]]
+                                  or contextual[lw[i - 3]]):
+                    # three plain words before: the reference adds three zero scalars and
+                    # only an idiom starting at this word can apply
+                    v = v + 0.0
+                    if w in idiom_words:
+                        v = idioms(v, lw, i, n)
+                    sentiments[i] = v
+                    continue
                 if i > 0:
                     p1 = lw[i - 1]
                     if p1 not in lexicon:
@@ -377,11 +421,12 @@ class Vader:
                             v = v * n_scalar
                 sentiments[i] = v
 
-            if "but" in lw and any(sentiments):
+            if has_but and any(sentiments):
                 sentiments = _but_check(lw.index("but"), sentiments)
 
             # score_valence
             sum_s = float(sum(sentiments))
+            text = text.strip()  # the reference counts marks in the stripped text
             ep_count = text.count("!")
             if ep_count > 4:
                 ep_count = 4
@@ -415,8 +460,8 @@ class Vader:
             elif pos_sum < fabs(neg_sum):
                 neg_sum -= amplifier
             total = pos_sum + fabs(neg_sum) + neu_count
-            return (round(fabs(neg_sum / total), 3), round(fabs(neu_count / total), 3),
-                    round(fabs(pos_sum / total), 3), round(compound, 4))
+            return (round3[fabs(neg_sum / total)], round3[fabs(neu_count / total)],
+                    round3[fabs(pos_sum / total)], round4[compound])
 
         return score
 
