@@ -62,10 +62,43 @@ def load_settings(source=None) -> dict:
 
 # --------------------------------------------------------------------------- masking
 
-def _literal(surface: str) -> str:
-    """Regex for a literal surface form, anchored so it never matches inside a longer word."""
-    body = re.escape(surface)
-    return rf"(?<!\w){body}(?!\w)" if surface else ""
+def _branch(phrase: str, case_sensitive: bool) -> str:
+    """Regex branch for a literal phrase; case-insensitive phrases get their first letter as a
+    character class so the alternation keeps a literal prefix (fast scanning), and a space
+    matches any run of spaces or hyphens."""
+    if case_sensitive:
+        return re.escape(phrase)
+    body = r"[\s-]+".join(map(re.escape, phrase.split()))
+    if not phrase[:1].isalpha():
+        return f"(?i:{body})"
+    first, rest = phrase[0], body[1:]
+    return f"[{first.lower()}{first.upper()}](?i:{rest})" if rest else f"[{first.lower()}{first.upper()}]"
+
+
+def _trie(words: Iterable[str]) -> str:
+    """One regex matching any of the literal `words`, longest first, as a character trie (the
+    engine follows one path per position instead of trying every word)."""
+    root: dict = {}
+    for w in words:
+        node = root
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        alts = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        if "" in node:
+            return f"(?:{body})?"
+        return body
+
+    return build(root)
+
+
+def _word_char_before(text: str, i: int) -> bool:
+    return i > 0 and (text[i - 1].isalnum() or text[i - 1] == "_")
 
 
 def make_masker(
@@ -82,7 +115,9 @@ def make_masker(
     keywords = frozenset(s["organisation_keywords"])
     conn = "|".join(re.escape(c) for c in s["organisation_connectors"])
     word = r"[A-Z][\w'\u2019-]*"
-    org_run = re.compile(rf"(?<!\w){word}(?:[ \t]+(?:(?:{conn})[ \t]+)*{word})+")
+    # No look-behind at the start (it defeats the regex engine's prefix scan): the left word
+    # boundary is checked in the replacement functions instead.
+    org_run = re.compile(rf"{word}(?:[ \t]+(?:(?:{conn})[ \t]+)*{word})+")
 
     def _is_org(segment: str) -> bool:
         words = [w for w in segment.split() if w[:1].isupper()]
@@ -90,23 +125,29 @@ def make_masker(
 
     def _org(m: re.Match) -> str:
         run = m.group(0)
+        if _word_char_before(m.string, m.start()):
+            return run
         if sum(w[:1].isupper() for w in run.split()) < 2:
             return run
         # "Ukraine and the European Union": mask each and-joined part on its own merits
         parts = re.split(r"([ \t]+(?:and|&)[ \t]+)", run)
         return "".join(p if i % 2 or not _is_org(p) else placeholder for i, p in enumerate(parts))
 
-    phrases = sorted(s["risky_phrases"], key=len, reverse=True)
-    alts = [r"(?i:" + r"[\s-]+".join(map(re.escape, p.split())) + r")" for p in phrases]
-    alts = [rf"(?<!\w){a}(?!\w)" for a in alts]
-    alts += [_literal(x) for x in sorted({x for x in surfaces if x}, key=len, reverse=True)]
-    literal = re.compile("|".join(alts)) if alts else None
+    phrases = sorted(s["risky_phrases"], key=lambda p: (-len(p), p))
+    branches = [_branch(p, False) for p in phrases]
+    names = {x for x in surfaces if x}
+    if names:
+        branches.insert(0, _trie(names))
+    literal = re.compile("(?:" + "|".join(branches) + r")(?!\w)") if branches else None
+
+    def _literal(m: re.Match) -> str:
+        return m.group(0) if _word_char_before(m.string, m.start()) else placeholder
 
     def mask(text: str) -> str:
         if organisations:
             text = org_run.sub(_org, text)
         if literal is not None:
-            text = literal.sub(placeholder, text)
+            text = literal.sub(_literal, text)
         return text
 
     return mask

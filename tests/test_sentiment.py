@@ -70,6 +70,12 @@ def test_masking_hand_made_sentences():
     # literal surfaces (from gazetteer matches) are case-sensitive and whole-word
     m2 = sentiment.make_masker(["US", "Russia"], organisations=False)
     assert m2("The US told us. Russian Russia.") == "The Entity told us. Russian Entity."
+    # longest surface first; never inside a longer word
+    m3 = sentiment.make_masker(["Russia", "Russian", "United States", "United States of America",
+                                "EU"], organisations=False)
+    assert m3("Russians, a Russian and Russia.") == "Russians, a Entity and Entity."
+    assert m3("The United States of America and the United States.") == "The Entity and the Entity."
+    assert m3("EUROPE, the EU, NEU.") == "EUROPE, the Entity, NEU."
     # the placeholder is neutral for VADER
     assert sentiment.score(["Entity"]).loc[0, "compound"] == 0
 
