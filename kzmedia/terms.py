@@ -368,7 +368,13 @@ def keyness(articles: pd.DataFrame, by: str = "outlet", measure: str = "log_odds
             cols = _g2(a, b, nt, nr) if measure == "g2" else _chi2(a, b, nt, nr)
             cols["q"] = stats.false_discovery_control(cols["p"])
             score = cols[measure]
-        order = np.lexsort((keep, -score))  # score desc, then term (vocabulary is sorted)
+        cand = np.arange(len(keep))
+        if top is not None and len(keep) > 2 * top:
+            # only the ends are kept: partition first (ties at the cut resolved by term below)
+            hi = np.partition(score, len(score) - top)[len(score) - top]
+            lo = np.partition(score, top - 1)[top - 1]
+            cand = np.flatnonzero((score >= hi) | (score <= lo))
+        order = cand[np.lexsort((keep[cand], -score[cand]))]  # score desc, then term
         if top is not None and len(order) > 2 * top:
             order = np.concatenate([order[:top], order[-top:]])
         sel = keep[order]
