@@ -1,0 +1,187 @@
+import pickle
+from itertools import product
+
+import numpy as np
+import pytest
+from vaderSentiment import vaderSentiment as vs
+
+from kzmedia import vader
+
+EDGE_CASES = [
+    "", " ", "\n\n", ".", "...", "!!!", "???", "?!?!", "!", "?", ":)", ":-(", "<3", "( '}{' )",
+    "The book was good.", "The book was good!", "The book was good!!!!!!", "Was the book good??",
+    "Was the book good???????", "Good!?!?", "VADER is smart, handsome, and funny.",
+    "VADER is VERY SMART, handsome, and FUNNY.", "VADER is VERY SMART, uber handsome, and FRIGGIN FUNNY!!!",
+    "VADER is not smart, handsome, nor funny.", "GOOD", "GOOD BAD", "THE BOOK WAS GOOD", "the book was GOOD",
+    "The book was VERY good", "The book was very GOOD", "NOT good at all", "Not bad at all",
+    "At least it isn't a horrible book.", "The book was only kind of good.", "It is kind of bad.",
+    "He is kind.", "What kind of person", "kind of", "kind", "sort of good", "It was kinda good",
+    "The plot was good, but the characters are uncompelling and the dialog is not great.",
+    "but", "But good", "good but", "good but bad but good", "Good, but bad, but good, but bad.",
+    "It was good but good but good", "bad bad but bad", "nice nice nice but nice nice",
+    "Today SUX!", "Today only kinda sux! But I'll get by, lol", "Make sure you :) or :D today!",
+    "Catch utf-8 emoji such as 💘 and 💋 and 😁", "I 💘 this😁", "😁😁😁", "😁 good", "good😁",
+    "© 2023 All rights reserved", "Trademark™ good", "‼ wow", "🧿", "🀄 game",
+    "Sentiment analysis has never been good.", "Sentiment analysis has never been this good!",
+    "It was never so good", "never so good", "so good", "this good", "never this bad",
+    "Most automated sentiment analysis tools are shit.", "With VADER, sentiment analysis is the shit!",
+    "Other sentiment analysis tools can be quite bad.", "On the other hand, VADER is quite bad ass",
+    "VADER is such a badass!", "Without a doubt, excellent idea.", "Without any doubt, excellent idea.",
+    "Without doubt good", "without good", "Roger Dodger is one of the most compelling variations on this theme.",
+    "Roger Dodger is at least compelling as a variation on the theme.",
+    "Roger Dodger is one of the least compelling variations on this theme.", "least good", "very least good",
+    "the least good", "at least good", "Not such a badass after all.", "The bomb was the bomb",
+    "That party was the bomb", "It will cut the mustard", "He can't cut the mustard", "yeah right good",
+    "the kiss of death", "a cake to die for", "my beating heart", "the bus stop is nice", "bad ass",
+    "It isn't good.", "It isnt good", "It is not good", "It is not very good", "not good", "not not good",
+    "It isn’t good.", "It wasn’t bad at all", "I don’t like it", "don’t", "We can’t stand it",
+    "no", "No.", "no good", "no no", "no problems", "There is no doubt", "no, good", "No good or bad",
+    "no love or hate", "no love nor hate", "no sleep or love", "no sleep nor love", "NO GOOD",
+    "The problem is no problem", "yes no maybe", "no way this is good no", "never good", "Never good.",
+    "nothing good", "nor good", "seldom good", "despite good reviews", "without good intentions",
+    "Hardly good", "barely bad", "slightly good", "extremely bad", "EXTREMELY bad", "extremely BAD",
+    "The EXTREMELY bad movie", "ALL CAPS GOOD BAD UGLY", "A B C good", "I am OK", "I AM OK",
+    "U.S. officials said the talks were productive.", "U.S. OFFICIALS SAID GOOD THINGS",
+    "Russia invaded Ukraine.", "Peace talks collapsed.", "United Nations Security Council",
+    "\u0130stanbul is great", "\u0130\u0130 good", "ΟΔΟΣ good", "Σ good", "ΑΣ. good", "ß good",
+    "Straße ist gut", "naïve idea, great result", "good\u00a0bad", "good\tbad\nworse", "good\u2028bad",
+    "good\u3000bad", "  padded good  ", "'good'", "\"good\"", "(good)", "--good--", "g.o.o.d",
+    "a good b", "ab good", "xx good", "...good...", "good,", ",good", "'no' good", "n't good",
+    "uh-uh good", "Uh-uh, good", "sort-of good", "kind-of bad", "just enough good", "just enough",
+    "More good news and less bad news", "the most horrible, terrible, awful, no good, very bad day",
+    "LOL", "lmao that was fun", "wtf", "RIP", "ur so gr8", "1 2 3 good 4 5 6",
+    # idioms and n't-words three places back (after plain words)
+    "he is a bad ass", "they said it was the bomb", "an old man with a beating heart",
+    "the guys couldn't've been good", "they say it mightn't-ever be good",
+]
+
+NEGATORS = ["", "not", "isn't", "isn’t", "never", "no", "without", "nothing", "rarely"]
+BOOSTERS = ["", "very", "kind of", "EXTREMELY", "slightly", "so", "this", "least", "at least"]
+WORDS = ["good", "bad", "GOOD", "love", "horrible", "doubt", "kind", "no", "bomb"]
+ENDINGS = ["", ".", "!", "!!!", "?", "???", " :)"]
+
+
+def combinatorial_sentences():
+    out = []
+    for i, (neg, boost, word, end) in enumerate(product(NEGATORS, BOOSTERS, WORDS, ENDINGS)):
+        if i % 3:  # keep every third combination: a few hundred, all factors covered
+            continue
+        out.append(" ".join(w for w in ("The movie was", neg, boost, word) if w) + end)
+    for a, b in product(["good", "not bad", "very bad", "no love"], ["great", "not good", "awful!"]):
+        out.append(f"It was {a}, but it was {b}")
+        out.append(f"It was {a} BUT it was {b} but fine")
+    return out
+
+
+def reference(sentences, lexicon_overrides=None):
+    sia = vs.SentimentIntensityAnalyzer()
+    if lexicon_overrides:
+        sia.lexicon = {**sia.lexicon, **lexicon_overrides}
+    return np.array([[d[k] for k in vader.COLUMNS] for d in map(sia.polarity_scores, sentences)])
+
+
+@pytest.fixture(scope="module")
+def scorer():
+    return vader.Vader()
+
+
+@pytest.fixture(scope="module")
+def sentences():
+    return EDGE_CASES + combinatorial_sentences()
+
+
+def assert_same(ours, ref, sentences):
+    bad = [(sentences[i], ref[i].tolist(), ours[i].tolist())
+           for i in np.flatnonzero((ours != ref).any(axis=1))]
+    assert not bad, bad[:5]
+
+
+def test_enough_cases(sentences):
+    assert len(sentences) > 500
+
+
+def test_scores_equal_vadersentiment(scorer, sentences):
+    ours = scorer.scores(sentences)
+    assert ours.shape == (len(sentences), 4) and ours.dtype == np.float64
+    assert_same(ours, reference(sentences), sentences)
+
+
+def test_polarity_scores_dict_equal(scorer):
+    sia = vs.SentimentIntensityAnalyzer()
+    for s in EDGE_CASES:
+        assert scorer.polarity_scores(s) == sia.polarity_scores(s), s
+
+
+def test_known_values(scorer):
+    assert scorer.polarity_scores("") == {"neg": 0.0, "neu": 0.0, "pos": 0.0, "compound": 0.0}
+    assert scorer.polarity_scores("Russia invaded Ukraine.") == {
+        "neg": 0.0, "neu": 1.0, "pos": 0.0, "compound": 0.0}
+    assert scorer.polarity_scores("The book was good.")["compound"] == 0.4404
+    assert scorer.polarity_scores("The book was not good.")["compound"] < 0
+
+
+def test_repeated_and_reordered_batches_agree(scorer, sentences):
+    # memos carry over between calls; results must not depend on what came before
+    first = scorer.scores(sentences)
+    again = scorer.scores(sentences[::-1])[::-1]
+    fresh = vader.Vader().scores(sentences[::-1])[::-1]
+    np.testing.assert_array_equal(first, again)
+    np.testing.assert_array_equal(first, fresh)
+
+
+def test_lexicon_matches_package(scorer):
+    sia = vs.SentimentIntensityAnalyzer()
+    assert scorer.lexicon == sia.lexicon
+    assert scorer.emojis == sia.emojis
+
+
+def test_lexicon_overrides(sentences):
+    overrides = {"good": 0.0, "bad": 0.0, "united": 0.0, "fine": 0.0}
+    before = dict(vs.SentimentIntensityAnalyzer().lexicon)
+    neutral = vader.Vader(lexicon_overrides=overrides)
+    ours = neutral.scores(sentences)
+    assert_same(ours, reference(sentences, overrides), sentences)
+    # a fresh analyzer, the default scorer and the module constants are untouched
+    assert vs.SentimentIntensityAnalyzer().lexicon == before
+    assert vader.Vader().lexicon["good"] == before["good"] == 1.9
+    assert neutral.lexicon["good"] == 0.0
+    assert neutral.polarity_scores("The book was good.")["compound"] == 0.0
+    assert vader.analyzer({"good": 0.0}).polarity_scores("good")["compound"] == 0.0
+
+
+def test_overrides_are_copied():
+    overrides = {"good": 0.0}
+    scorer = vader.Vader(overrides)
+    overrides["good"] = 3.0
+    assert scorer.polarity_scores("good")["compound"] == 0.0
+
+
+def test_override_keys_must_be_lowercase():
+    with pytest.raises(ValueError, match="lowercase"):
+        vader.Vader({"Good": 0.0})
+
+
+def test_n_jobs_identical(scorer, sentences):
+    serial = scorer.scores(sentences)
+    parallel = scorer.scores(sentences, n_jobs=2, chunk_size=37)
+    np.testing.assert_array_equal(serial, parallel)
+    np.testing.assert_array_equal(vader.Vader(n_jobs=2).scores(sentences), serial)
+
+
+def test_empty_batch_and_types(scorer):
+    assert scorer.scores([]).shape == (0, 4)
+    with pytest.raises(TypeError):
+        scorer.scores(["good", None])
+
+
+def test_pickle_roundtrip(scorer, sentences):
+    scorer.scores(sentences[:10])  # builds the memos; they must not be pickled
+    clone = pickle.loads(pickle.dumps(scorer))
+    assert clone._score is None
+    np.testing.assert_array_equal(clone.scores(sentences), scorer.scores(sentences))
+
+
+def test_memo_stays_bounded():
+    memo = vader._Memo(str.upper, limit=3)
+    assert [memo[k] for k in "abcdef"] == list("ABCDEF")
+    assert len(memo) <= 3
