@@ -58,10 +58,10 @@ STAGES = [
      lambda a, by, t: _stage("terms", "keyness")(a, by=by, measure="g2", dtm=t["_dtm"])),
     ("similarity", lambda a, by, t: _stage("terms", "similarity")(a, by=by, dtm=t["_dtm"])),
     ("frame_hits", lambda a, by, t: _stage("frames", "hits")(a, sentences=t["sentences"])),
-    ("frame_scores_article",
-     lambda a, by, t: _stage("frames", "article_scores")(t["frame_hits"], a)),
-    ("frame_scores_group",
-     lambda a, by, t: _stage("frames", "group_scores")(t["frame_scores_article"], a, by=by)),
+    ("frame_scores_article", lambda a, by, t: _stage("frames", "article_scores")(
+        a, sentences=t["sentences"], hits_table=t["frame_hits"])),
+    ("frame_scores_group", lambda a, by, t: _stage("frames", "group_scores")(
+        a, by=by, sentences=t["sentences"], article_table=t["frame_scores_article"])),
     ("actor_mentions",
      lambda a, by, t: _stage("actors", "mentions")(a, sentences=t["sentences"])),
     ("attention", lambda a, by, t: _stage("actors", "attention")(
@@ -119,6 +119,8 @@ def write_tables(tables: dict[str, pd.DataFrame], out, fmt: str = "csv") -> list
     paths = []
     for name, table in tables.items():
         path = out / f"{name}.{fmt}"
+        table = table.copy(deep=False)
+        table.attrs = {}  # articles.attrs (rejected, audit) are tables of their own
         if fmt == "csv":
             table.to_csv(path, index=False)
         else:
