@@ -81,6 +81,11 @@ def _parts(pattern: str) -> tuple[str, str]:
     return lit, rem
 
 
+def _dup_key(pattern: str, case_sensitive: bool) -> str:
+    """Patterns with the same key match the same text (duplicates in a codebook)."""
+    return compile_pattern(pattern if case_sensitive else pattern.lower(), case_sensitive)
+
+
 def _check_compiles(pattern: str, case_sensitive: bool, where: str) -> str:
     """Regex source of a pattern, or a ValueError naming where it came from."""
     try:
@@ -149,7 +154,7 @@ class _Matcher:
             elif e["key"] not in b["keys"]:
                 b["targets"].append(e["target"])
                 b["keys"].append(e["key"])
-        wrap = (lambda t: f"(?<!\w)(?=({t}))") if overlapping else (lambda t: f"(?<!\w)({t})")
+        wrap = (lambda t: rf"(?<!\w)(?=({t}))") if overlapping else (lambda t: rf"(?<!\w)({t})")
         self.rx = {cs: re.compile(wrap(_trie_regex((b["lit"], b["rem"]) for b in self.branches
                                                   if b["cs"] == cs)))
                    for cs in (False, True) if any(b["cs"] == cs for b in self.branches)}
@@ -310,7 +315,8 @@ def load_gazetteer(source=None) -> Gazetteer:
         if not isinstance(alias, str) or not alias.strip():
             raise ValueError(f"{w}: empty alias ({kind})")
         alias = alias.strip()
-        src = _check_compiles(alias, cs, w)
+        _check_compiles(alias, cs, w)
+        src = _dup_key(alias, cs)
         if src in seen:
             raise ValueError(f"{w}: duplicate alias {alias!r} (same as {seen[src][1]!r} in vector "
                              f"{seen[src][0]!r})")

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from . import actors, stats
-from .actors import _as_list, _check_compiles, _read_yaml
+from .actors import _as_list, _check_compiles, _dup_key, _read_yaml
 from .text import sentences as _split_sentences
 
 __all__ = [
@@ -151,7 +151,8 @@ def load_codebook(source=None, *, gazetteer=None) -> Codebook:
         for p, cs, vs in items:
             if not isinstance(p, str) or not p.strip():
                 raise ValueError(f"{w}: empty pattern")
-            src = _check_compiles(p.strip(), cs, w)
+            _check_compiles(p.strip(), cs, w)
+            src = _dup_key(p.strip(), cs)
             if src in seen:
                 raise ValueError(f"{w}: duplicate pattern {p!r} (same as {seen[src]!r})")
             seen[src] = p

@@ -1,0 +1,147 @@
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from kzmedia import actors, corpus
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+
+
+def arts(*texts, outlets=None):
+    outlets = outlets or ["A"] * len(texts)
+    return pd.DataFrame({"doc_id": [f"d{i}" for i in range(len(texts))], "outlet": outlets,
+                         "text": list(texts)})
+
+
+def found(sentence, gazetteer=None):
+    m = actors.mentions(arts(sentence), gazetteer)
+    return list(zip(m.vector, m.match))
+
+
+TINY = {
+    "name": "tiny", "focal": "home",
+    "vectors": {
+        "home": {"names": ["Kazakhstan"]},
+        "red": {"names": ["Russia"], "leaders": [{"name": "Vladimir Putin", "aliases": ["Putin"]}]},
+        "blue": {"names": ["China"], "case_sensitive": ["PRC"]},
+    },
+}
+
+
+# --------------------------------------------------------------------------- matching
+
+def test_us_pronoun_is_not_the_us():
+    assert found("Let us meet the US delegation, said one of us.") == [("us", "US")]
+
+
+def test_west_kazakhstan_region_is_not_the_west():
+    assert found("Oil flows from the West Kazakhstan Region.") == []
+    assert found("Relations with the West improved.") == [("west", "the West")]
+
+
+def test_longest_alias_first_and_one_span_one_actor():
+    assert found("The Russian Federation spoke at the UN General Assembly.") == [
+        ("russia", "Russian Federation"), ("multilateral", "UN General Assembly")]
+    m = actors.mentions(arts("Kassym-Jomart Tokayev met Tokayev's aides."))
+    assert list(m.actor) == ["Kassym-Jomart Tokayev"] * 2
+
+
+def test_strip_phrases():
+    assert found("The Astana Times reported on the Astana process.") == []
+    assert found("He spoke at Nazarbayev University.") == []
+    assert found("The Congress of Leaders of World and Traditional Religions met; Congress voted.") == [
+        ("us", "Congress")]
+
+
+def test_case_sensitive_and_metonyms():
+    assert found("Turkey sent turkey to Ankara.") == [("turkey", "Turkey"), ("turkey", "Ankara")]
+    assert found("Nur-Sultan and Nur Sultan") == [("kazakhstan", "Nur-Sultan"), ("kazakhstan", "Nur Sultan")]
+
+
+def test_mentions_columns_and_evidence():
+    m = actors.mentions(arts("Putin met Xi Jinping in Beijing. Then Tokayev flew home."))
+    assert list(m.columns) == ["doc_id", "outlet", "sent_id", "vector", "actor", "alias", "match"]
+    assert list(zip(m.sent_id, m.actor)) == [(0, "Vladimir Putin"), (0, "Xi Jinping"), (0, "Beijing"),
+                                            (1, "Kassym-Jomart Tokayev")]
+
+
+# --------------------------------------------------------------------------- gazetteer loading
+
+@pytest.mark.parametrize("change, message", [
+    (lambda d: d.update(colour=1), "unknown top-level keys"),
+    (lambda d: d.update(focal="mars"), "'focal' must name one of the vectors"),
+    (lambda d: d["vectors"]["red"].update(colour=1), "vector 'red': unknown keys"),
+    (lambda d: d["vectors"]["blue"]["names"].append("russia"), "duplicate alias 'russia'"),
+    (lambda d: d["vectors"]["blue"]["names"].append(""), "empty alias"),
+    (lambda d: d["vectors"]["blue"]["names"].append("Chi*na"), "cannot be compiled"),
+])
+def test_gazetteer_errors(change, message):
+    import copy
+    d = copy.deepcopy(TINY)
+    change(d)
+    with pytest.raises(ValueError, match=message):
+        actors.load_gazetteer(d)
+
+
+def test_default_gazetteer():
+    g = actors.load_gazetteer()
+    assert g.focal == "kazakhstan" and "kazakhstan" not in g.partners
+    assert {"name", "version", "description", "sources", "license"} <= {k for k, v in g.meta.items() if v}
+
+
+# --------------------------------------------------------------------------- attention, balance
+
+def test_attention_shares_by_hand():
+    a = arts("Russia and China met in Kazakhstan. Russia again.", "Nothing here.", outlets=["A", "A"])
+    at = actors.attention(a, gazetteer=TINY).set_index("vector")
+    # partner mentions: red 2, blue 1 -> shares 2/3, 1/3; 3 sentences in the outlet
+    assert at.loc["red", "share_of_mentions"] == pytest.approx(2 / 3)
+    assert at.loc["blue", "share_of_mentions"] == pytest.approx(1 / 3)
+    assert math.isnan(at.loc["home", "share_of_mentions"]) and at.loc["home", "focal"]
+    assert at.loc["red", "n_sentences_with_vector"] == 2
+    assert at.loc["red", "share_of_sentences"] == pytest.approx(2 / 3)
+    assert at.loc["blue", "share_of_sentences"] == pytest.approx(1 / 3)
+    assert at.loc["home", "n_mentions"] == 1 and at.loc["red", "n_articles"] == 2
+
+
+def test_balance_index_by_hand():
+    a = arts("Russia, Russia and China.", "Putin and Russia only.", "Kazakhstan alone.",
+             "China and Russia.", outlets=["A", "A", "A", "B"])
+    per = actors.article_balance(a, gazetteer=TINY).set_index("doc_id")
+    h = -(2 / 3 * math.log(2 / 3) + 1 / 3 * math.log(1 / 3)) / math.log(2)      # K = 2 partners
+    assert per.loc["d0", "balance"] == pytest.approx(h)
+    assert per.loc["d1", "balance"] == 0.0
+    assert math.isnan(per.loc["d2", "balance"])
+    assert per.loc["d3", "balance"] == pytest.approx(1.0)
+    b = actors.balance(a, gazetteer=TINY).set_index("outlet")
+    assert b.loc["A", "n_articles"] == 2                     # d2 has no partner mention
+    assert b.loc["A", "mean"] == pytest.approx(h / 2)
+    assert b.loc["A", "interval"].startswith("range")
+    pooled = -(0.8 * math.log(0.8) + 0.2 * math.log(0.2)) / math.log(2)     # red 4, blue 1
+    assert b.loc["A", "pooled"] == pytest.approx(pooled)
+    assert b.loc["B", "interval"] == "n=1: no interval" and b.loc["B", "k"] == 2
+
+
+def test_cooccurrence_counts():
+    a = arts("Russia, China and Kazakhstan met. Russia and China again. China alone.",
+             "Kazakhstan and Russia.", outlets=["A", "B"])
+    c = actors.cooccurrence(a, gazetteer=TINY)
+    got = {(r.outlet, r.vector_a, r.vector_b): r.n_sentences for r in c.itertuples()}
+    assert got[("A", "blue", "red")] == 2
+    assert got[("A", "blue", "home")] == 1 and got[("A", "home", "red")] == 1
+    assert got[("B", "home", "red")] == 1 and got[("B", "blue", "red")] == 0
+    assert len(c) == 2 * 3                                   # all pairs per outlet, zeros kept
+
+
+def test_seeds_end_to_end():
+    a = corpus.load(SEEDS)
+    m = actors.mentions(a)
+    assert set(a.doc_id) <= set(m.doc_id)
+    assert not (m.match.str.lower() == "us").any() or (m[m.match.str.lower() == "us"].match == "US").all()
+    at = actors.attention(a, mentions_table=m)
+    partner = at[~at.focal]
+    assert partner.groupby("outlet").share_of_mentions.sum().round(9).eq(1).all()
+    b = actors.balance(a, mentions_table=m)
+    assert len(b) == 5 and b["mean"].between(0, 1).all()
