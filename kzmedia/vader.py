@@ -6,11 +6,15 @@ every character of the text looking for emoji. :class:`Vader` follows the same r
 same order with the same floating-point operations, so every score is the same float that
 ``SentimentIntensityAnalyzer().polarity_scores`` returns (rounded the same way), but it:
 
-- lowercases and tokenizes a sentence once;
+- splits a sentence once and normalises each distinct token (strip punctuation, lowercase)
+  once per scorer, through a bounded memo;
 - returns at once for sentences with no lexicon word (all-neutral: neu 1.0, or all zeros
   for empty text), which needs only a set test;
+- skips the booster/negation/idiom window when the three words before a lexicon word are
+  plain words (the reference then only adds zeros), and builds idiom n-gram strings only
+  when a neighbouring word belongs to an idiom;
 - only looks for emoji in non-ASCII text, with one compiled character class;
-- builds the idiom n-gram strings only when a neighbouring word can start an idiom;
+- memoizes ``round`` (which goes through decimal formatting) on the recurring values;
 - leaves the reference's quirks in place (the ``but`` rule locating values with
   ``list.index``, "never so/this" matching any "so"/"this" one word back, "no" handling).
 
@@ -202,7 +206,8 @@ class Vader:
         ``polarity_scores`` (rounded to 3, 3, 3 and 4 decimals as vaderSentiment does).
 
         `n_jobs` > 1 scores chunks in a process pool (defaults to the scorer's `n_jobs`);
-        the result is the same array in the same order. Texts must be ``str``.
+        the result is the same array in the same order. Texts must be ``str`` (TypeError
+        otherwise).
         """
         texts = list(texts)
         n_jobs = self.n_jobs if n_jobs is None else int(n_jobs)
