@@ -75,6 +75,8 @@ STAGES = [
     ("article_tone", lambda a, by, t: _stage("sentiment", "article_tone")(t["sentence_tone"], by=by)),
     ("group_tone", lambda a, by, t: _stage("sentiment", "group_tone")(t["sentence_tone"], by=by)),
     ("vector_tone", lambda a, by, t: _stage("sentiment", "vector_tone")(t["sentence_tone"], by=by)),
+    ("profile", lambda a, by, t: _stage("compare", "profile")(a, by=by, tables=t)),
+    ("contrasts", lambda a, by, t: _stage("compare", "contrasts")(a, by=by, tables=t)),
 ]
 
 # Large and derivable from the articles: computed (the stages need it), written on request.

@@ -1,0 +1,290 @@
+"""Outlets side by side: one profile row per group, and the largest contrasts in words.
+
+Both functions join the tables of the other stages (``kzmedia.pipeline.analyze``); pass
+``tables=`` to reuse tables already computed, or let them compute what they need. Every
+number keeps its n (articles, sentences, mentions) and its interval, and every generated
+sentence points at the evidence sentences behind it. Nothing here knows any outlet: the
+sentences are built from the numbers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import stats
+
+__all__ = ["profile", "contrasts", "FAMILIES"]
+
+#: The kinds of contrast, in the order they are reported.
+FAMILIES = ("attention", "balance", "frame", "tone", "vector_tone")
+
+_NEEDED = ("articles", "sentences", "keyness_log_odds", "frame_scores_group", "frame_hits",
+           "attention", "balance", "actor_mentions", "sentence_tone", "article_tone",
+           "group_tone", "vector_tone")
+
+
+def _tables(articles: pd.DataFrame, by: str, tables: dict | None) -> dict:
+    if tables is not None and all(k in tables for k in _NEEDED):
+        return tables
+    from .pipeline import analyze
+    computed = analyze(articles, by=by, sentences=True, progress=False)
+    return {**computed, **(tables or {})}
+
+
+def _n_label(n: int) -> str:
+    return f"{n} article" if n == 1 else f"{n} articles"
+
+
+def _interval_text(mean, low, high, n, fmt="{:+.2f}") -> str:
+    if pd.isna(mean):
+        return "–"
+    text = fmt.format(mean)
+    if n >= 2 and not pd.isna(low):
+        text += f" [{fmt.format(low)}, {fmt.format(high)}]"
+    return f"{text} (n={n})"
+
+
+def profile(articles: pd.DataFrame, by: str = "outlet", *, tables: dict | None = None,
+            top_terms: int = 5, top_frames: int = 3) -> pd.DataFrame:
+    """One row per group: size, dates, distinctive terms, frames, vectors and tone.
+
+    Returns DataFrame[<by>, n_articles, n_words, n_sentences, date_first, date_last,
+    distinctive_terms ("term (df=k/n)" by log-odds z, one-vs-rest), leading_frames ("label
+    share-of-sentences (k/n articles)"), top_vectors (partner vectors by share of mentions,
+    with counts), n_partner_mentions, balance, balance_interval, tone, tone_interval,
+    tone_text, then one `tone_<vector>` and `tone_<vector>_n` column pair per vector
+    (mean compound of masked sentences naming the vector, and how many sentences)], sorted
+    by `by`. Intervals follow the small-n rules of :func:`kzmedia.stats.summarize`.
+    """
+    t = _tables(articles, by, tables)
+    art = articles[[by, "doc_id", "n_words", "date"]]
+    dates = art.assign(date=art["date"].replace("", np.nan))
+    out = dates.groupby(by).agg(n_articles=("doc_id", "nunique"), n_words=("n_words", "sum"),
+                                date_first=("date", "min"), date_last=("date", "max"))
+    out["n_sentences"] = t["sentences"].merge(art[["doc_id", by]], on="doc_id") \
+        .groupby(by).size().reindex(out.index).fillna(0).astype(int)
+
+    k = t["keyness_log_odds"]
+    k = k[k["score"] > 0].sort_values([by, "score", "term"], ascending=[True, False, True])
+    out["distinctive_terms"] = k.groupby(by).apply(lambda g: ", ".join(
+        f"{r.term} (df={r.doc_freq_target}/{n})" for r, n in zip(
+            g.head(top_terms).itertuples(), [out.loc[g.name, "n_articles"]] * top_terms)))
+
+    fs = t["frame_scores_group"]
+    share = fs[fs["measure"] == "share_of_sentences"].set_index([by, "frame"])["mean"]
+    present = fs[fs["measure"] == "share_of_articles"].set_index([by, "frame"])
+    fr = fs[fs["measure"] == "share_of_sentences"].assign(
+        k=lambda d: [round(present.loc[(g, f), "mean"] * present.loc[(g, f), "n_articles"])
+                     for g, f in zip(d[by], d["frame"])])
+    fr = fr[fr["mean"] > 0].sort_values([by, "mean", "frame"], ascending=[True, False, True])
+    out["leading_frames"] = fr.groupby(by).apply(lambda g: "; ".join(
+        f"{r.label} {r.mean:.0%} of sentences ({r.k}/{r.n_articles} articles)"
+        for r in g.head(top_frames).itertuples()))
+    del share
+
+    at = t["attention"]
+    at = at[~at["focal"].astype(bool)]
+    out["n_partner_mentions"] = at.groupby(by)["n_mentions"].sum()
+    top = at[at["n_mentions"] > 0].sort_values([by, "share_of_mentions", "vector"],
+                                                ascending=[True, False, True])
+    out["top_vectors"] = top.groupby(by).apply(lambda g: ", ".join(
+        f"{r.vector} {r.share_of_mentions:.0%} ({r.n_mentions})" for r in g.head(4).itertuples()))
+
+    bal = t["balance"].set_index(by)
+    out["balance"] = bal["mean"]
+    out["balance_interval"] = bal["interval"]
+    gt = t["group_tone"].set_index(by)
+    out["tone"] = gt["mean_compound"]
+    out["tone_interval"] = gt["interval"]
+    out["tone_text"] = [_interval_text(r.mean_compound, r.ci_low, r.ci_high, r.n_articles)
+                        for r in gt.reindex(out.index).itertuples()]
+    vt = t["vector_tone"]
+    for vector, g in vt.groupby("vector", sort=True):
+        g = g.set_index(by)
+        out[f"tone_{vector}"] = g["mean_compound"]
+        out[f"tone_{vector}_n"] = g["n_sentences"].reindex(out.index).fillna(0).astype(int)
+    for c in ("distinctive_terms", "leading_frames", "top_vectors"):
+        out[c] = out[c].fillna("")
+    out["n_partner_mentions"] = out["n_partner_mentions"].fillna(0).astype(int)
+    return out.reset_index().sort_values(by).reset_index(drop=True)
+
+
+def _evidence(rows: pd.DataFrame, by: str, n: int) -> str:
+    """'[group] doc_id#sent_id: sentence' lines of the first n distinct sentences per group."""
+    rows = rows.drop_duplicates(["doc_id", "sent_id"])
+    rows = rows.groupby(by, sort=False).head(n)
+    return "\n".join(f"[{g}] {d}#{s}: {t}" for g, d, s, t in
+                     zip(rows[by], rows["doc_id"], rows["sent_id"], rows["sentence"]))
+
+
+def _vector_labels(gazetteer) -> dict:
+    from . import actors
+    return dict(actors.load_gazetteer(gazetteer).vectors[["vector", "label"]].to_numpy())
+
+
+def _caveat(n_high: int, n_low: int) -> str:
+    if min(n_high, n_low) == 1:
+        return ("one article on at least one side: this describes those articles, "
+                "not the outlets' coverage; no test is possible")
+    if min(n_high, n_low) <= stats.SMALL_N:
+        return "few articles: the exact permutation test cannot reach small p; read as descriptive"
+    return ""
+
+
+def _pair(g: pd.DataFrame, by: str, value: str):
+    g = g.dropna(subset=[value]).sort_values([value, by], ascending=[False, True])
+    if len(g) < 2 or g[value].iloc[0] == g[value].iloc[-1]:
+        return None
+    return g.iloc[0], g.iloc[-1]
+
+
+def contrasts(articles: pd.DataFrame, by: str = "outlet", *, tables: dict | None = None,
+              per_family: int = 3, min_sentences: int = 3, n_evidence: int = 2,
+              gazetteer=None) -> pd.DataFrame:
+    """The largest differences between groups, as numbers and as plain sentences.
+
+    Families: ``attention`` (a partner vector's share of a group's partner mentions),
+    ``balance`` (how evenly attention is spread), ``frame`` (share of sentences with a
+    frame), ``tone`` (article-weighted mean compound) and ``vector_tone`` (mean compound of
+    the sentences naming a vector; groups with fewer than `min_sentences` such sentences are
+    left out). For each item the group with the highest value is set against the one with
+    the lowest; the `per_family` largest differences of each family are kept.
+
+    Returns DataFrame[family, item, high_group, high_value, high_n_articles, high_n,
+    low_group, low_value, low_n_articles, low_n, difference, p_value, min_p, caveat,
+    sentence, evidence] (``high_n``/``low_n``: the mentions or sentences behind the value;
+    ``p_value``/``min_p``: an article-level permutation test where both sides have at least
+    two articles; ``evidence``: "doc_id#sent_id: sentence" lines from the high side (and, for
+    tone, the low side)), in family order, largest difference first.
+    """
+    t = _tables(articles, by, tables)
+    label = _vector_labels(gazetteer)
+    sents = t["sentences"].merge(articles[["doc_id", by]], on="doc_id")
+    rows = []
+
+    at = t["attention"]
+    at = at[~at["focal"].astype(bool)].copy()
+    at["total"] = at.groupby(by)["n_mentions"].transform("sum")
+    men = t["actor_mentions"][["doc_id", "sent_id", "vector"]].merge(sents, on=["doc_id", "sent_id"])
+    for vector, g in at[at["total"] > 0].groupby("vector"):
+        pair = _pair(g, by, "share_of_mentions")
+        if pair is None:
+            continue
+        hi, lo = pair
+        name = label.get(vector, vector)
+        rows.append(dict(
+            family="attention", item=vector, high_group=hi[by], high_value=hi.share_of_mentions,
+            high_n_articles=hi.n_articles, high_n=hi.n_mentions, low_group=lo[by],
+            low_value=lo.share_of_mentions, low_n_articles=lo.n_articles, low_n=lo.n_mentions,
+            sentence=(f"{hi[by]} gives {name} the largest share of its partner mentions: "
+                      f"{hi.share_of_mentions:.0%} ({hi.n_mentions} of {hi.total} mentions, "
+                      f"{_n_label(hi.n_articles)}), against {lo.share_of_mentions:.0%} in "
+                      f"{lo[by]} ({lo.n_mentions} of {lo.total}, {_n_label(lo.n_articles)}): "
+                      f"{100 * (hi.share_of_mentions - lo.share_of_mentions):.0f} percentage "
+                      "points more."),
+            evidence=_evidence(men[(men[by] == hi[by]) & (men["vector"] == vector)], by, n_evidence)))
+
+    bal = t["balance"]
+    pair = _pair(bal, by, "mean")
+    if pair is not None:
+        hi, lo = pair
+        rows.append(dict(
+            family="balance", item="balance index", high_group=hi[by], high_value=hi["mean"],
+            high_n_articles=hi.n_articles, high_n=np.nan, low_group=lo[by], low_value=lo["mean"],
+            low_n_articles=lo.n_articles, low_n=np.nan,
+            sentence=(f"{hi[by]} spreads its attention over partner vectors most evenly "
+                      f"(balance {hi['mean']:.2f} on a 0–1 scale, {_n_label(hi.n_articles)}); "
+                      f"{lo[by]} least evenly ({lo['mean']:.2f}, {_n_label(lo.n_articles)})."),
+            evidence=""))
+
+    fs = t["frame_scores_group"]
+    fs = fs[fs["measure"] == "share_of_sentences"]
+    hits = t["frame_hits"].drop(columns=[c for c in (by,) if c in t["frame_hits"].columns
+                                         and c != "doc_id"]).merge(
+        articles[["doc_id", by]], on="doc_id")
+    for frame, g in fs.groupby("frame"):
+        pair = _pair(g, by, "mean")
+        if pair is None:
+            continue
+        hi, lo = pair
+        rows.append(dict(
+            family="frame", item=hi.label, high_group=hi[by], high_value=hi["mean"],
+            high_n_articles=hi.n_articles, high_n=np.nan, low_group=lo[by],
+            low_value=lo["mean"], low_n_articles=lo.n_articles, low_n=np.nan,
+            sentence=(f"{hi[by]} uses the “{hi.label}” frame most: {hi['mean']:.0%} of its "
+                      f"sentences ({_n_label(hi.n_articles)}), against {lo['mean']:.0%} in "
+                      f"{lo[by]} ({_n_label(lo.n_articles)})."),
+            evidence=_evidence(hits[(hits[by] == hi[by]) & (hits["frame"] == frame)], by, n_evidence)))
+
+    tone = t["sentence_tone"]
+    tone = tone if by in tone.columns else tone.merge(articles[["doc_id", by]], on="doc_id")
+    tone = tone.dropna(subset=["compound"])
+    gt = t["group_tone"]
+    pair = _pair(gt, by, "mean_compound")
+    if pair is not None:
+        hi, lo = pair
+        ev = pd.concat([tone[tone[by] == hi[by]].nlargest(n_evidence, "compound"),
+                        tone[tone[by] == lo[by]].nsmallest(n_evidence, "compound")])
+        rows.append(dict(
+            family="tone", item="overall tone", high_group=hi[by], high_value=hi.mean_compound,
+            high_n_articles=hi.n_articles, high_n=hi.n_sentences, low_group=lo[by],
+            low_value=lo.mean_compound, low_n_articles=lo.n_articles, low_n=lo.n_sentences,
+            sentence=(f"{hi[by]} is the most positive in tone (mean VADER compound "
+                      f"{hi.mean_compound:+.2f} over {hi.n_sentences} sentences, "
+                      f"{_n_label(hi.n_articles)}); {lo[by]} the least "
+                      f"({lo.mean_compound:+.2f}, {lo.n_sentences} sentences, "
+                      f"{_n_label(lo.n_articles)})."),
+            evidence=_evidence(ev, by, n_evidence), _test=("tone", None, hi[by], lo[by])))
+
+    vt = t["vector_tone"]
+    vt = vt[vt["n_sentences"] >= min_sentences]
+    for vector, g in vt.groupby("vector"):
+        pair = _pair(g, by, "mean_compound")
+        if pair is None:
+            continue
+        hi, lo = pair
+        name = label.get(vector, vector)
+        named = tone[tone["vectors"].str.split("|").map(lambda vs, v=vector: v in vs)]
+        ev = pd.concat([named[named[by] == hi[by]].nlargest(n_evidence, "compound"),
+                        named[named[by] == lo[by]].nsmallest(n_evidence, "compound")])
+        rows.append(dict(
+            family="vector_tone", item=vector, high_group=hi[by], high_value=hi.mean_compound,
+            high_n_articles=hi.n_articles, high_n=hi.n_sentences, low_group=lo[by],
+            low_value=lo.mean_compound, low_n_articles=lo.n_articles, low_n=lo.n_sentences,
+            sentence=(f"Sentences naming {name} are most positive in {hi[by]} "
+                      f"({hi.mean_compound:+.2f}, {hi.n_sentences} sentences, "
+                      f"{_n_label(hi.n_articles)}) and least in {lo[by]} "
+                      f"({lo.mean_compound:+.2f}, {lo.n_sentences} sentences, "
+                      f"{_n_label(lo.n_articles)})."),
+            evidence=_evidence(ev, by, n_evidence), _test=("vector_tone", vector, hi[by], lo[by])))
+
+    cols = ["family", "item", "high_group", "high_value", "high_n_articles", "high_n",
+            "low_group", "low_value", "low_n_articles", "low_n", "difference", "p_value",
+            "min_p", "caveat", "sentence", "evidence"]
+    if not rows:
+        return pd.DataFrame(columns=cols)
+    out = pd.DataFrame(rows)
+    out["difference"] = out["high_value"] - out["low_value"]
+    out["caveat"] = [_caveat(h, lo) for h, lo in zip(out.high_n_articles, out.low_n_articles)]
+    per_art = t["article_tone"]
+    per_art = per_art if by in per_art.columns else per_art.merge(articles[["doc_id", by]], on="doc_id")
+    out["p_value"], out["min_p"] = np.nan, np.nan
+    for i, test in out.get("_test", pd.Series(dtype=object)).items():
+        if not isinstance(test, tuple) or min(out.at[i, "high_n_articles"], out.at[i, "low_n_articles"]) < 2:
+            continue
+        kind, vector, high, low = test
+        if kind == "tone":
+            values = per_art.rename(columns={"mean_compound": "v"})
+        else:
+            named = tone[tone["vectors"].str.split("|").map(lambda vs, v=vector: v in vs)]
+            values = named.groupby([by, "doc_id"])["compound"].mean().rename("v").reset_index()
+        a = values.loc[values[by] == high, "v"].dropna().to_numpy()
+        b = values.loc[values[by] == low, "v"].dropna().to_numpy()
+        res = stats.permutation_test(a, b)
+        out.at[i, "p_value"], out.at[i, "min_p"] = res["p_value"], res["min_p"]
+    order = {f: i for i, f in enumerate(FAMILIES)}
+    out = out.assign(_order=out["family"].map(order)) \
+        .sort_values(["_order", "difference", "item"], ascending=[True, False, True])
+    out = out.groupby("family", sort=False).head(per_family)
+    return out[cols].reset_index(drop=True)
