@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import stats
 
-__all__ = ["profile", "contrasts", "FAMILIES"]
+__all__ = ["profile", "contrasts", "caveats", "to_html", "FAMILIES"]
 
 #: The kinds of contrast, in the order they are reported.
 FAMILIES = ("attention", "balance", "frame", "tone", "vector_tone")
@@ -46,7 +46,7 @@ def _interval_text(mean, low, high, n, fmt="{:+.2f}") -> str:
 
 
 def profile(articles: pd.DataFrame, by: str = "outlet", *, tables: dict | None = None,
-            top_terms: int = 5, top_frames: int = 3) -> pd.DataFrame:
+            top_terms: int = 5, top_frames: int = 3, gazetteer=None) -> pd.DataFrame:
     """One row per group: size, dates, distinctive terms, frames, vectors and tone.
 
     Returns DataFrame[<by>, n_articles, n_words, n_sentences, date_first, date_last,
@@ -54,7 +54,8 @@ def profile(articles: pd.DataFrame, by: str = "outlet", *, tables: dict | None =
     share-of-sentences (k/n articles)"), top_vectors (partner vectors by share of mentions,
     with counts), n_partner_mentions, balance, balance_interval, tone, tone_interval,
     tone_text, then one `tone_<vector>` and `tone_<vector>_n` column pair per vector
-    (mean compound of masked sentences naming the vector, and how many sentences)], sorted
+    (mean compound of masked sentences naming the vector, and how many sentences)]; vectors
+    are named by their gazetteer labels in the text columns. Sorted
     by `by`. Intervals follow the small-n rules of :func:`kzmedia.stats.summarize`.
     """
     t = _tables(articles, by, tables)
@@ -67,12 +68,12 @@ def profile(articles: pd.DataFrame, by: str = "outlet", *, tables: dict | None =
 
     k = t["keyness_log_odds"]
     k = k[k["score"] > 0].sort_values([by, "score", "term"], ascending=[True, False, True])
-    out["distinctive_terms"] = k.groupby(by).apply(lambda g: ", ".join(
-        f"{r.term} (df={r.doc_freq_target}/{n})" for r, n in zip(
-            g.head(top_terms).itertuples(), [out.loc[g.name, "n_articles"]] * top_terms)))
+    k = k.groupby(by).head(top_terms)
+    k = k.assign(text=[f"{term} (df={df}/{out.loc[g, 'n_articles']})"
+                       for g, term, df in zip(k[by], k["term"], k["doc_freq_target"])])
+    out["distinctive_terms"] = k.groupby(by)["text"].agg(", ".join)
 
     fs = t["frame_scores_group"]
-    share = fs[fs["measure"] == "share_of_sentences"].set_index([by, "frame"])["mean"]
     present = fs[fs["measure"] == "share_of_articles"].set_index([by, "frame"])
     fr = fs[fs["measure"] == "share_of_sentences"].assign(
         k=lambda d: [round(present.loc[(g, f), "mean"] * present.loc[(g, f), "n_articles"])
@@ -81,15 +82,16 @@ def profile(articles: pd.DataFrame, by: str = "outlet", *, tables: dict | None =
     out["leading_frames"] = fr.groupby(by).apply(lambda g: "; ".join(
         f"{r.label} {r.mean:.0%} of sentences ({r.k}/{r.n_articles} articles)"
         for r in g.head(top_frames).itertuples()))
-    del share
 
+    label = _vector_labels(gazetteer)
     at = t["attention"]
     at = at[~at["focal"].astype(bool)]
     out["n_partner_mentions"] = at.groupby(by)["n_mentions"].sum()
     top = at[at["n_mentions"] > 0].sort_values([by, "share_of_mentions", "vector"],
                                                 ascending=[True, False, True])
     out["top_vectors"] = top.groupby(by).apply(lambda g: ", ".join(
-        f"{r.vector} {r.share_of_mentions:.0%} ({r.n_mentions})" for r in g.head(4).itertuples()))
+        f"{label.get(r.vector, r.vector)} {r.share_of_mentions:.0%} ({r.n_mentions})"
+        for r in g.head(4).itertuples()))
 
     bal = t["balance"].set_index(by)
     out["balance"] = bal["mean"]
@@ -288,3 +290,54 @@ def contrasts(articles: pd.DataFrame, by: str = "outlet", *, tables: dict | None
         .sort_values(["_order", "difference", "item"], ascending=[True, False, True])
     out = out.groupby("family", sort=False).head(per_family)
     return out[cols].reset_index(drop=True)
+
+
+def caveats(articles: pd.DataFrame, by: str = "outlet", *, duplicates: pd.DataFrame | None = None,
+            ) -> list[str]:
+    """Plain statements of what the size and make-up of the data allow, built from the data:
+    articles per group, the smallest attainable permutation p, dates, languages, copies."""
+    n = articles.groupby(by)["doc_id"].nunique().sort_values()
+    out = [f"{len(articles)} articles in {len(n)} groups by {by}; articles per group: "
+           f"min {n.min()}, median {n.median():g}, max {n.max()}."]
+    ones = n[n == 1]
+    if len(ones):
+        out.append(f"{len(ones)} of {len(n)} groups have a single article: their numbers describe "
+                   "that article, not the outlet's coverage; no interval or test is possible.")
+    small = n[(n >= 2) & (n <= stats.SMALL_N)]
+    if len(small):
+        out.append(f"{len(small)} groups have 2–{stats.SMALL_N} articles: intervals are the range of "
+                   "their articles, and tests cannot reach small p-values.")
+    if len(n) >= 2:
+        a, b = int(n.iloc[-1]), int(n.iloc[-2])
+        p = stats.permutation_test(np.arange(a, dtype=float), np.arange(b, dtype=float) + a)["min_p"]
+        out.append(f"Between the two largest groups ({a} and {b} articles) the smallest two-sided "
+                   f"permutation p attainable is {p:.3g}.")
+    dates = articles["date"].replace("", np.nan).dropna()
+    if len(dates):
+        out.append(f"Dates run from {dates.min()} to {dates.max()}; "
+                   f"{(articles['date'] == '').sum()} articles have no date. Differences between "
+                   "groups may be differences between periods.")
+    langs = articles["lang"].value_counts()
+    if len(langs) > 1 or (len(langs) and langs.index[0] != "en"):
+        out.append("Languages: " + ", ".join(f"{k} {v}" for k, v in langs.items())
+                   + "; tone is scored for English only.")
+    if duplicates is not None and len(duplicates):
+        out.append(f"{duplicates['cluster'].nunique()} clusters of the same or nearly the same "
+                   f"article ({len(duplicates)} articles): one syndicated text counts once per "
+                   "outlet that ran it unless copies are dropped.")
+    return out
+
+
+def to_html(contrast_table: pd.DataFrame) -> str:
+    """The contrasts as an HTML list: each sentence, its caveat, and its evidence sentences.
+    Every piece of text is HTML-escaped."""
+    from html import escape
+    items = []
+    for r in contrast_table.itertuples():
+        ev = "".join(f"<li>{escape(line)}</li>" for line in str(r.evidence).splitlines() if line)
+        cav = f"<br><small><em>{escape(r.caveat)}</em></small>" if r.caveat else ""
+        p = (f" <small>(permutation p = {r.p_value:.3g}; smallest attainable {r.min_p:.3g})</small>"
+             if not pd.isna(r.p_value) else "")
+        items.append(f"<li><strong>{escape(r.family)}</strong>: {escape(r.sentence)}{p}{cav}"
+                     + (f"<ul style='font-size:90%'>{ev}</ul>" if ev else "") + "</li>")
+    return "<ol>" + "".join(items) + "</ol>"

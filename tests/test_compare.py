@@ -1,0 +1,98 @@
+"""compare: profiles and contrasts on a corpus small enough to check by hand."""
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from kzmedia import compare, corpus, pipeline, terms
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+
+TEXTS = {
+    # outlet A: four Russia mentions, one China mention, all in separate sentences
+    ("a1", "Alpha Daily"): "Russia signed a deal with Kazakhstan. Russia praised the talks.\n\n"
+                           "Moscow hosted the summit.",
+    ("a2", "Alpha Daily"): "Russia and Kazakhstan met again. China watched the meeting closely.",
+    # outlet B: China only
+    ("b1", "Beta Times"): "China opened a wonderful new railway to Kazakhstan. Beijing was delighted.",
+    ("b2", "Beta Times"): "China and Kazakhstan agreed on a great plan. Xi Jinping praised it.",
+}
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cmp") / "small.csv"
+    pd.DataFrame([{"id": d, "outlet": o, "date": "2022-01-0%d" % i, "title": d, "text": t}
+                  for i, ((d, o), t) in enumerate(TEXTS.items(), 1)]).to_csv(path, index=False)
+    articles = corpus.load(path)
+    return articles, pipeline.analyze(articles, sentences=True, progress=False)
+
+
+def test_profile_one_row_per_outlet_with_counts(small):
+    articles, tables = small
+    p = compare.profile(articles, tables=tables)
+    assert p["outlet"].tolist() == ["Alpha Daily", "Beta Times"]
+    assert p["n_articles"].tolist() == [2, 2]
+    assert p["n_words"].tolist() == [articles.n_words[:2].sum(), articles.n_words[2:].sum()]
+    assert p["date_first"].tolist() == ["2022-01-01", "2022-01-03"]
+    # Alpha: Russia 3 + Moscow 1 = 4 Russia mentions, China 1 -> 80% / 20%
+    assert p.loc[0, "top_vectors"].startswith("Russia 80% (4), China 20% (1)")
+    assert p.loc[1, "top_vectors"].startswith("China 100% (")
+    assert p.loc[0, "n_partner_mentions"] == 5
+    assert "range of 2 articles" == p.loc[0, "tone_interval"]
+
+
+def test_contrasts_numbers_sentences_and_evidence(small):
+    articles, tables = small
+    c = compare.contrasts(articles, tables=tables)
+    russia = c[(c.family == "attention") & (c["item"] == "russia")].iloc[0]
+    assert (russia.high_group, russia.low_group) == ("Alpha Daily", "Beta Times")
+    assert russia.high_value == pytest.approx(0.8) and russia.low_value == 0
+    assert russia.difference == pytest.approx(0.8)
+    assert "Alpha Daily gives Russia the largest share" in russia.sentence
+    assert "80% (4 of 5 mentions, 2 articles)" in russia.sentence
+    lines = russia.evidence.splitlines()
+    assert lines and all(line.startswith("[Alpha Daily] a") for line in lines)
+    assert all(("Russia" in line) or ("Moscow" in line) for line in lines)
+    tone = c[c.family == "tone"].iloc[0]
+    # 2 vs 2 articles: 6 splits, the smallest two-sided p is 2/6
+    assert tone.min_p == pytest.approx(1 / 3)
+    assert tone.caveat.startswith("few articles")
+    assert list(c.family.drop_duplicates()) == [f for f in compare.FAMILIES if f in set(c.family)]
+
+
+def test_to_html_escapes_article_text():
+    row = dict(family="tone", sentence="A <b>x</b>", caveat="", p_value=float("nan"),
+               min_p=float("nan"), evidence="[X] d#0: <script>alert(1)</script>")
+    html = compare.to_html(pd.DataFrame([row]))
+    assert "<script>" not in html and "&lt;script&gt;" in html and "&lt;b&gt;" in html
+
+
+def test_caveats_state_single_article_groups(small):
+    articles, _ = small
+    one = articles.iloc[[0, 2, 3]]
+    text = " ".join(compare.caveats(one))
+    assert "1 of 2 groups have a single article" in text
+
+
+def test_syndicated_copy_found_and_dropped(tmp_path):
+    seed = SEEDS / "003_b057be9447ba2bd1.txt"
+    folder = tmp_path / "c"
+    folder.mkdir()
+    for name in ("000_05d4af9c68a29d22.txt", seed.name):
+        shutil.copy(SEEDS / name, folder / name)
+    shutil.copy(seed, folder / "copy.txt")
+    pd.DataFrame({"file": ["000_05d4af9c68a29d22.txt", seed.name, "copy.txt"],
+                  "outlet": ["Herald", "Post", "Chronicler"],
+                  "published": ["2022-12-15", "2022-10-30", "2022-10-31"]}).to_csv(
+        folder / "manifest.csv", index=False)
+    articles = corpus.load(folder)
+    dups = corpus.duplicates(articles)
+    assert sorted(dups["doc_id"]) == sorted([seed.stem, "copy"])
+    sim = terms.similarity(articles, permutations=0)
+    pair = sim[(sim.group_a == "Chronicler") & (sim.group_b == "Post")]
+    assert pair.cosine.iloc[0] == pytest.approx(1.0)
+    kept = corpus.dedupe(articles, dups)
+    assert sorted(kept["outlet"]) == ["Herald", "Post"]      # the earlier copy stays
