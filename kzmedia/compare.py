@@ -125,6 +125,11 @@ def _vector_labels(gazetteer) -> dict:
     return dict(actors.load_gazetteer(gazetteer).vectors[["vector", "label"]].to_numpy())
 
 
+def _pct(x: float) -> str:
+    """A share as a percentage, with one decimal below 10% so small shares stay distinct."""
+    return f"{x:.1%}" if abs(x) < 0.1 and x != 0 else f"{x:.0%}"
+
+
 def _caveat(n_high: int, n_low: int) -> str:
     if min(n_high, n_low) == 1:
         return ("one article on at least one side: this describes those articles, "
@@ -154,10 +159,11 @@ def contrasts(articles: pd.DataFrame, by: str = "outlet", *, tables: dict | None
     the lowest; the `per_family` largest differences of each family are kept.
 
     Returns DataFrame[family, item, high_group, high_value, high_n_articles, high_n,
-    low_group, low_value, low_n_articles, low_n, difference, p_value, min_p, caveat,
-    sentence, evidence] (``high_n``/``low_n``: the mentions or sentences behind the value;
-    ``p_value``/``min_p``: an article-level permutation test where both sides have at least
-    two articles; ``evidence``: "doc_id#sent_id: sentence" lines from the high side (and, for
+    low_group, low_value, low_n_articles, low_n, difference, p_value, q_value, min_p,
+    caveat, sentence, evidence] (``high_n``/``low_n``: the mentions or sentences behind the
+    value; ``p_value``/``min_p``: an article-level permutation test where both sides have at
+    least two articles, ``q_value`` its Benjamini–Hochberg adjustment over the tests made
+    here; ``evidence``: "[group] doc_id#sent_id: sentence" lines from the high side (and, for
     tone, the low side)), in family order, largest difference first.
     """
     t = _tables(articles, by, tables)
@@ -180,8 +186,8 @@ def contrasts(articles: pd.DataFrame, by: str = "outlet", *, tables: dict | None
             high_n_articles=hi.n_articles, high_n=hi.n_mentions, low_group=lo[by],
             low_value=lo.share_of_mentions, low_n_articles=lo.n_articles, low_n=lo.n_mentions,
             sentence=(f"{hi[by]} gives {name} the largest share of its partner mentions: "
-                      f"{hi.share_of_mentions:.0%} ({hi.n_mentions} of {hi.total} mentions, "
-                      f"{_n_label(hi.n_articles)}), against {lo.share_of_mentions:.0%} in "
+                      f"{_pct(hi.share_of_mentions)} ({hi.n_mentions} of {hi.total} mentions, "
+                      f"{_n_label(hi.n_articles)}), against {_pct(lo.share_of_mentions)} in "
                       f"{lo[by]} ({lo.n_mentions} of {lo.total}, {_n_label(lo.n_articles)}): "
                       f"{100 * (hi.share_of_mentions - lo.share_of_mentions):.0f} percentage "
                       "points more."),
@@ -214,8 +220,8 @@ def contrasts(articles: pd.DataFrame, by: str = "outlet", *, tables: dict | None
             family="frame", item=hi.label, high_group=hi[by], high_value=hi["mean"],
             high_n_articles=hi.n_articles, high_n=np.nan, low_group=lo[by],
             low_value=lo["mean"], low_n_articles=lo.n_articles, low_n=np.nan,
-            sentence=(f"{hi[by]} uses the “{hi.label}” frame most: {hi['mean']:.0%} of its "
-                      f"sentences ({_n_label(hi.n_articles)}), against {lo['mean']:.0%} in "
+            sentence=(f"{hi[by]} uses the “{hi.label}” frame most: {_pct(hi['mean'])} of its "
+                      f"sentences ({_n_label(hi.n_articles)}), against {_pct(lo['mean'])} in "
                       f"{lo[by]} ({_n_label(lo.n_articles)})."),
             evidence=_evidence(hits[(hits[by] == hi[by]) & (hits["frame"] == frame)], by, n_evidence)))
 
@@ -263,7 +269,7 @@ def contrasts(articles: pd.DataFrame, by: str = "outlet", *, tables: dict | None
 
     cols = ["family", "item", "high_group", "high_value", "high_n_articles", "high_n",
             "low_group", "low_value", "low_n_articles", "low_n", "difference", "p_value",
-            "min_p", "caveat", "sentence", "evidence"]
+            "q_value", "min_p", "caveat", "sentence", "evidence"]
     if not rows:
         return pd.DataFrame(columns=cols)
     out = pd.DataFrame(rows)
@@ -285,6 +291,7 @@ def contrasts(articles: pd.DataFrame, by: str = "outlet", *, tables: dict | None
         b = values.loc[values[by] == low, "v"].dropna().to_numpy()
         res = stats.permutation_test(a, b)
         out.at[i, "p_value"], out.at[i, "min_p"] = res["p_value"], res["min_p"]
+    out["q_value"] = stats.bh(out["p_value"].to_numpy())
     order = {f: i for i, f in enumerate(FAMILIES)}
     out = out.assign(_order=out["family"].map(order)) \
         .sort_values(["_order", "difference", "item"], ascending=[True, False, True])
@@ -336,7 +343,8 @@ def to_html(contrast_table: pd.DataFrame) -> str:
     for r in contrast_table.itertuples():
         ev = "".join(f"<li>{escape(line)}</li>" for line in str(r.evidence).splitlines() if line)
         cav = f"<br><small><em>{escape(r.caveat)}</em></small>" if r.caveat else ""
-        p = (f" <small>(permutation p = {r.p_value:.3g}; smallest attainable {r.min_p:.3g})</small>"
+        p = (f" <small>(permutation p = {r.p_value:.3g}, BH q = {r.q_value:.3g}; smallest "
+             f"attainable p {r.min_p:.3g})</small>"
              if not pd.isna(r.p_value) else "")
         items.append(f"<li><strong>{escape(r.family)}</strong>: {escape(r.sentence)}{p}{cav}"
                      + (f"<ul style='font-size:90%'>{ev}</ul>" if ev else "") + "</li>")

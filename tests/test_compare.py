@@ -64,7 +64,7 @@ def test_contrasts_numbers_sentences_and_evidence(small):
 
 
 def test_to_html_escapes_article_text():
-    row = dict(family="tone", sentence="A <b>x</b>", caveat="", p_value=float("nan"),
+    row = dict(family="tone", sentence="A <b>x</b>", caveat="", p_value=float("nan"), q_value=0,
                min_p=float("nan"), evidence="[X] d#0: <script>alert(1)</script>")
     html = compare.to_html(pd.DataFrame([row]))
     assert "<script>" not in html and "&lt;script&gt;" in html and "&lt;b&gt;" in html
