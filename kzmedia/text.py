@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Callable, Iterable
 from importlib import resources
@@ -57,6 +58,26 @@ _PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
 _SEP = r"[\s\-\u2010\u2011]"  # space or hyphen (incl. Unicode hyphen, non-breaking hyphen)
 
 
+# Punkt's candidate boundaries (its period_context_re): . ? or ! followed by a character that
+# cannot be inside a word, or by whitespace and a token; a paragraph break is matched too.
+# Punkt's expressions run on the third-party `regex` engine, whose \s lacks \x1c-\x1f.
+_NON_WORD = ")\";}\\]*:@'({\\[\u2018\u2019\u201c\u201d\xab\xbb?!"
+_S, _NS = r"[^\S\x1c-\x1f]", r"[\S\x1c-\x1f]"
+_CANDIDATE = re.compile(
+    r"[.?!\n](?:(?<=\n)[^\S\n]*\n\s*|(?<=([.?!]))(?:(?=([" + _NON_WORD + r"]))"
+    r"|(?=(" + _S + r"+)(" + _NS + r"+))))")
+_REALIGN = re.compile(r'["\')\]}\u2018\u2019\u201c\u201d\xab\xbb]+?(?:' + _S + r"+|(?=--)|$)",
+                      re.MULTILINE)
+# the word before a candidate, when the candidate decides by itself: letters/digits joined by
+# single - . , (one Punkt token), optionally after opening marks that are tokens of their own
+_SIMPLE_WORD = re.compile(r"[(\"`{\[\-]*([\u2018\u2019\u201c\u201d\xab\xbb']?)"
+                          r"([^\W_]+(?:[\-.,][^\W_]+)*)").fullmatch
+_PUNKT_NUMBER = re.compile(r"-?[.,]?\d[\d,.\-]*\.?").fullmatch
+_PUNKT_INITIAL = re.compile(r"[^\W\d]\.").fullmatch
+_REALIGN_CHARS = frozenset("\"')]}\u2018\u2019\u201c\u201d\xab\xbb")
+_ASCII_WS = " \t\n\r\x0b\x0c"  # what Punkt looks back to for the word before a candidate
+
+
 @functools.cache
 def _punkt() -> PunktSentenceTokenizer:
     params = PunktParameters()
@@ -64,18 +85,7 @@ def _punkt() -> PunktSentenceTokenizer:
     return PunktSentenceTokenizer(params)
 
 
-def split_sentences(text: str) -> list[str]:
-    """Split one text into sentences (stripped strings, in order).
-
-    Paragraphs (separated by a blank line) are split first and never merged; within a
-    paragraph Punkt decides, using ``NEWS_ABBREVIATIONS`` ("Mr. Putin", "U.S. officials",
-    "Jan. 5", "No. 1" do not end a sentence). Closing quotes and brackets stay with the
-    sentence they close. A capitalised word after an abbreviation is not treated as a new
-    sentence ("... with the U.S. The visit ..." stays one sentence): Punkt without a trained
-    model has no evidence to decide, and keeping names together matters more here.
-    """
-    if not isinstance(text, str) or not text.strip():
-        return []
+def _split_punkt(text: str) -> list[str]:
     tok = _punkt()
     out: list[str] = []
     for para in _PARAGRAPH_BREAK.split(text.strip()):
@@ -84,25 +94,206 @@ def split_sentences(text: str) -> list[str]:
     return out
 
 
-def sentences(articles: pd.DataFrame) -> pd.DataFrame:
-    """One row per sentence of every article.
+def _period_kind(word: str, abbrevs: frozenset) -> int:
+    """How Punkt (no trained statistics, ``abbrevs`` only) decides a "." after ``word``, the
+    text since the last whitespace: 0 always a break, 1 never (abbreviation), 2 an initial
+    (break only before a token that is neither punctuation nor has a case), 3 a number (break
+    before an upper-case or case-less token), -1 not decided here."""
+    if not word or word[-1] in _NON_WORD:
+        return 0  # the period is a token of its own: a break
+    m = _SIMPLE_WORD(word)
+    if m is None:
+        return -1
+    quote, core = m.groups()
+    tok = quote + core + "."
+    low = tok[:-1].lower()
+    if low in abbrevs or low.split("-")[-1] in abbrevs:
+        return 1
+    if _PUNKT_INITIAL(tok):
+        return 2
+    if _PUNKT_NUMBER(tok.lower()):
+        return 3
+    return 0
+
+
+def _next_class(ch: str) -> int:
+    """Punkt's view of the token after a candidate from its first character: 0 punctuation
+    (; : ,), 1 upper case, 2 lower case, 3 neither."""
+    if ch in ";:,":
+        return 0
+    if ch.isupper():
+        return 1
+    if ch.islower():
+        return 2
+    return 3
+
+
+def _word_start(text: str, lo: int, p: int) -> int:
+    """Start of the word before position p: after the last ASCII whitespace in text[lo:p];
+    -1 if there is none."""
+    s = max(text.rfind(c, lo, p) for c in _ASCII_WS)
+    return s + 1 if s >= 0 else -1
+
+
+def _split_fast(text: str, memo: dict) -> list[str]:
+    text = text.strip()
+    if not text:
+        return []
+    kinds = memo["kinds"]
+    # 1. the candidates Punkt looks at: those within a paragraph; of several with no
+    # whitespace between them only the last counts (unless the word before the earlier one
+    # is empty), its word reaching back to the last whitespace
+    cands = []  # (position, word start or -1 for a paragraph break, match)
+    rfind = text.rfind
+    prev_p, prev_w0 = -1, 0
+    for m in _CANDIDATE.finditer(text):
+        p = m.start()
+        c, nonword, ws, nt = m.groups()
+        if c is None:  # paragraph break
+            cands.append((p, -1, m))
+            prev_p = prev_w0 = p
+            continue
+        if ws is not None and ws.count("\n") >= 2:
+            continue  # the last candidate of a paragraph: Punkt never sees it
+        lo = prev_p + 1
+        s = rfind(" ", lo, p)
+        n = rfind("\n", lo, p)
+        if n > s:
+            s = n
+        w0 = s + 1 if s >= 0 else lo
+        if not text[w0:p].isprintable():  # a tab, another control or space character
+            w0 = _word_start(text, lo, p)
+        elif s < 0:
+            w0 = -1
+        if w0 < 0:
+            w0 = prev_w0
+            if cands and cands[-1][0] == prev_p and 0 <= prev_w0 < prev_p:
+                cands.pop()
+        cands.append((p, w0, m))
+        prev_p, prev_w0 = p, w0
+
+    # 2. Punkt's decision for each, then the slices with closing quotes realigned
+    out: list[str] = []
+    start = 0
+    for p, w0, m in cands:
+        if w0 < 0:  # paragraph break
+            end, nxt = p, m.end()
+        else:
+            c, nonword, ws, nt = m.groups()
+            if c == ".":
+                word = text[w0:p]
+                k = kinds.get(word)
+                if k is None:
+                    k = kinds[word] = _period_kind(word, memo["abbrevs"])
+                if k < 0 or (k and not _period_breaks(k, nonword, nt)):
+                    if k > 0 and (nonword is not None or not any(x in nt for x in ".?!")):
+                        continue
+                    # the next token has breaks of its own, or an unusual word: ask Punkt
+                    context = text[w0:p + 1] + (nonword if nonword is not None else ws + nt)
+                    brk = memo["exact"].get(context)
+                    if brk is None:
+                        brk = memo["exact"][context] = _punkt().text_contains_sentbreak(context)
+                    if not brk:
+                        continue
+            end = p + 1
+            nxt = end if nonword is not None else m.start(4)
+            if text[nxt] in _REALIGN_CHARS:
+                r = _REALIGN.match(text, nxt)
+                if r is not None:
+                    end = nxt + len(r.group(0).rstrip())
+                    nxt = r.end()
+        sent = text[start:end].strip()
+        if sent:
+            out.append(sent)
+        if nxt > start:
+            start = nxt
+    sent = text[start:].strip()
+    if sent:
+        out.append(sent)
+    return out
+
+
+def _period_breaks(kind: int, nonword, nt) -> bool:
+    """Punkt's second pass for an abbreviation (1), initial (2) or number (3) before ".",
+    given the next character (``nonword``) or token (``nt``); False also when unsure."""
+    if kind == 1:
+        return False
+    if nonword is not None:
+        cls = 0 if nonword in ";:?!" else 3
+    else:
+        ch = nt[0]
+        if ch in ".?!":
+            return False  # decided by Punkt itself
+        cls = _next_class(ch)
+    return cls == 3 if kind == 2 else cls in (1, 3)
+
+
+def _memo() -> dict:
+    return {"abbrevs": frozenset(_punkt()._params.abbrev_types), "kinds": {}, "exact": {}}
+
+
+def split_sentences(text: str, method: str = "fast") -> list[str]:
+    """Split one text into sentences (stripped strings, in order).
+
+    Paragraphs (separated by a blank line) are split first and never merged; within a
+    paragraph NLTK's Punkt decides, using ``NEWS_ABBREVIATIONS`` ("Mr. Putin", "U.S. officials",
+    "Jan. 5", "No. 1" do not end a sentence). Closing quotes and brackets stay with the
+    sentence they close. A capitalised word after an abbreviation is not treated as a new
+    sentence ("... with the U.S. The visit ..." stays one sentence): Punkt without a trained
+    model has no evidence to decide, and keeping names together matters more here. A single
+    letter with a period before a capitalised word is an initial ("J. R. Smith"); a number
+    with a period ends a sentence unless a lower-case word follows.
+
+    ``method="fast"`` (default) gives Punkt's sentences without running Punkt on every
+    candidate: one regular expression finds Punkt's candidate boundaries and the word before
+    each, the common cases (plain words, abbreviations, initials, numbers) are decided directly
+    by Punkt's rules, and only unusual contexts are handed to Punkt itself.
+    ``method="punkt"`` runs NLTK's Punkt on each paragraph (the reference; slower).
+    """
+    if not isinstance(text, str) or not text.strip():
+        return []
+    if method == "punkt":
+        return _split_punkt(text)
+    if method != "fast":
+        raise ValueError(f"method must be 'fast' or 'punkt', not {method!r}")
+    return _split_fast(text, _memo())
+
+
+def sentences(articles: pd.DataFrame, method: str = "fast") -> pd.DataFrame:
+    """One row per sentence of every article (:func:`split_sentences`).
 
     Columns: ``doc_id`` (str), ``sent_id`` (int, 0-based, in order across the whole article;
     paragraph breaks are sentence breaks), ``sentence`` (str). Sorted by doc_id, sent_id.
     Articles with empty text contribute no rows.
     """
-    doc_ids: list[str] = []
-    sent_ids: list[int] = []
-    sents: list[str] = []
-    for doc_id, text in zip(articles["doc_id"].astype(str), articles["text"]):
-        ss = split_sentences(text)
-        doc_ids.extend([doc_id] * len(ss))
-        sent_ids.extend(range(len(ss)))
-        sents.extend(ss)
-    out = pd.DataFrame(
-        {"doc_id": doc_ids, "sent_id": np.asarray(sent_ids, dtype="int64"), "sentence": sents}
-    )
-    return out.sort_values(["doc_id", "sent_id"], kind="stable").reset_index(drop=True)
+    if method == "punkt":
+        split = _split_punkt
+    elif method == "fast":
+        memo = _memo()
+
+        def split(t):
+            return _split_fast(t, memo)
+    else:
+        raise ValueError(f"method must be 'fast' or 'punkt', not {method!r}")
+    doc_ids = articles["doc_id"].astype(str).to_numpy(dtype=object)
+    texts = articles["text"].tolist()
+    order = np.argsort(doc_ids, kind="stable")
+    unique_ids = len(doc_ids) < 2 or (doc_ids[order][1:] != doc_ids[order][:-1]).all()
+    if unique_ids:  # sort the articles, not the sentences
+        doc_ids = doc_ids[order]
+        texts = [texts[i] for i in order]
+    per_doc = [split(t) if isinstance(t, str) else [] for t in texts]
+    lengths = np.fromiter(map(len, per_doc), dtype=np.int64, count=len(per_doc))
+    n = int(lengths.sum())
+    starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    out = pd.DataFrame({
+        "doc_id": np.repeat(doc_ids, lengths),
+        "sent_id": np.arange(n, dtype=np.int64) - starts,
+        "sentence": np.fromiter(itertools.chain.from_iterable(per_doc), dtype=object, count=n),
+    })
+    if not unique_ids:
+        out = out.sort_values(["doc_id", "sent_id"], kind="stable")
+    return out.reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- patterns
@@ -424,3 +615,4 @@ def _raw_tokenizer(*, numbers: bool = False, stopwords: Iterable[str] | None = N
     stop = load_stopwords() if stopwords is None else frozenset(s.lower() for s in stopwords)
     phr = tuple(load_phrases()) if phrases is None else tuple(p.lower() for p in phrases)
     return _build(bool(numbers), stop, phr, "_", bool(possessive), True)
+

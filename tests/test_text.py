@@ -58,6 +58,79 @@ def test_sentences_frame():
     assert out["sentence"].tolist() == ["Only one here.", "One.", "Two.", "Three"]
 
 
+TRICKY = [
+    "Mr. Putin met Mrs. Smith. They talked.",
+    "U.S. officials said the talks went well. Others disagreed.",
+    "The talks began on Jan. 5 in Astana. They ended on Feb. 2.",
+    "Gen. Smith spoke. Col. Jones did not.",
+    'It ranks "No. 1" in the region. Others follow.',
+    "\u2018We agree,\u201d he said. Next came the vote.",
+    "\u201cWe agree.\u201d Then they left. \u201cNo.\u201d",
+    'He said: "Stop." (It did.) Then it went on.',
+    "Wait... What happened? Nobody knows... the end.",
+    "Growth was 3.5 per cent. Inflation was 2.1. That is low.",
+    "J. R. Smith and A. Jones met. They talked.",
+    "The delegation flew to the U.S. The visit lasted a week.",
+    "Costs rose by 5. The budget fell.",
+    "Costs rose by 5. the budget fell.",
+    "Plan B. The second option.",
+    "Really?! Yes!!! Fine.",
+    "Hum !!!. Next",
+    "He met officials in Washington, D.C. on Monday. Then he left.",
+    "The firm (Acme Inc.) grew. It hired staff.",
+    "A list: a. first; b. second. Done.",
+    "He left at 6 p.m. The meeting ended.",
+    "Is it over?\u201d she asked. \u201cYes.\u201d",
+    "Prices fell 10%. Sales rose.",
+    "See www.example.com. It is online.",
+    "one . two . . . three",
+    "First line.\nSecond line. Third.\n\n\u201cQuote.\u201d\n\nLast? Yes",
+    "St.Petersburg is far.Really far. ok.",
+    "Tabs\tand\u00a0spaces. Mr.\u00a0Smith. Then.",
+]
+
+
+@pytest.mark.parametrize("s", TRICKY)
+def test_fast_splitter_equals_punkt(s):
+    assert split_sentences(s) == split_sentences(s, method="punkt")
+
+
+def test_documented_choices():
+    # an abbreviation before a capitalised word is not a break, even at a real sentence end
+    assert split_sentences("The delegation flew to the U.S. The visit lasted a week.") == [
+        "The delegation flew to the U.S. The visit lasted a week."]
+    # initials stay with the name; a number ends a sentence unless a lower-case word follows
+    assert split_sentences("J. R. Smith and A. Jones met. They talked.") == [
+        "J. R. Smith and A. Jones met.", "They talked."]
+    assert split_sentences("Costs rose by 5. The budget fell.") == [
+        "Costs rose by 5.", "The budget fell."]
+    assert split_sentences("Costs rose by 5. the budget fell.") == [
+        "Costs rose by 5. the budget fell."]
+    # decimals and an ellipsis inside a sentence are not breaks
+    assert split_sentences("Growth was 3.5 per cent... slowly. Then it stopped.") == [
+        "Growth was 3.5 per cent... slowly.", "Then it stopped."]
+    with pytest.raises(ValueError):
+        split_sentences("x", method="nope")
+
+
+def test_fast_splitter_equals_punkt_on_seeds():
+    from kzmedia import corpus
+
+    arts = corpus.load(SEEDS)
+    fast = text.sentences(arts)
+    punkt = text.sentences(arts, method="punkt")
+    pd.testing.assert_frame_equal(fast, punkt)
+    assert len(fast) > 100
+
+
+def test_sentences_frame_duplicate_ids():
+    arts = pd.DataFrame({"doc_id": ["b", "a", "b"], "text": ["B1. B2.", "A1.", "C1. C2. C3."]})
+    out = text.sentences(arts)
+    assert out["doc_id"].tolist() == ["a", "b", "b", "b", "b", "b"]
+    assert out["sent_id"].tolist() == [0, 0, 0, 1, 1, 2]
+    assert out["sentence"].tolist() == ["A1.", "B1.", "C1.", "B2.", "C2.", "C3."]
+
+
 # --------------------------------------------------------------------------- tokens
 
 def test_tokenize_compounds_and_possessive():
