@@ -14,6 +14,8 @@ the frame codebook (:mod:`kzmedia.frames`).
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 import re
 from dataclasses import dataclass
@@ -87,17 +89,24 @@ def _dup_key(pattern: str, case_sensitive: bool) -> str:
 
 
 def _check_compiles(pattern: str, case_sensitive: bool, where: str) -> str:
-    """Regex source of a pattern, or a ValueError naming where it came from."""
+    """Regex source of a pattern, or a ValueError naming where it came from.
+
+    The grammar is checked here; the source itself is built from escaped literals and
+    fixed classes, so it compiles (the matcher compiles it when it is first needed).
+    """
     try:
         _parts(pattern)
         src = compile_pattern(pattern, case_sensitive=case_sensitive)
-        re.compile(src)
     except (ValueError, re.error) as exc:
         raise ValueError(f"{where}: pattern {pattern!r} cannot be compiled: {exc}") from None
     return src
 
 
 # --------------------------------------------------------------------------- matcher
+
+_JOIN = "\x00"          # joins texts into one scanned chunk: not a word character, not a separator
+_CHUNK = 1 << 20        # characters per chunk
+
 
 def _trie_regex(items) -> str:
     """Regex source of a character trie over (literal, remainder) pairs, longest first."""
@@ -122,20 +131,34 @@ def _trie_regex(items) -> str:
     return walk(root) if root else r"(?!x)x"
 
 
+def _lower(text: str) -> str:
+    """Lower case with one character per character (offsets stay valid)."""
+    low = text.lower()
+    return low if len(low) == len(text) else "".join(ch.lower()[:1] or ch for ch in text)
+
+
 class _Matcher:
-    """All patterns of a codebook or gazetteer in two compiled regexes (one pass each).
+    """All patterns of a codebook or gazetteer as character tries, scanned a chunk at a time.
 
     Case-insensitive patterns form one character trie matched on the lower-cased text,
     case-sensitive ones (US, EU, UN ...) a second trie on the original text; strip phrases
     are part of the first trie, so they win where they are longer and are then removed.
-    ``entries``: dicts with pattern, case_sensitive, target, key. ``overlapping=False``
-    (gazetteers): longest match wins and one span is one target. ``True`` (codebooks):
-    every word start is tried, and a span may count for several keys (frames), once per key.
+    ``entries``: dicts with pattern, case_sensitive, target, key and optionally context (keys
+    of which one must be among the sentence's ``context`` keys, see :meth:`matches`).
+    ``overlapping=False`` (gazetteers): longest match wins and one span is one target.
+    ``True`` (codebooks): every word start is tried, and a span may count for several keys
+    (frames), once per key.
+
+    Texts are joined into chunks of about a million characters with a separator no pattern
+    can match, so a few regex scans cover many sentences: one scan of the lower-cased chunk
+    finds every word start where either trie may match (case-sensitive patterns enter it
+    lower-cased), and each trie then confirms its own match there. The results are those
+    of matching every text on its own.
     """
 
     def __init__(self, entries, strip=(), overlapping=False):
         self.overlapping = overlapping
-        self.branches = []          # dicts: pattern, cs, lit, targets, keys, single
+        self.branches = []          # dicts: pattern, cs, lit, rem, src, targets, keys, gates, strip
         by_src = {}
         for e in list(entries) + [dict(pattern=p, case_sensitive=False, target=None, key=None)
                                   for p in strip]:
@@ -146,27 +169,54 @@ class _Matcher:
             else:
                 by_src[src] = len(self.branches)
                 lit, rem = _parts(e["pattern"] if cs else e["pattern"].lower())
-                b = dict(pattern=e["pattern"], cs=cs, lit=lit, rem=rem, targets=[], keys=[],
-                         single=re.compile(src), strip=False)
+                b = dict(pattern=e["pattern"], cs=cs, lit=lit, rem=rem, src=src, targets=[],
+                         keys=[], gates=[], strip=False)
                 self.branches.append(b)
             if e["target"] is None:
                 b["strip"] = True
             elif e["key"] not in b["keys"]:
                 b["targets"].append(e["target"])
                 b["keys"].append(e["key"])
-        wrap = (lambda t: rf"(?<!\w)(?=({t}))") if overlapping else (lambda t: rf"(?<!\w)({t})")
-        self.rx = {cs: re.compile(wrap(_trie_regex((b["lit"], b["rem"]) for b in self.branches
-                                                  if b["cs"] == cs)))
-                   for cs in (False, True) if any(b["cs"] == cs for b in self.branches)}
+                b["gates"].append(frozenset(e.get("context") or ()))
+        self._single: dict = {}
+        self._cache: dict = {}
+        ci = [b for b in self.branches if not b["cs"]]
+        cs = [b for b in self.branches if b["cs"]]
+        self._rx_ci = re.compile(_trie_regex((b["lit"], b["rem"]) for b in ci)) if ci else None
+        self._rx_cs = re.compile(_trie_regex((b["lit"], b["rem"]) for b in cs)) if cs else None
+        # Case-sensitive patterns join the lower-cased scan when lower-casing maps each of
+        # their characters to one character (always, but for dotted I and sigma).
+        merge = all(len(ch.lower()) == 1 and ch not in "Σσς" for b in cs for ch in b["pattern"])
+        scan = [(b["lit"], b["rem"]) for b in ci]
+        self._cs_lits = ()
+        if merge and cs:
+            low = [_parts(b["pattern"].lower()) for b in cs]
+            scan += low
+            self._cs_lits = tuple(sorted({lit for lit, _ in low}))
+        # every position after a non-word character: after a space (a literal prefix, the
+        # fastest scan), and after any other non-word character
+        trie = _trie_regex(scan)
+        self._scan = (re.compile(rf" (?=({trie}))"),
+                      re.compile(rf"[^a-z0-9_ ](?<=\W)(?=({trie}))")) if scan else None
+        self._scan_cs = (re.compile(rf"(?<!\w)(?=({_trie_regex((b['lit'], b['rem']) for b in cs)}))")
+                         if cs and not merge else None)
+        self._scan_is_ci = not (merge and cs)
+        self._join = _JOIN if not any(_JOIN in b["pattern"] for b in self.branches) else None
         order = sorted(range(len(self.branches)),
                        key=lambda i: (-len(self.branches[i]["pattern"].rstrip("*")), i))
-        self.order = {cs: [i for i in order if self.branches[i]["cs"] == cs] for cs in (False, True)}
+        self.order = {c: [i for i in order if self.branches[i]["cs"] == c] for c in (False, True)}
         self.colliders = {}
         if overlapping:
             for i, b in enumerate(self.branches):
                 self.colliders[i] = [j for j in self.order[b["cs"]] if j != i and (
                     self.branches[j]["lit"].startswith(b["lit"]) or b["lit"].startswith(self.branches[j]["lit"]))]
-        self._cache: dict = {}
+
+    def _rx(self, i: int) -> re.Pattern:
+        """The compiled pattern of branch ``i`` on its own (compiled when first needed)."""
+        rx = self._single.get(i)
+        if rx is None:
+            rx = self._single[i] = re.compile(self.branches[i]["src"])
+        return rx
 
     def _explain(self, text: str, cs: bool) -> list[int]:
         """Branches (longest pattern first) whose pattern matches exactly ``text``."""
@@ -175,23 +225,48 @@ class _Matcher:
             low = text if cs else text.lower()
             self._cache[key] = [i for i in self.order[cs]
                                 if low.startswith(self.branches[i]["lit"])
-                                and self.branches[i]["single"].fullmatch(text)]
+                                and self._rx(i).fullmatch(text)]
         return self._cache[key]
 
-    def find(self, text: str, accept=None) -> list[tuple[int, int, int, object]]:
-        """(branch, start, end, target) for every match in ``text``, in text order.
+    def _starts(self, chunk: str, low: str) -> tuple[list, list]:
+        """(start, end) of the case-insensitive and of the case-sensitive trie's match at every
+        word start where it matches (overlapping; start order)."""
+        ci, cs = [], []
+        if self._scan is not None:
+            after_space, after_other = self._scan
+            found = [m.span(1) for m in after_space.finditer(low)]
+            other = [m.span(1) for m in after_other.finditer(low)]
+            if other:
+                found = sorted(found + other)
+            if self._scan_is_ci:
+                ci = found
+            else:
+                rx_ci, rx_cs, lits = self._rx_ci, self._rx_cs, self._cs_lits
+                for p, _ in found:
+                    if rx_ci is not None:
+                        mc = rx_ci.match(low, p)
+                        if mc:
+                            ci.append((p, mc.end()))
+                    if low.startswith(lits, p):
+                        mc = rx_cs.match(chunk, p)
+                        if mc:
+                            cs.append((p, mc.end()))
+        if self._scan_cs is not None:
+            cs = [m.span(1) for m in self._scan_cs.finditer(chunk)]
+        return ci, cs
 
-        ``accept(target) -> bool`` (optional) drops targets before overlaps are resolved.
-        """
-        low = text.lower()
-        if len(low) != len(text):
-            low = "".join(ch.lower()[:1] or ch for ch in text)
-        spans = []                                          # (start, end, branch)
-        for cs, rx in self.rx.items():
-            src = text if cs else low
-            for m in rx.finditer(src):
-                s, e = m.span(1)
-                explained = self._explain(text[s:e], cs)
+    def _spans(self, chunk: str, low: str) -> list[tuple[int, int, int]]:
+        """(start, end, branch) of every match in the chunk, strip phrases removed, sorted."""
+        spans = []
+        for cs, found in zip((False, True), self._starts(chunk, low)):
+            src = chunk if cs else low
+            last = -1
+            for s, e in found:
+                if not self.overlapping:
+                    if s < last:                            # a scan consumes what it matched
+                        continue
+                    last = e
+                explained = self._explain(chunk[s:e], cs)
                 if not explained:
                     continue
                 if not self.overlapping:
@@ -202,23 +277,78 @@ class _Matcher:
                     b = self.branches[i]
                     if i in explained or not src.startswith(b["lit"], s):
                         continue
-                    mi = b["single"].match(text, s)
+                    mi = self._rx(i).match(chunk, s)
                     if mi:
                         spans.append((s, mi.end(), i))
-        stripped = [(s, e) for s, e, i in spans if self.branches[i]["strip"]]
-        spans = [x for x in spans if not self.branches[x[2]]["strip"]
-                 and not any(s < x[1] and x[0] < e for s, e in stripped)]
-        spans.sort(key=lambda x: (x[0], -(x[1] - x[0]), x[2]))
-        out, taken = [], []
-        for s, e, i in spans:
-            for t, k in zip(self.branches[i]["targets"], self.branches[i]["keys"]):
-                if accept is not None and not accept(t):
-                    continue
-                if any(s < e2 and s2 < e and (not self.overlapping or k2 == k) for s2, e2, k2 in taken):
-                    continue
-                taken.append((s, e, k))
-                out.append((i, s, e, t))
-        return out
+        branches = self.branches
+        stripped = sorted((s, e) for s, e, i in spans if branches[i]["strip"])
+        if stripped:
+            starts = [s for s, _ in stripped]
+            reach = list(itertools.accumulate((e for _, e in stripped), max))
+            spans = [x for x in spans if not branches[x[2]]["strip"] and not (
+                (k := bisect.bisect_left(starts, x[1])) and reach[k - 1] > x[0])]
+        spans.sort(key=lambda x: (x[0], x[0] - x[1], x[2]))
+        return spans
+
+    def _chunks(self, texts: list[str]):
+        """(first text index, texts' start offsets, chunk, lower-cased chunk) per chunk."""
+        ends = list(itertools.accumulate(len(t) + 1 for t in texts))   # text + separator
+        head = self._join or " "                           # no pattern starts with a space
+        i, n = 0, len(texts)
+        while i < n:
+            j = i + 1 if self._join is None else max(i + 1, bisect.bisect_left(
+                ends, (ends[i - 1] if i else 0) + _CHUNK, i, n))
+            part = texts[i:j]
+            chunk = head + _JOIN.join(part)
+            low = chunk.lower()
+            if len(low) != len(chunk):
+                low = head + _JOIN.join(map(_lower, part))
+            base = (ends[i - 1] if i else 0) - 1
+            offsets = [1] + [ends[k] - base for k in range(i, j - 1)]
+            yield i, offsets, chunk, low
+            i = j
+
+    def matches(self, texts, context=None):
+        """Every match in each of ``texts``, in text order and, within a text, by position.
+
+        Returns lists (text index, start, end, branch, target). ``context(texts) -> list of
+        sets`` (optional) gives the keys present in each text; a target with a context is
+        kept only where one of its keys is present, and is dropped before overlaps are
+        resolved.
+        """
+        texts = texts if isinstance(texts, list) else list(texts)
+        out_i, out_s, out_e, out_b, out_t = [], [], [], [], []
+        branches, overlapping = self.branches, self.overlapping
+        for first, offsets, chunk, low in self._chunks(texts):
+            spans = self._spans(chunk, low)
+            where = [bisect.bisect_right(offsets, s) - 1 for s, _, _ in spans]
+            present = {}
+            if context is not None:
+                need = sorted({w for w, (_, _, i) in zip(where, spans) if any(branches[i]["gates"])})
+                if need:
+                    present = dict(zip(need, context([texts[first + w] for w in need])))
+            reach = {}              # farthest end taken so far, per key (one key if not overlapping)
+            for w, (s, e, i) in zip(where, spans):
+                b = branches[i]
+                for t, k, g in zip(b["targets"], b["keys"], b["gates"]):
+                    if g and context is not None and present[w].isdisjoint(g):
+                        continue
+                    k = k if overlapping else None
+                    if reach.get(k, -1) > s:                # spans are in start order
+                        continue
+                    reach[k] = max(reach.get(k, -1), e)
+                    off = offsets[w]
+                    out_i.append(first + w)
+                    out_s.append(s - off)
+                    out_e.append(e - off)
+                    out_b.append(i)
+                    out_t.append(t)
+        return out_i, out_s, out_e, out_b, out_t
+
+    def find(self, text: str) -> list[tuple[int, int, int, object]]:
+        """(branch, start, end, target) for every match in one text, in text order."""
+        _, s, e, b, t = self.matches([text])
+        return list(zip(b, s, e, t))
 
 
 # --------------------------------------------------------------------------- gazetteer
@@ -253,11 +383,15 @@ class Gazetteer:
         return _Matcher(entries, strip=self.strip, overlapping=False)
 
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)    # libyaml when available
+
+
 def _read_yaml(source, default_name: str):
     """(data, where) from None (package default), a path, or a dict."""
     if source is None:
         ref = resources.files("kzmedia") / "data" / default_name
-        return yaml.safe_load(ref.read_text(encoding="utf-8")), f"kzmedia/data/{default_name}"
+        return yaml.load(ref.read_text(encoding="utf-8"), Loader=_YAML_LOADER), \
+            f"kzmedia/data/{default_name}"
     if isinstance(source, dict):
         return source, "<dict>"
     if isinstance(source, (str, Path)):
@@ -265,7 +399,7 @@ def _read_yaml(source, default_name: str):
         if not path.is_file():
             raise ValueError(f"{path}: file not found")
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
         except yaml.YAMLError as exc:
             raise ValueError(f"{path}: not valid YAML: {exc}") from None
         if not isinstance(data, dict):
@@ -392,11 +526,11 @@ def _sentences(articles, sentences):
 
 
 def _mentions_in(sentences: pd.DataFrame, gaz: Gazetteer) -> pd.DataFrame:
-    m = gaz.matcher()
-    rows = []
-    for d, s, sent in zip(sentences["doc_id"], sentences["sent_id"], sentences["sentence"]):
-        for _, a, b, (vector, actor, alias) in m.find(sent):
-            rows.append((d, s, vector, actor, alias, sent[a:b]))
+    texts = sentences["sentence"].tolist()
+    docs, sids = sentences["doc_id"].tolist(), sentences["sent_id"].tolist()
+    idx, start, end, _, target = gaz.matcher().matches(texts)
+    rows = [(docs[k], sids[k], vector, actor, alias, texts[k][a:b])
+            for k, a, b, (vector, actor, alias) in zip(idx, start, end, target)]
     return pd.DataFrame(rows, columns=["doc_id", "sent_id", "vector", "actor", "alias", "match"])
 
 

@@ -66,7 +66,7 @@ class Codebook:
 
     def matcher(self):
         entries = [dict(pattern=r.pattern, case_sensitive=bool(r.case_sensitive),
-                        target=(r.frame, r.pattern, r.context), key=r.frame)
+                        target=(r.frame, r.pattern, r.context), key=r.frame, context=r.context)
                    for r in self.patterns.itertuples()]
         return actors._Matcher(entries, strip=self.strip, overlapping=True)
 
@@ -188,22 +188,21 @@ def hits(articles: pd.DataFrame, codebook=None, *, sentences=None, gazetteer=Non
     """
     cb = load_codebook(codebook, gazetteer=gazetteer)
     sents = _sentences(articles, sentences)
-    m = cb.matcher()
-    gm = cb.gazetteer.matcher() if any(cb.patterns.context.map(len)) else None
-    rows = []
-    for d, sid, sent in zip(sents["doc_id"].tolist(), sents["sent_id"].tolist(),
-                            sents["sentence"].tolist()):
-        seen = []
+    context = None
+    if any(cb.patterns.context.map(len)):
+        gm = cb.gazetteer.matcher()
 
-        def accept(target, sent=sent, seen=seen):
-            if not target[2]:
-                return True
-            if not seen:
-                seen.append({t[0] for *_, t in gm.find(sent)})
-            return not seen[0].isdisjoint(target[2])
+        def context(texts):                     # the vectors each sentence mentions
+            present = [set() for _ in texts]
+            for k, *_, t in zip(*gm.matches(texts)):
+                present[k].add(t[0])
+            return present
 
-        for _, a, b, (frame, pattern, _) in m.find(sent, accept):
-            rows.append((d, sid, frame, pattern, sent[a:b], sent))
+    texts = sents["sentence"].tolist()
+    docs, sids = sents["doc_id"].tolist(), sents["sent_id"].tolist()
+    idx, start, end, _, target = cb.matcher().matches(texts, context)
+    rows = [(docs[k], sids[k], frame, pattern, texts[k][a:b], texts[k])
+            for k, a, b, (frame, pattern, _) in zip(idx, start, end, target)]
     out = pd.DataFrame(rows, columns=["doc_id", "sent_id", "frame", "pattern", "match", "sentence"])
     out = out.merge(articles[["doc_id", "outlet"]], on="doc_id", how="left")
     cols = ["doc_id", "outlet", "sent_id", "frame", "pattern", "match", "sentence"]

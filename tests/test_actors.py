@@ -145,3 +145,32 @@ def test_seeds_end_to_end():
     assert partner.groupby("outlet").share_of_mentions.sum().round(9).eq(1).all()
     b = actors.balance(a, mentions_table=m)
     assert len(b) == 5 and b["mean"].between(0, 1).all()
+
+
+# --------------------------------------------------------------------------- chunked matching
+
+TRICKY = [
+    "Relations with the", "West improved; the West too.",      # no match across two texts
+    "", "US", "us and the US.", "Putin\x00Putin met Xi Jinping.",  # empty text, a NUL inside
+    "İstanbul hosted Russia and Türkiye.",                      # lower() changes the length
+    "The Astana Times: Astana and Nur-Sultan, West Kazakhstan Region.", "Kazakhstan",
+]
+
+
+def test_matching_texts_together_equals_one_at_a_time(monkeypatch):
+    m = actors.load_gazetteer().matcher()
+    alone = [(k, s, e, t) for k, text in enumerate(TRICKY)
+             for _, s, e, t in m.find(text)]
+    assert [t[2] for *_, t in alone].count("US") == 2 and ("west", "the West", "the West") in [t for *_, t in alone]
+    for size in (1 << 20, 1, 25):                     # chunk sizes: default, one text, a few
+        monkeypatch.setattr(actors, "_CHUNK", size)
+        k, s, e, _, t = m.matches(TRICKY)
+        assert list(zip(k, s, e, t)) == alone
+
+
+def test_mentions_depend_only_on_each_article():
+    a = arts(*TRICKY, outlets=["A", "B", "C"] * 3)
+    whole = actors.mentions(a)
+    parts = pd.concat([actors.mentions(a.iloc[:3]), actors.mentions(a.iloc[3:])], ignore_index=True)
+    pd.testing.assert_frame_equal(whole, parts)
+    assert found("Relations with the\n\nWest improved.") == []          # paragraphs never join

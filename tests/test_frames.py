@@ -224,3 +224,25 @@ def test_seeds_end_to_end():
     assert set(g.interval) == {"n=1: no interval"}
     assert np.isclose(g[g.measure == "share_of_sentences"]["mean"].sum(),
                       sc.groupby("outlet").share_of_sentences.sum().sum())
+
+
+# --------------------------------------------------------------------------- chunked matching
+
+def test_context_gate_is_the_sentence_not_the_chunk():
+    h = frames.hits(arts("Its dependence grew. Russia noticed.",
+                         "Its dependence on Russia grew.", "Russia. Its dependence grew."))
+    dep = h[h.frame == "russia_alignment_dependence"]
+    assert list(zip(dep.doc_id, dep.sent_id)) == [("d1", 0)]
+
+
+def test_hits_depend_only_on_each_article(monkeypatch):
+    from kzmedia import actors
+    texts = ["A multi-", "vector policy. Belt and Road.", "Trade with the World Trade Center grew.",
+             "Multi\x00vector talk; non-profit trade.", "İstanbul: Chinese investment rose.", ""]
+    a = arts(*texts)
+    whole = frames.hits(a)
+    monkeypatch.setattr(actors, "_CHUNK", 30)                   # many small chunks
+    parts = pd.concat([frames.hits(a.iloc[:2]), frames.hits(a.iloc[2:])], ignore_index=True)
+    pd.testing.assert_frame_equal(whole, parts)
+    assert not any("multi" in m.lower() and "vector" in m.lower() for m in whole.match)
+    assert {("d4", "Chinese investment"), ("d4", "investment")} <= set(zip(whole.doc_id, whole.match))

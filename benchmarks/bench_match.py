@@ -1,0 +1,95 @@
+"""Throughput of frame hits and actor mentions, and the cost of loading codebook and gazetteer.
+
+    python benchmarks/bench_match.py CORPUS.jsonl[.gz] [--n N] [--seed S] [--repeat R]
+
+CORPUS: JSON lines (optionally .gz) with a `text` field per article (and optionally id,
+outlet). A seeded random sample of N articles (default 5000; 0 = all) is split into sentences
+once with ``kzmedia.text.sentences`` (timed apart); then ``frames.hits`` and
+``actors.mentions`` run on those sentences, R times each (the fastest run is reported, as the
+machine may be shared). Prints sentences/s and seconds, wall clock and CPU time
+(time.process_time), the number of rows, the load time of the default gazetteer and codebook
+(first call and repeated calls) and the peak resident memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import random
+import resource
+import time
+
+import pandas as pd
+
+from kzmedia import actors, frames, text
+
+
+def read_articles(path: str, n: int, seed: int) -> pd.DataFrame:
+    opener = gzip.open if path.endswith(".gz") else open
+    rows = []
+    with opener(path, "rt", encoding="utf-8") as f:
+        for i, line in enumerate(f):
+            if line.strip():
+                d = json.loads(line)
+                rows.append((str(d.get("id", d.get("doc_id", i))), str(d.get("outlet") or ""),
+                             d.get("text") or ""))
+    if n and n < len(rows):
+        rows = [rows[i] for i in sorted(random.Random(seed).sample(range(len(rows)), n))]
+    a = pd.DataFrame(rows, columns=["doc_id", "outlet", "text"])
+    a["n_words"] = a["text"].str.split().str.len()
+    return a
+
+
+def timed(func, *args, **kwargs):
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = func(*args, **kwargs)
+    return result, time.perf_counter() - wall, time.process_time() - cpu
+
+
+def best(repeat, func, *args, **kwargs):
+    runs = [timed(func, *args, **kwargs) for _ in range(max(1, repeat))]
+    return runs[0][0], min(r[1] for r in runs), min(r[2] for r in runs)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024     # Linux: kB
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("corpus", help="JSON lines (.jsonl or .jsonl.gz) with a `text` field")
+    parser.add_argument("--n", type=int, default=5000, help="articles sampled (default 5000; 0 = all)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--repeat", type=int, default=1, help="runs per measurement (fastest kept)")
+    args = parser.parse_args(argv)
+
+    _, g_wall, g_cpu = timed(actors.load_gazetteer)
+    _, c_wall, c_cpu = timed(frames.load_codebook)
+    _, g2_wall, _ = best(5, actors.load_gazetteer)
+    _, c2_wall, _ = best(5, frames.load_codebook)
+    print(f"load_gazetteer(): first {g_wall * 1000:.0f} ms wall ({g_cpu * 1000:.0f} ms CPU), "
+          f"again {g2_wall * 1000:.0f} ms")
+    print(f"load_codebook():  first {c_wall * 1000:.0f} ms wall ({c_cpu * 1000:.0f} ms CPU), "
+          f"again {c2_wall * 1000:.0f} ms (includes its gazetteer)")
+
+    arts, r_wall, _ = timed(read_articles, args.corpus, args.n, args.seed)
+    sents, s_wall, s_cpu = timed(text.sentences, arts)
+    n, chars = len(sents), int(sents["sentence"].str.len().sum())
+    print(f"{len(arts):,} articles read in {r_wall:.1f} s; {n:,} sentences "
+          f"({chars / 1e6:.1f} M characters) split in {s_wall:.1f} s wall, {s_cpu:.1f} s CPU")
+
+    gaz, cb = actors.load_gazetteer(), frames.load_codebook()
+    total_cpu = 0.0
+    for name, func, arg in (("frames.hits", frames.hits, cb), ("actors.mentions", actors.mentions, gaz)):
+        out, wall, cpu = best(args.repeat, func, arts, arg, sentences=sents)
+        total_cpu += cpu
+        print(f"{name:16s} {n / wall:9,.0f} sentences/s wall ({wall:6.2f} s), "
+              f"{n / cpu:9,.0f}/s CPU ({cpu:6.2f} s); {len(out):,} rows")
+    print(f"hits + mentions: {total_cpu:.2f} CPU s for {n:,} sentences")
+    print(f"peak RSS: {peak_rss_mb():.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
