@@ -21,6 +21,8 @@ import itertools
 import math
 import re
 import warnings
+from array import array
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import NamedTuple
 
@@ -35,6 +37,7 @@ from . import text as _text
 __all__ = [
     "DocTerm",
     "document_term_matrix",
+    "merge_dtm",
     "counts",
     "tfidf_profiles",
     "article_vectors",
@@ -56,14 +59,57 @@ class DocTerm(NamedTuple):
     vocabulary: np.ndarray
 
 
-def _count_chunk(texts: list[str], token_opts: dict):
-    """Tokens of a chunk of texts as (unique tokens, codes into them, tokens per text)."""
-    tok, _ = _text._raw_tokenizer(**token_opts)
-    toks = [tok(t) for t in texts]
-    lengths = np.fromiter((len(t) for t in toks), dtype=np.int64, count=len(toks))
-    flat = list(itertools.chain.from_iterable(toks))
-    codes, uniques = pd.factorize(np.asarray(flat, dtype=object))
-    return list(uniques), codes.astype(np.int64), lengths
+def _csr_from_codes(codes: np.ndarray, lengths: np.ndarray, n_cols: int) -> sp.csr_matrix:
+    """Rows of token codes (row i = the next lengths[i] codes) as a CSR count matrix."""
+    indptr = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    idx_dtype = np.int32 if max(n_cols, len(codes)) < 2**31 else np.int64
+    m = sp.csr_matrix((np.ones(len(codes), dtype=np.int32), codes.astype(idx_dtype, copy=False),
+                       indptr.astype(idx_dtype, copy=False)), shape=(len(lengths), n_cols))
+    m.sum_duplicates()  # sorts the column indices of each row and adds up repeats
+    return m
+
+
+def _finish(m: sp.csr_matrix, final: list, articles: pd.DataFrame, joiner: str) -> DocTerm:
+    """Map the raw columns of ``m`` to terms (``final[j]``: the term of raw column j, None =
+    dropped; several raw columns may give one term), sort the vocabulary, add up merged
+    columns."""
+    if joiner != "_":
+        final = [None if t is None else t.replace("_", joiner) for t in final]
+    kept = [j for j, t in enumerate(final) if t is not None]
+    vocabulary = np.array(sorted({final[j] for j in kept}), dtype=object)
+    pos = {t: i for i, t in enumerate(vocabulary)}
+    proj = sp.csr_matrix(
+        (np.ones(len(kept), dtype=np.int32), (np.asarray(kept, dtype=np.int64),
+                                              np.fromiter((pos[final[j]] for j in kept),
+                                                          dtype=np.int64, count=len(kept)))),
+        shape=(m.shape[1], len(vocabulary)))
+    out = (m @ proj).tocsr()
+    out.sort_indices()
+    out.eliminate_zeros()
+    return DocTerm(out, articles["doc_id"].astype(str).to_numpy(dtype=object), vocabulary)
+
+
+def _count_texts(texts: list[str], token_opts: dict) -> tuple[sp.csr_matrix, list]:
+    """Counts of tokens before stop-word removal: (CSR texts x tokens, the term of each
+    column or None for columns to drop)."""
+    tok, drop = _text._raw_tokenizer(**token_opts)
+    vocab: defaultdict = defaultdict(None)
+    vocab.default_factory = vocab.__len__  # new token -> next code, without a Python loop
+    code = vocab.__getitem__
+    codes = array("q")
+    lengths = np.zeros(len(texts), dtype=np.int64)
+    for i, t in enumerate(texts):
+        n0 = len(codes)
+        codes.extend(map(code, tok(t)))
+        lengths[i] = len(codes) - n0
+    m = _csr_from_codes(np.frombuffer(codes, dtype=np.int64), lengths, len(vocab))
+    return m, [None if t in drop else t for t in vocab]
+
+
+def _dtm_part(texts: list[str], doc_ids: np.ndarray, token_opts: dict) -> DocTerm:
+    m, final = _count_texts(texts, token_opts)
+    return _finish(m, final, pd.DataFrame({"doc_id": doc_ids}), token_opts.get("joiner", "_"))
 
 
 def document_term_matrix(articles: pd.DataFrame, chunk_size: int = 2000, n_jobs: int = 1,
@@ -72,45 +118,50 @@ def document_term_matrix(articles: pd.DataFrame, chunk_size: int = 2000, n_jobs:
 
     ``token_opts`` go to :func:`kzmedia.text.make_tokenizer` (numbers, stopwords, phrases,
     joiner, possessive); the terms are exactly those of ``tokenize``. Tokens are counted before
-    stop words are removed and the stop-word columns dropped afterwards (same counts, no
-    per-token filtering). Rows follow the order of ``articles``; columns are the sorted
-    vocabulary. ``n_jobs`` > 1 tokenizes chunks in worker processes.
+    stop words are removed (each token gets its column code through a dict, no per-token
+    Python test) and the stop-word columns dropped afterwards. Rows follow the order of
+    ``articles``; columns are the sorted vocabulary. ``n_jobs`` > 1 counts chunks of
+    ``chunk_size`` articles in worker processes and combines them with :func:`merge_dtm`
+    (same result as one process).
     """
-    _, drop = _text._raw_tokenizer(**token_opts)
     texts = articles["text"].fillna("").astype(str).tolist()
-    chunks = [texts[i:i + chunk_size] for i in range(0, len(texts), chunk_size)]
-    if n_jobs > 1 and len(chunks) > 1:
+    doc_ids = articles["doc_id"].astype(str).to_numpy(dtype=object)
+    if n_jobs > 1 and len(texts) > chunk_size:
         from concurrent.futures import ProcessPoolExecutor
 
+        bounds = range(0, len(texts), chunk_size)
         with ProcessPoolExecutor(max_workers=n_jobs) as ex:
-            results = list(ex.map(_count_chunk, chunks, itertools.repeat(token_opts)))
-    else:
-        results = (_count_chunk(c, token_opts) for c in chunks)
-    vocab: dict[str, int] = {}
-    rows, cols = [], []
-    start = 0
-    for uniques, codes, lengths in results:
-        setd = vocab.setdefault
-        glob = np.fromiter((setd(u, len(vocab)) for u in uniques), dtype=np.int64,
-                           count=len(uniques))
-        cols.append(glob[codes])
-        rows.append(np.repeat(np.arange(start, start + len(lengths)), lengths))
-        start += len(lengths)
-    n_docs, n_terms = len(texts), len(vocab)
-    r = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
-    c = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
-    terms = np.array(list(vocab), dtype=object)
-    m = sp.csr_matrix((np.ones(len(r), dtype=np.int32), (r, c)), shape=(n_docs, n_terms))
-    m.sum_duplicates()
-    keep = np.array([t not in drop for t in terms], dtype=bool)
-    order = np.flatnonzero(keep)[np.argsort(terms[keep], kind="stable")]
-    m = m[:, order].tocsr()
-    m.sort_indices()
-    vocabulary = terms[order]
-    joiner = token_opts.get("joiner", "_")
-    if joiner != "_":
-        vocabulary = np.array([t.replace("_", joiner) for t in vocabulary], dtype=object)
-    return DocTerm(m, articles["doc_id"].astype(str).to_numpy(dtype=object), vocabulary)
+            parts = list(ex.map(_dtm_part, [texts[i:i + chunk_size] for i in bounds],
+                                [doc_ids[i:i + chunk_size] for i in bounds],
+                                itertools.repeat(token_opts)))
+        return merge_dtm(parts)
+    return _dtm_part(texts, doc_ids, token_opts)
+
+
+def merge_dtm(parts: Iterable[DocTerm]) -> DocTerm:
+    """One DocTerm from DocTerms of consecutive partitions of the articles: rows in the order
+    of ``parts``, vocabulary the sorted union. Equal to :func:`document_term_matrix` on all
+    the articles at once (same vocabulary order, same counts, same dtypes)."""
+    parts = list(parts)
+    if not parts:
+        raise ValueError("merge_dtm needs at least one DocTerm")
+    if len(parts) == 1:
+        return parts[0]
+    vocabulary = np.array(sorted(set().union(*(p.vocabulary.tolist() for p in parts))),
+                          dtype=object)
+    pos = {t: i for i, t in enumerate(vocabulary)}
+    blocks = []
+    for p in parts:
+        m = p.matrix.tocsr()
+        where = np.fromiter((pos[t] for t in p.vocabulary), dtype=np.int64,
+                            count=len(p.vocabulary))
+        # both vocabularies are sorted, so the mapped column indices stay sorted in each row
+        blocks.append(sp.csr_matrix((m.data, where[m.indices].astype(m.indices.dtype),
+                                     m.indptr), shape=(m.shape[0], len(vocabulary))))
+    matrix = sp.vstack(blocks, format="csr")
+    matrix.sort_indices()
+    return DocTerm(matrix, np.concatenate([p.doc_ids for p in parts]).astype(object),
+                   vocabulary)
 
 
 # --------------------------------------------------------------------------- helpers

@@ -219,3 +219,44 @@ def test_seeds_end_to_end():
     k2 = terms.kwic(arts, "multi-vector*")
     assert len(k2) >= 5
     assert k2["match"].str.lower().str.startswith("multi").all()
+
+
+def _same_dtm(a, b):
+    assert list(a.vocabulary) == list(b.vocabulary)
+    assert list(a.doc_ids) == list(b.doc_ids)
+    assert a.matrix.shape == b.matrix.shape and a.matrix.dtype == b.matrix.dtype
+    assert (a.matrix != b.matrix).nnz == 0
+    assert a.matrix.has_sorted_indices and b.matrix.has_sorted_indices
+
+
+def test_merge_dtm_equals_one_call(tiny):
+    big = pd.concat([tiny] * 3, ignore_index=True).assign(
+        doc_id=lambda x: x.index.astype(str),
+        text=lambda x: x.text + [" kiwi", "", " fig fig", "", " date", "", "", " plum", ""])
+    whole = terms.document_term_matrix(big, **OPTS)
+    for cut in ([2, 5], [1], [4, 6, 8]):
+        bounds = [0, *cut, len(big)]
+        parts = [terms.document_term_matrix(big.iloc[a:b], **OPTS)
+                 for a, b in zip(bounds, bounds[1:])]
+        _same_dtm(terms.merge_dtm(parts), whole)
+        # the vocabulary does not depend on the order of the parts
+        assert list(terms.merge_dtm(parts[::-1]).vocabulary) == list(whole.vocabulary)
+    assert terms.merge_dtm([whole]) is whole
+    with pytest.raises(ValueError):
+        terms.merge_dtm([])
+
+
+def test_merge_dtm_seeds_with_phrases():
+    from kzmedia import corpus
+
+    arts = corpus.load(SEEDS)
+    whole = terms.document_term_matrix(arts)
+    parts = [terms.document_term_matrix(arts.iloc[i:i + 2]) for i in range(0, len(arts), 2)]
+    _same_dtm(terms.merge_dtm(parts), whole)
+    assert "foreign_policy" in set(whole.vocabulary) and "the" not in set(whole.vocabulary)
+
+
+def test_document_term_matrix_worker_processes(tiny):
+    big = pd.concat([tiny] * 4, ignore_index=True).assign(doc_id=lambda x: x.index.astype(str))
+    _same_dtm(terms.document_term_matrix(big, n_jobs=2, chunk_size=5, **OPTS),
+              terms.document_term_matrix(big, **OPTS))
