@@ -3,7 +3,9 @@
     kzmedia report [CORPUS] [--by COLUMN] [--out DIR] [--notebooks DIR] [--timeout S]
         execute every notebooks/NN-*.ipynb on CORPUS into an HTML report (exit 1 if any failed)
     kzmedia analyze CORPUS --out DIR [--by COLUMN] [--format csv|parquet] [--sentences]
-        every tidy table, without notebooks
+                    [--jobs N] [--cache DIR] [--dask ADDRESS]
+        every tidy table, without notebooks; the per-article stages in N processes (default:
+        all cores) or on a dask.distributed cluster; tables kept in a Parquet cache
     kzmedia clean FILE_OR_DIR [--audit]
         the cleaned body of raw text dumps, optionally with the per-line audit
 
@@ -39,6 +41,14 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--by", default="outlet", help="article column to group by (default: outlet)")
     a.add_argument("--format", choices=("csv", "parquet"), default="csv")
     a.add_argument("--sentences", action="store_true", help="also write the (large) sentence table")
+    a.add_argument("--jobs", type=int, default=None,
+                   help="worker processes for the per-article stages (default: all cores)")
+    a.add_argument("--cache", default=None,
+                   help="folder of cached tables: reused when the corpus and settings are unchanged")
+    a.add_argument("--dask", default=None, metavar="ADDRESS",
+                   help="run the per-article stages on this dask.distributed scheduler "
+                        "(pip install 'kzmedia[scale]')")
+    a.add_argument("--quiet", action="store_true", help="no progress bars")
 
     c = sub.add_parser("clean", help="print the cleaned text of raw scraped dumps")
     c.add_argument("path", help="a raw .txt dump or a folder of them")
@@ -80,7 +90,15 @@ def _analyze(args) -> int:
               f"(columns: {', '.join(map(str, articles.columns))})", file=sys.stderr)
         return 2
     try:
-        tables = pipeline.analyze(articles, by=args.by, sentences=args.sentences)
+        tables = pipeline.analyze(articles, by=args.by, sentences=args.sentences,
+                                  n_jobs=args.jobs, cache=args.cache, dask=args.dask,
+                                  progress=not args.quiet)
+    except ImportError as exc:
+        if args.dask and exc.name in ("distributed", "dask"):
+            print(f"kzmedia: error: --dask needs dask.distributed: pip install 'kzmedia[scale]' "
+                  f"({exc})", file=sys.stderr)
+            return 2
+        raise
     except pipeline.StageMissing as exc:
         print(f"kzmedia: error: {exc}; {exc.__notes__[-1]}", file=sys.stderr)
         return 1

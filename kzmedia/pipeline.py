@@ -1,18 +1,39 @@
 """Every tidy table of the analysis without notebooks: `analyze(articles, by=...)`.
 
 The stages run in the order of `STAGES`, a list of (table name, function); each function
-is called as f(articles, by, tables_so_far) and returns one DataFrame. Sentences are split once and shared by the
-frame, actor and sentiment stages.
+is called as f(articles, by, tables_so_far) and returns one DataFrame.
+
+The analysis runs in two phases:
+
+1. **Per article** (`ARTICLE_LOCAL`: sentences, the document x term matrix, frame hits and
+   article scores, actor mentions, sentence tone). These only look at one article at a time,
+   so they run on partitions of consecutive articles (`chunk_size` articles each) - in this
+   process, in a pool of `n_jobs` worker processes, or on a dask.distributed cluster - and
+   the partition results are concatenated in order (:func:`article_tables`).
+2. **Per group** (everything else: counts, TF-IDF, keyness, similarity, frame prevalence,
+   attention, balance, co-occurrence, tone aggregates, profile, contrasts), computed once in
+   this process from the concatenated tables (:func:`group_tables`).
+
+The partitions do not depend on `n_jobs` or on the scheduler, so one process, several
+processes and Dask give identical tables. Phase 1 does not depend on the grouping: compute it
+once and call :func:`group_tables` for each grouping column.
+
+With `cache=DIR`, the tables are stored as Parquet under a key that hashes the articles
+(every column, and the rejected/audit tables), `chunk_size`, the package version and the
+package data (codebook, gazetteer, settings, word lists); see :mod:`kzmedia.cache`.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
+import time
 from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["STAGES", "OPTIONAL", "StageMissing", "analyze", "write_tables"]
+__all__ = ["STAGES", "OPTIONAL", "ARTICLE_LOCAL", "StageMissing", "analyze", "article_tables",
+           "group_tables", "write_tables"]
 
 
 class StageMissing(RuntimeError):
@@ -37,10 +58,10 @@ def _attr_table(articles, key) -> pd.DataFrame:
 
 
 def _with_group(table: pd.DataFrame, articles: pd.DataFrame, by: str) -> pd.DataFrame:
-    """`table` with the grouping column `by` joined from the articles on doc_id (if absent)."""
+    """`table` with the grouping column `by` looked up from the articles on doc_id (if absent)."""
     if by in table.columns:
         return table
-    return table.merge(articles[["doc_id", by]], on="doc_id", how="left")
+    return table.assign(**{by: table["doc_id"].map(articles.set_index("doc_id")[by])})
 
 
 STAGES = [
@@ -57,59 +78,266 @@ STAGES = [
     ("keyness_g2",
      lambda a, by, t: _stage("terms", "keyness")(a, by=by, measure="g2", dtm=t["_dtm"])),
     ("similarity", lambda a, by, t: _stage("terms", "similarity")(a, by=by, dtm=t["_dtm"])),
-    ("frame_hits", lambda a, by, t: _stage("frames", "hits")(a, sentences=t["sentences"])),
+    ("frame_hits", lambda a, by, t: _stage("frames", "hits")(
+        a, t.get("_codebook"), sentences=t["sentences"])),
     ("frame_scores_article", lambda a, by, t: _stage("frames", "article_scores")(
-        a, sentences=t["sentences"], hits_table=t["frame_hits"])),
+        a, t.get("_codebook"), sentences=t["sentences"], hits_table=t["frame_hits"])),
     ("frame_scores_group", lambda a, by, t: _stage("frames", "group_scores")(
-        a, by=by, sentences=t["sentences"], article_table=t["frame_scores_article"])),
-    ("actor_mentions",
-     lambda a, by, t: _stage("actors", "mentions")(a, sentences=t["sentences"])),
+        a, t.get("_codebook"), by=by, sentences=t["sentences"],
+        article_table=t["frame_scores_article"])),
+    ("actor_mentions", lambda a, by, t: _stage("actors", "mentions")(
+        a, t.get("_gazetteer"), sentences=t["sentences"])),
     ("attention", lambda a, by, t: _stage("actors", "attention")(
-        a, by=by, sentences=t["sentences"], mentions_table=t["actor_mentions"])),
+        a, by=by, gazetteer=t.get("_gazetteer"), sentences=t["sentences"],
+        mentions_table=t["actor_mentions"])),
     ("balance", lambda a, by, t: _stage("actors", "balance")(
-        a, by=by, sentences=t["sentences"], mentions_table=t["actor_mentions"])),
+        a, by=by, gazetteer=t.get("_gazetteer"), sentences=t["sentences"],
+        mentions_table=t["actor_mentions"])),
     ("cooccurrence", lambda a, by, t: _stage("actors", "cooccurrence")(
-        a, by=by, sentences=t["sentences"], mentions_table=t["actor_mentions"])),
-    ("sentence_tone", lambda a, by, t: _with_group(
-        _stage("sentiment", "sentences")(a, sentences=t["sentences"]), a, by)),
+        a, by=by, gazetteer=t.get("_gazetteer"), sentences=t["sentences"],
+        mentions_table=t["actor_mentions"])),
+    ("sentence_tone", lambda a, by, t: _stage("sentiment", "sentences")(
+        a, t.get("_gazetteer"), sentences=t["sentences"])),
     ("article_tone", lambda a, by, t: _stage("sentiment", "article_tone")(t["sentence_tone"], by=by)),
     ("group_tone", lambda a, by, t: _stage("sentiment", "group_tone")(t["sentence_tone"], by=by)),
     ("vector_tone", lambda a, by, t: _stage("sentiment", "vector_tone")(t["sentence_tone"], by=by)),
     ("profile", lambda a, by, t: _stage("compare", "profile")(a, by=by, tables=t)),
-    ("contrasts", lambda a, by, t: _stage("compare", "contrasts")(a, by=by, tables=t)),
+    ("contrasts", lambda a, by, t: _stage("compare", "contrasts")(
+        a, by=by, tables=t, gazetteer=t.get("_gazetteer"))),
 ]
 
 # Large and derivable from the articles: computed (the stages need it), written on request.
 # Names starting with "_" are shared intermediates (not tables) and never returned.
 OPTIONAL = {"sentences"}
 
+# Stages that look at one article at a time: run per partition (with by=None), concatenated.
+ARTICLE_LOCAL = ("sentences", "_dtm", "frame_hits", "frame_scores_article", "actor_mentions",
+                 "sentence_tone")
 
-def analyze(articles: pd.DataFrame, by: str = "outlet", sentences: bool = False,
-            progress: bool = True) -> dict[str, pd.DataFrame]:
-    """All tidy tables for `articles` grouped by `by`, in `STAGES` order.
+# The article columns the per-article stages read (the rest stays in this process).
+_PARTITION_COLUMNS = ("doc_id", "outlet", "text", "n_words", "lang")
 
-    Returns {table name: DataFrame}; the sentence table is included only when
-    `sentences=True`. The columns of each table are documented by its stage function.
+# Sort keys of the per-article tables (they are sorted by doc_id like their stage functions).
+_KEYS = {"frame_hits": ["doc_id", "sent_id"], "frame_scores_article": ["doc_id", "frame"],
+         "actor_mentions": ["doc_id", "sent_id"], "sentence_tone": ["doc_id", "sent_id"]}
+
+
+# --------------------------------------------------------------------------- phase 1
+
+def _shared() -> dict:
+    """What every stage reads and is loaded once, not per stage: the default frame codebook
+    and gazetteer (parsed and validated)."""
+    gazetteer = _stage("actors", "load_gazetteer")()
+    return {"_gazetteer": gazetteer,
+            "_codebook": _stage("frames", "load_codebook")(gazetteer=gazetteer)}
+
+
+def _run_partition(part: pd.DataFrame, shared: dict) -> tuple[dict, list]:
+    """The per-article stages on one partition: ({table: DataFrame, "_dtm": DocTerm},
+    [(stage, seconds), ...]). The sentence table is not returned: it is the first columns of
+    sentence_tone."""
+    out: dict = dict(shared)
+    seconds = []
+    for name, fn in STAGES:
+        if name not in ARTICLE_LOCAL:
+            continue
+        start = time.perf_counter()
+        try:
+            out[name] = fn(part, None, out)
+        except Exception as exc:
+            exc.add_note(f"while computing the {name!r} table")
+            raise
+        seconds.append((name, time.perf_counter() - start))
+    return {k: v for k, v in out.items() if k not in shared and k != "sentences"}, seconds
+
+
+def _partitions(articles: pd.DataFrame, chunk_size: int) -> list[pd.DataFrame]:
+    cols = [c for c in _PARTITION_COLUMNS if c in articles.columns]
+    slim = articles[cols]
+    size = max(1, int(chunk_size))
+    return [slim.iloc[i:i + size] for i in range(0, len(slim), size)] or [slim]
+
+
+def _default_jobs(n_jobs) -> int:
+    if n_jobs is None or n_jobs == 0:
+        return os.cpu_count() or 1
+    if n_jobs < 0:  # joblib style: -1 all cores, -2 all but one
+        return max(1, (os.cpu_count() or 1) + 1 + n_jobs)
+    return int(n_jobs)
+
+
+def _map_local(parts, shared, n_jobs: int, bar):
+    results = [None] * len(parts)
+    if n_jobs <= 1 or len(parts) == 1:
+        for i, part in enumerate(parts):
+            results[i] = _run_partition(part, shared)
+            bar.update(1)
+        return results
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    with ProcessPoolExecutor(max_workers=min(n_jobs, len(parts))) as pool:
+        futures = {pool.submit(_run_partition, part, shared): i for i, part in enumerate(parts)}
+        for future in as_completed(futures):
+            results[futures[future]] = future.result()
+            bar.update(1)
+    return results
+
+
+def _map_dask(parts, shared, dask, bar):
+    from distributed import Client, as_completed
+
+    client = dask if isinstance(dask, Client) else Client(dask)
+    try:
+        scattered = client.scatter(parts)
+        common = client.scatter(shared, broadcast=True)
+        futures = client.map(_run_partition, scattered, shared=common, pure=False)
+        index = {f.key: i for i, f in enumerate(futures)}
+        results = [None] * len(parts)
+        for future in as_completed(futures):
+            results[index[future.key]] = future.result()
+            bar.update(1)
+        return results
+    finally:
+        if client is not dask:
+            client.close()
+
+
+def article_tables(articles: pd.DataFrame, *, n_jobs: int | None = None, dask=None,
+                   chunk_size: int = 2000, progress: bool = True,
+                   timings: list | None = None) -> dict:
+    """The per-article tables (`ARTICLE_LOCAL`), computed per partition of `chunk_size`
+    consecutive articles and concatenated in order.
+
+    `n_jobs`: worker processes (None or 0: all cores; -1 likewise, -2 all but one; 1: this
+    process). `dask`: a dask.distributed scheduler address or Client - the partitions then run
+    on its workers (which need kzmedia installed) and `n_jobs` is ignored. The result does not
+    depend on `n_jobs` or `dask`, only on the articles and `chunk_size`.
+
+    Returns {"sentences", "frame_hits", "frame_scores_article", "actor_mentions",
+    "sentence_tone", "_dtm"}, each documented by its stage function (sentence_tone is not
+    yet joined with a grouping column; "sentences" is the first columns of sentence_tone).
+    `timings`, if given, receives one dict(stage, partition, seconds, n_articles, n_chars) per
+    stage and partition (worker time) and one row for the whole phase (stage "article stages").
     """
+    from tqdm.auto import tqdm
+
+    start = time.perf_counter()
+    parts = _partitions(articles, chunk_size)
+    shared = _shared()
+    bar = tqdm(total=len(parts), desc="articles", unit="partition", disable=not progress)
+    try:
+        if dask is not None:
+            results = _map_dask(parts, shared, dask, bar)
+        else:
+            results = _map_local(parts, shared, _default_jobs(n_jobs), bar)
+    finally:
+        bar.close()
+    if timings is not None:
+        for i, (part, (_, seconds)) in enumerate(zip(parts, results)):
+            n_chars = int(part["text"].str.len().sum())
+            timings.extend(dict(stage=s, partition=i, seconds=sec, n_articles=len(part),
+                                n_chars=n_chars) for s, sec in seconds)
+    del parts
+    tables: dict = {"_dtm": _stage("terms", "merge_dtm")(r["_dtm"] for r, _ in results),
+                    **shared}
+    for name in _KEYS:
+        table = pd.concat([r.pop(name) for r, _ in results], ignore_index=True)
+        if not table["doc_id"].is_monotonic_increasing:  # articles not sorted by doc_id
+            table = table.sort_values(_KEYS[name], kind="stable", ignore_index=True)
+        tables[name] = table
+    del results
+    tables["sentences"] = tables["sentence_tone"][["doc_id", "sent_id", "sentence"]]
+    if timings is not None:
+        timings.append(dict(stage="article stages", partition=None,
+                            seconds=time.perf_counter() - start, n_articles=len(articles),
+                            n_chars=int(articles["text"].str.len().sum())))
+    return tables
+
+
+# --------------------------------------------------------------------------- phase 2
+
+def group_tables(articles: pd.DataFrame, parts: dict, by: str = "outlet", *,
+                 sentences: bool = False, progress: bool = True,
+                 timings: list | None = None) -> dict[str, pd.DataFrame]:
+    """All tables of the analysis grouped by `by`, from the per-article tables `parts` of
+    :func:`article_tables` on the same articles (in `STAGES` order; "sentences" only with
+    `sentences=True`). `timings`, if given, receives dict(stage, seconds) per stage."""
     from tqdm.auto import tqdm
 
     if by not in articles.columns:
         raise KeyError(f"grouping column {by!r} not in the articles "
                        f"(columns: {', '.join(map(str, articles.columns))})")
-    computed: dict = {}
+    computed = dict(parts)
+    if "_gazetteer" not in computed:
+        computed.update(_shared())
+    computed["sentence_tone"] = _with_group(parts["sentence_tone"], articles, by)
     tables: dict[str, pd.DataFrame] = {}
-    bar = tqdm(STAGES, desc="analyze", unit="table", disable=not progress)
+    bar = tqdm(STAGES, desc=f"groups by {by}", unit="table", disable=not progress)
     for name, fn in bar:
-        bar.set_postfix_str(name)
-        try:
-            table = computed[name] = fn(articles, by, computed)
-        except Exception as exc:
-            exc.add_note(f"while computing the {name!r} table")
-            raise
+        if name not in ARTICLE_LOCAL:
+            bar.set_postfix_str(name)
+            start = time.perf_counter()
+            try:
+                computed[name] = fn(articles, by, computed)
+            except Exception as exc:
+                exc.add_note(f"while computing the {name!r} table")
+                raise
+            if timings is not None:
+                timings.append(dict(stage=name, by=by, seconds=time.perf_counter() - start))
         if not name.startswith("_") and (name not in OPTIONAL or sentences):
-            tables[name] = table
+            tables[name] = computed[name]
     bar.close()
     return tables
+
+
+# --------------------------------------------------------------------------- both
+
+def analyze(articles: pd.DataFrame, by: str = "outlet", *, n_jobs: int | None = None,
+            cache=None, dask=None, sentences: bool = False, progress: bool = True,
+            chunk_size: int = 2000) -> dict[str, pd.DataFrame]:
+    """All tidy tables for `articles` grouped by `by`, in `STAGES` order.
+
+    Returns {table name: DataFrame}; the sentence table is included only when
+    `sentences=True`. The columns of each table are documented by its stage function.
+
+    `n_jobs`: processes for the per-article stages (None: all cores; 1: this process only;
+    a corpus of at most `chunk_size` articles always runs in this process). `dask`: a
+    dask.distributed scheduler address ("tcp://host:8786") or Client to run them on instead.
+    `cache`: a folder (None or "": no cache); tables found there for the same articles,
+    `chunk_size`, package version and package data are loaded instead of recomputed, and
+    new results are stored there (see :mod:`kzmedia.cache`). Results are identical whatever
+    `n_jobs`, `dask` and `cache`.
+    """
+    if by not in articles.columns:
+        raise KeyError(f"grouping column {by!r} not in the articles "
+                       f"(columns: {', '.join(map(str, articles.columns))})")
+    if not cache:
+        parts = article_tables(articles, n_jobs=n_jobs, dask=dask, chunk_size=chunk_size,
+                               progress=progress)
+        return group_tables(articles, parts, by, sentences=sentences, progress=progress)
+
+    from . import cache as _cache
+
+    store = _cache.Store(cache, articles, chunk_size=chunk_size)
+    parts = store.load_articles()
+    if parts is None:
+        parts = article_tables(articles, n_jobs=n_jobs, dask=dask, chunk_size=chunk_size,
+                               progress=progress)
+        store.save_articles(parts)
+    tables = store.load_groups(by)
+    if tables is None:
+        tables = group_tables(articles, parts, by, sentences=True, progress=progress)
+        store.save_groups(by, {k: v for k, v in tables.items() if k not in ARTICLE_LOCAL})
+    else:
+        tables = _in_order({**tables, **parts,
+                            "sentence_tone": _with_group(parts["sentence_tone"], articles, by)})
+    if not sentences:
+        tables.pop("sentences", None)
+    return tables
+
+
+def _in_order(tables: dict) -> dict:
+    return {name: tables[name] for name, _ in STAGES if not name.startswith("_") and name in tables}
 
 
 def write_tables(tables: dict[str, pd.DataFrame], out, fmt: str = "csv") -> list[Path]:

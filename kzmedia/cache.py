@@ -1,0 +1,200 @@
+"""Parquet cache of the analysis tables, so a notebook or report re-run on the same corpus
+does not recompute them.
+
+Layout under the cache folder::
+
+    <cache>/<key>/                 per-article tables (frame_hits, frame_scores_article,
+                                   actor_mentions, sentence_tone) as <table>.parquet,
+                                   the document x term matrix as dtm.npz, meta.json
+    <cache>/<key>/by=<column>/     the tables grouped by <column> (term_counts, keyness_*,
+                                   frame_scores_group, attention, ..., profile, contrasts)
+
+`key` is the sha256 of: every column of the articles (names, dtypes and values, in row
+order), their ``attrs["rejected"]`` and ``attrs["audit"]`` tables, the partition size, the
+kzmedia version, and the bytes of every file in the package data folder (frame codebook,
+gazetteer, sentiment settings, stop words, phrases). Changing any of them gives a new key;
+old keys are never reused (delete the folder to reclaim space). A table set is complete only
+when its meta.json exists (written last), so an interrupted run recomputes.
+
+List-valued cells (e.g. ``article_values``) are stored as JSON text and restored as lists;
+column dtypes are restored from meta.json, so loaded tables equal the computed ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import uuid
+from importlib import resources
+from pathlib import Path
+from urllib.parse import quote
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+
+__all__ = ["Store", "corpus_key", "read_table", "write_table"]
+
+_FORMAT = 1  # bump when the layout changes
+
+
+def _hash_frame(h, frame: pd.DataFrame) -> None:
+    h.update(f"{len(frame)}|{len(frame.columns)}".encode())
+    for col in frame.columns:
+        values = frame[col]
+        h.update(f"\x1e{col}\x1f{values.dtype}\x1f".encode())
+        h.update(pd.util.hash_pandas_object(values, index=False, categorize=False)
+                 .to_numpy().tobytes())
+
+
+def _data_files():
+    root = resources.files("kzmedia") / "data"
+    return sorted((p for p in root.iterdir() if p.is_file()), key=lambda p: p.name)
+
+
+def corpus_key(articles: pd.DataFrame, **params) -> str:
+    """sha256 (hex) of the articles (every column and the rejected/audit tables), `params`,
+    the kzmedia version and the package data files."""
+    h = hashlib.sha256(f"kzmedia {__version__} cache {_FORMAT}".encode())
+    _hash_frame(h, articles)
+    for name in ("rejected", "audit"):
+        table = articles.attrs.get(name)
+        h.update(f"\x1d{name}".encode())
+        if isinstance(table, pd.DataFrame):
+            _hash_frame(h, table)
+    h.update(json.dumps(params, sort_keys=True, default=str).encode())
+    for path in _data_files():
+        h.update(f"\x1d{path.name}\x1f".encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def _is_listlike(values: pd.Series) -> bool:
+    if values.dtype != object:
+        return False
+    first = values.dropna()
+    return len(first) > 0 and isinstance(first.iloc[0], (list, tuple, np.ndarray))
+
+
+def _to_json(value):
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return json.dumps([v.item() if isinstance(v, np.generic) else v for v in value])
+    return None
+
+
+def write_table(table: pd.DataFrame, path) -> dict:
+    """Write `table` as Parquet to `path`; returns what `read_table` needs to restore it
+    (dtypes, JSON-encoded list columns)."""
+    table = table.copy(deep=False)
+    table.attrs = {}
+    json_cols = [c for c in table.columns if _is_listlike(table[c])]
+    for c in json_cols:
+        table[c] = table[c].map(_to_json).astype(object)
+    if len(set(map(str, table.columns))) != len(table.columns):
+        raise ValueError(f"{path}: duplicate column names")
+    meta = {"dtypes": {str(c): str(t) for c, t in table.dtypes.items()}, "json": json_cols,
+            "columns": [str(c) for c in table.columns]}
+    tmp = Path(f"{path}.{uuid.uuid4().hex}.tmp")
+    table.to_parquet(tmp, index=False)
+    os.replace(tmp, path)
+    return meta
+
+
+def read_table(path, meta: dict) -> pd.DataFrame:
+    """A table written by `write_table`, with its dtypes and list columns restored."""
+    table = pd.read_parquet(path)
+    if table.columns.tolist() != meta["columns"] and len(table.columns) == len(meta["columns"]):
+        table.columns = meta["columns"]
+    for c in meta["json"]:
+        table[c] = table[c].map(lambda s: None if s is None else json.loads(s)).astype(object)
+    for c, dtype in meta["dtypes"].items():
+        if c not in meta["json"] and str(table[c].dtype) != dtype:
+            table[c] = table[c].astype(dtype)
+    return table
+
+
+def _write_set(folder: Path, tables: dict, extra: dict | None = None) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    meta = {"tables": {}, **(extra or {})}
+    for name, table in tables.items():
+        meta["tables"][name] = write_table(table, folder / f"{name}.parquet")
+    tmp = folder / f"meta.json.{uuid.uuid4().hex}.tmp"
+    tmp.write_text(json.dumps(meta, indent=1), encoding="utf-8")
+    os.replace(tmp, folder / "meta.json")
+
+
+def _read_set(folder: Path) -> tuple[dict, dict] | None:
+    try:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        tables = {name: read_table(folder / f"{name}.parquet", m)
+                  for name, m in meta["tables"].items()}
+    except (OSError, ValueError, KeyError):
+        return None
+    return tables, meta
+
+
+class Store:
+    """The cache entries of one corpus: `load_articles`/`save_articles` for the per-article
+    tables and the document x term matrix, `load_groups(by)`/`save_groups(by, tables)` for
+    the tables of one grouping. Loads return None when absent or unreadable."""
+
+    def __init__(self, root, articles: pd.DataFrame, **params):
+        self.root = Path(root).expanduser()
+        self.key = corpus_key(articles, **params)
+        self.folder = self.root / self.key
+
+    def _group_folder(self, by: str) -> Path:
+        return self.folder / f"by={quote(str(by), safe='')}"
+
+    def load_articles(self) -> dict | None:
+        found = _read_set(self.folder)
+        if found is None:
+            return None
+        tables, _ = found
+        try:
+            tables["_dtm"] = _load_dtm(self.folder / "dtm.npz")
+        except (OSError, ValueError, KeyError):
+            return None
+        tables["sentences"] = tables["sentence_tone"][["doc_id", "sent_id", "sentence"]]
+        return tables
+
+    def save_articles(self, parts: dict) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        _save_dtm(parts["_dtm"], self.folder / "dtm.npz")
+        _write_set(self.folder, {k: v for k, v in parts.items()
+                                 if not k.startswith("_") and k != "sentences"})
+
+    def load_groups(self, by: str) -> dict | None:
+        found = _read_set(self._group_folder(by))
+        return None if found is None else found[0]
+
+    def save_groups(self, by: str, tables: dict) -> None:
+        _write_set(self._group_folder(by), tables, {"by": by})
+
+
+def _save_dtm(dtm, path: Path) -> None:
+    m = dtm.matrix.tocsr()
+    tmp = path.with_name(f"{path.stem}.{uuid.uuid4().hex}.tmp.npz")
+    np.savez(tmp, data=m.data, indices=m.indices, indptr=m.indptr, shape=np.array(m.shape),
+             doc_ids=_encode(dtm.doc_ids), vocabulary=_encode(dtm.vocabulary))
+    os.replace(tmp, path)
+
+
+def _load_dtm(path: Path):
+    import scipy.sparse as sp
+
+    from .terms import DocTerm
+
+    with np.load(path, allow_pickle=False) as z:
+        m = sp.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"]))
+        return DocTerm(m, _decode(z["doc_ids"]), _decode(z["vocabulary"]))
+
+
+def _encode(strings) -> np.ndarray:
+    return np.frombuffer(json.dumps([str(s) for s in strings]).encode("utf-8"), dtype=np.uint8)
+
+
+def _decode(array: np.ndarray) -> np.ndarray:
+    return np.array(json.loads(array.tobytes().decode("utf-8")), dtype=object)

@@ -1,0 +1,180 @@
+"""Scale: partitions in one process, in several processes and on Dask give identical tables;
+the Parquet cache returns them without recomputing."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kzmedia import cache, corpus, pipeline
+from kzmedia.cli import main
+
+OUTLETS = {"Steppe Daily": "center", "Eastern Wire": "left", "Atlantic Post": "right"}
+SENTENCES = [
+    "Kazakhstan and China signed a welcome trade agreement in Astana.",
+    "Critics warned that the deal deepens dependence on Beijing.",
+    "President Tokayev met Vladimir Putin in Moscow to discuss security.",
+    "The talks were described as constructive and friendly.",
+    "Russia's war in Ukraine worries officials in Astana.",
+    "The United States and the European Union praised the reforms.",
+    "Washington called the multi-vector policy a great success.",
+    "Sanctions on Russia hurt trade along the pipeline to China.",
+    "Xi Jinping promised investment in railways and new roads.",
+    "Protesters in Almaty were angry about corruption and fuel prices.",
+    "Kazakhstan balances its partners carefully, diplomats say.",
+    "Beijing and Moscow compete for influence in Central Asia.",
+]
+
+
+def _corpus(path, n=40):
+    rng = np.random.default_rng(7)
+    rows = []
+    for i in range(n):
+        outlet = list(OUTLETS)[i % 3]
+        paras = [" ".join(rng.choice(SENTENCES, size=3, replace=False)) for _ in range(2)]
+        rows.append({"id": f"d{(n - i) * 7 % 101:03d}", "outlet": outlet, "bias": OUTLETS[outlet],
+                     "date": f"2023-{1 + i % 12:02d}-{1 + i % 28:02d}", "title": f"Story {i}",
+                     "text": "\n\n".join(paras) + f" Article {i} ends here."})
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def articles(tmp_path_factory):
+    return corpus.load(_corpus(tmp_path_factory.mktemp("scale") / "articles.csv"))
+
+
+@pytest.fixture(scope="module")
+def reference(articles):
+    """Three partitions, computed in this process."""
+    return pipeline.analyze(articles, by="outlet", n_jobs=1, chunk_size=15, sentences=True,
+                            progress=False)
+
+
+@pytest.fixture(scope="module")
+def by_bias(articles):
+    return pipeline.analyze(articles, by="bias", n_jobs=1, chunk_size=15, progress=False)
+
+
+def assert_same(a: dict, b: dict):
+    assert list(a) == list(b)
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name], obj=name)
+
+
+def test_tables_are_not_empty(articles, reference):
+    assert len(articles) == 40
+    assert {"term_counts", "frame_hits", "actor_mentions", "sentence_tone", "profile",
+            "contrasts"} <= set(reference)
+    for name in ("frame_hits", "actor_mentions", "sentence_tone", "vector_tone", "keyness_g2"):
+        assert len(reference[name]) > 0, name
+    assert set(reference["actor_mentions"]["vector"]) >= {"russia", "china"}
+    assert reference["sentence_tone"]["compound"].notna().all()
+    assert len(reference["sentences"]) == len(reference["sentence_tone"])
+
+
+def test_partitions_equal_one_pass(articles, reference):
+    """The tables of the unpartitioned stage functions, from the same STAGES list."""
+    computed = {}
+    for name, fn in pipeline.STAGES:
+        computed[name] = fn(articles, "outlet", computed)
+    one_pass = {k: v for k, v in computed.items() if not k.startswith("_")}
+    assert_same(one_pass, reference)
+
+
+def test_two_processes_identical(articles, reference):
+    tables = pipeline.analyze(articles, by="outlet", n_jobs=2, chunk_size=15, sentences=True,
+                              progress=False)
+    assert_same(tables, reference)
+
+
+def test_unsorted_articles_give_sorted_tables(articles, reference):
+    shuffled = articles.sample(frac=1, random_state=1).reset_index(drop=True)
+    shuffled.attrs = articles.attrs
+    tables = pipeline.analyze(shuffled, by="outlet", n_jobs=2, chunk_size=15, sentences=True,
+                              progress=False)
+    for name in ("sentences", "frame_hits", "frame_scores_article", "actor_mentions",
+                 "sentence_tone", "term_counts", "group_tone", "profile"):
+        pd.testing.assert_frame_equal(tables[name], reference[name], obj=name)
+
+
+def test_dask_local_cluster_identical(articles, reference, by_bias):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        tables = pipeline.analyze(articles, by="outlet", dask=client, chunk_size=15,
+                                  sentences=True, progress=False)
+        assert_same(tables, reference)
+        by_address = pipeline.analyze(articles, by="bias", dask=cluster.scheduler_address,
+                                      chunk_size=15, progress=False)
+    assert_same(by_address, by_bias)
+
+
+def test_second_grouping_reuses_article_tables(articles, reference, by_bias):
+    parts = pipeline.article_tables(articles, n_jobs=2, chunk_size=15, progress=False)
+    assert_same(pipeline.group_tables(articles, parts, "outlet", sentences=True, progress=False),
+                reference)
+    assert_same(pipeline.group_tables(articles, parts, "bias", progress=False), by_bias)
+
+
+def test_cache_hit_identical_and_not_recomputed(articles, reference, by_bias, tmp_path,
+                                                monkeypatch):
+    first = pipeline.analyze(articles, by="outlet", n_jobs=1, chunk_size=15, cache=tmp_path,
+                             sentences=True, progress=False)
+    assert_same(first, reference)
+    (entry,) = [p for p in tmp_path.iterdir() if p.is_dir()]
+    assert (entry / "meta.json").exists() and (entry / "by=outlet" / "meta.json").exists()
+    assert (entry / "sentence_tone.parquet").exists() and (entry / "dtm.npz").exists()
+
+    def boom(*args, **kwargs):
+        raise AssertionError("recomputed despite the cache")
+
+    monkeypatch.setattr(pipeline, "_run_partition", boom)
+    monkeypatch.setattr(pipeline, "group_tables", boom)
+    again = pipeline.analyze(articles, by="outlet", cache=str(tmp_path), sentences=True,
+                             chunk_size=15, progress=False)
+    assert_same(again, reference)
+    lists = again["group_tone"]["article_values"]
+    assert all(isinstance(v, list) for v in lists)
+    monkeypatch.undo()
+
+    # another grouping reuses the per-article tables; a changed article is a new key
+    monkeypatch.setattr(pipeline, "_run_partition", boom)
+    by_bias_cached = pipeline.analyze(articles, by="bias", cache=tmp_path, chunk_size=15,
+                                      progress=False)
+    monkeypatch.undo()
+    assert_same(by_bias, by_bias_cached)
+    changed = articles.copy()
+    changed.loc[0, "text"] += " Kazakhstan is happy."
+    assert cache.corpus_key(changed, chunk_size=15) != cache.corpus_key(articles, chunk_size=15)
+    assert cache.corpus_key(articles, chunk_size=15) == entry.name
+
+
+def test_empty_cache_string_means_no_cache(articles, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    pipeline.analyze(articles.iloc[:5], by="outlet", cache="", progress=False)
+    assert not list(tmp_path.iterdir())
+
+
+def test_list_columns_round_trip(tmp_path):
+    table = pd.DataFrame({"g": ["a", "b", "c"], "n": [1, 2, 3],
+                          "article_values": [[0.5, -0.25], [], [float("nan")]],
+                          "x": [1.5, np.nan, 2.0], "flag": [True, False, True]})
+    meta = cache.write_table(table, tmp_path / "t.parquet")
+    back = cache.read_table(tmp_path / "t.parquet", json.loads(json.dumps(meta)))
+    pd.testing.assert_frame_equal(back.drop(columns="article_values"),
+                                  table.drop(columns="article_values"))
+    assert back["article_values"].tolist()[:2] == [[0.5, -0.25], []]
+    assert np.isnan(back["article_values"][2][0])
+
+
+def test_cli_analyze_jobs_and_cache(tmp_path):
+    csv = _corpus(tmp_path / "articles.csv", n=12)
+    out, store = tmp_path / "tables", tmp_path / "cache"
+    assert main(["analyze", str(csv), "--out", str(out), "--jobs", "2", "--cache", str(store)]) == 0
+    first = pd.read_csv(out / "group_tone.csv")
+    assert main(["analyze", str(csv), "--out", str(out), "--jobs", "1", "--cache", str(store)]) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(out / "group_tone.csv"), first)
+    assert len([p for p in store.iterdir() if p.is_dir()]) == 1
