@@ -143,45 +143,45 @@ def _split_fast(text: str, memo: dict) -> list[str]:
     # 1. the candidates Punkt looks at: those within a paragraph; of several with no
     # whitespace between them only the last counts (unless the word before the earlier one
     # is empty), its word reaching back to the last whitespace
-    cands = []  # (position, word start or -1 for a paragraph break, match)
+    cands = []  # (position, word start or -1 for a paragraph break, match, groups, word)
     rfind = text.rfind
     prev_p, prev_w0 = -1, 0
     for m in _CANDIDATE.finditer(text):
         p = m.start()
-        c, nonword, ws, nt = m.groups()
-        if c is None:  # paragraph break
-            cands.append((p, -1, m))
+        g = m.groups()
+        if g[0] is None:  # paragraph break
+            cands.append((p, -1, m, g, None))
             prev_p = prev_w0 = p
             continue
-        if ws is not None and ws.count("\n") >= 2:
+        ws = g[2]
+        if ws is not None and "\n" in ws and ws.count("\n") >= 2:
             continue  # the last candidate of a paragraph: Punkt never sees it
         lo = prev_p + 1
         s = rfind(" ", lo, p)
-        n = rfind("\n", lo, p)
-        if n > s:
-            s = n
         w0 = s + 1 if s >= 0 else lo
-        if not text[w0:p].isprintable():  # a tab, another control or space character
+        word = text[w0:p]
+        if not word.isprintable():  # a newline, tab, another control or space character
             w0 = _word_start(text, lo, p)
+            word = text[w0:p] if w0 >= 0 else None
         elif s < 0:
-            w0 = -1
+            w0, word = -1, None
         if w0 < 0:
             w0 = prev_w0
+            word = text[w0:p]
             if cands and cands[-1][0] == prev_p and 0 <= prev_w0 < prev_p:
                 cands.pop()
-        cands.append((p, w0, m))
+        cands.append((p, w0, m, g, word))
         prev_p, prev_w0 = p, w0
 
     # 2. Punkt's decision for each, then the slices with closing quotes realigned
     out: list[str] = []
     start = 0
-    for p, w0, m in cands:
+    for p, w0, m, g, word in cands:
         if w0 < 0:  # paragraph break
             end, nxt = p, m.end()
         else:
-            c, nonword, ws, nt = m.groups()
+            c, nonword, ws, nt = g
             if c == ".":
-                word = text[w0:p]
                 k = kinds.get(word)
                 if k is None:
                     k = kinds[word] = _period_kind(word, memo["abbrevs"])
@@ -230,6 +230,17 @@ def _period_breaks(kind: int, nonword, nt) -> bool:
 
 def _memo() -> dict:
     return {"abbrevs": frozenset(_punkt()._params.abbrev_types), "kinds": {}, "exact": {}}
+
+
+def _strings(values) -> pd.Series:
+    """A column of str in pandas' default string dtype, built through pyarrow when that is
+    the storage (several times faster than pandas' element-wise conversion)."""
+    dtype = pd.Series(["x"]).dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        import pyarrow as pa
+
+        return pd.Series(pa.array(values, type=pa.large_string()), dtype=dtype)
+    return pd.Series(np.asarray(values, dtype=object), dtype=object)
 
 
 def split_sentences(text: str, method: str = "fast") -> list[str]:
@@ -287,9 +298,9 @@ def sentences(articles: pd.DataFrame, method: str = "fast") -> pd.DataFrame:
     n = int(lengths.sum())
     starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
     out = pd.DataFrame({
-        "doc_id": np.repeat(doc_ids, lengths),
+        "doc_id": _strings(np.repeat(doc_ids, lengths)),
         "sent_id": np.arange(n, dtype=np.int64) - starts,
-        "sentence": np.fromiter(itertools.chain.from_iterable(per_doc), dtype=object, count=n),
+        "sentence": _strings(list(itertools.chain.from_iterable(per_doc))),
     })
     if not unique_ids:
         out = out.sort_values(["doc_id", "sent_id"], kind="stable")
