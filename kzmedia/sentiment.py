@@ -236,6 +236,7 @@ def sentences(
     mask_entities: bool = True,
     *,
     sentences: pd.DataFrame | None = None,
+    mentions: pd.DataFrame | None = None,
     neutral_words: Sequence[str] = (),
     settings: dict | None = None,
     n_jobs: int = 1,
@@ -243,7 +244,8 @@ def sentences(
     """Score every sentence of the articles with VADER, after masking entities.
 
     `gazetteer` goes to ``actors.mentions`` (None: the default gazetteer); `sentences` is a
-    precomputed ``text.sentences(articles)`` table. With `mask_entities`, the matched text of
+    precomputed ``text.sentences(articles)`` table and `mentions` a precomputed
+    ``actors.mentions(articles, gazetteer, sentences=...)`` table (both computed when None). With `mask_entities`, the matched text of
     every mention, organisation names and risky phrases are replaced by a placeholder before
     scoring. Articles whose language is not English are not scored (a warning names them).
 
@@ -268,7 +270,7 @@ def sentences(
     lang = detect_language(arts).set_axis(arts["doc_id"])
     sent = sent.merge(arts[["doc_id", "outlet"]], on="doc_id", how="left")
 
-    ment = _mentions(arts, gazetteer, sent)
+    ment = _mentions(arts, gazetteer, sent) if mentions is None else mentions
     if len(ment):
         vec = (ment.assign(doc_id=ment["doc_id"].astype(str))
                .groupby(["doc_id", "sent_id"])["vector"]
