@@ -1,8 +1,9 @@
 """What each outlet says: term counts, TF-IDF profiles, distinctive terms (keyness), KWIC and
 profile similarity.
 
-Every article is tokenized once (:func:`kzmedia.text.make_tokenizer`) into one sparse
-document x term count matrix (:func:`document_term_matrix`); group tables come from sparse
+Articles are counted once (the tokens of :func:`kzmedia.text.make_tokenizer`, read through
+the distinct whitespace-separated pieces of the texts) into one sparse document x term count
+matrix (:func:`document_term_matrix`); group tables come from sparse
 group-indicator products, never from dense vocabulary x document arrays. Pass a precomputed
 ``dtm=`` to reuse the matrix across calls on the same articles.
 
@@ -70,10 +71,9 @@ def _csr_from_codes(codes: np.ndarray, lengths: np.ndarray, n_cols: int) -> sp.c
     return m
 
 
-def _finish(m: sp.csr_matrix, final: list, articles: pd.DataFrame, joiner: str) -> DocTerm:
-    """Map the raw columns of ``m`` to terms (``final[j]``: the term of raw column j, None =
-    dropped; several raw columns may give one term), sort the vocabulary, add up merged
-    columns."""
+def _projection(final: list, joiner: str) -> tuple[sp.csr_matrix, np.ndarray]:
+    """(raw columns x terms 0/1 matrix, sorted vocabulary): ``final[j]`` is the term of raw
+    column j, None = dropped; several raw columns may give one term."""
     if joiner != "_":
         final = [None if t is None else t.replace("_", joiner) for t in final]
     kept = [j for j, t in enumerate(final) if t is not None]
@@ -83,11 +83,15 @@ def _finish(m: sp.csr_matrix, final: list, articles: pd.DataFrame, joiner: str) 
         (np.ones(len(kept), dtype=np.int32), (np.asarray(kept, dtype=np.int64),
                                               np.fromiter((pos[final[j]] for j in kept),
                                                           dtype=np.int64, count=len(kept)))),
-        shape=(m.shape[1], len(vocabulary)))
-    out = (m @ proj).tocsr()
+        shape=(len(final), len(vocabulary)))
+    return proj, vocabulary
+
+
+def _finish(m: sp.csr_matrix, doc_ids: np.ndarray, vocabulary: np.ndarray) -> DocTerm:
+    out = m.tocsr()
     out.sort_indices()
     out.eliminate_zeros()
-    return DocTerm(out, articles["doc_id"].astype(str).to_numpy(dtype=object), vocabulary)
+    return DocTerm(out, doc_ids, vocabulary)
 
 
 def _count_texts(texts: list[str], token_opts: dict) -> tuple[sp.csr_matrix, list]:
@@ -107,35 +111,180 @@ def _count_texts(texts: list[str], token_opts: dict) -> tuple[sp.csr_matrix, lis
     return m, [None if t in drop else t for t in vocab]
 
 
-def _dtm_part(texts: list[str], doc_ids: np.ndarray, token_opts: dict) -> DocTerm:
-    m, final = _count_texts(texts, token_opts)
-    return _finish(m, final, pd.DataFrame({"doc_id": doc_ids}), token_opts.get("joiner", "_"))
+def _code_all(strings: list[str], many, code) -> tuple[np.ndarray, np.ndarray]:
+    """Token codes of each string (``many``: the batch tokenizer), concatenated, and the
+    number of tokens of each."""
+    toks, lengths = many(strings)
+    return np.fromiter(map(code, toks), dtype=np.int64, count=len(toks)), lengths
+
+
+def _count_chunks(texts, token_opts: dict):
+    """Counts as :func:`_count_texts`, through the distinct whitespace-separated chunks:
+    (CSR texts x terms, vocabulary), or None when the chunks cannot be used (see
+    :func:`kzmedia.text._chunk_tokenizer`).
+
+    No token contains whitespace, so a text's tokens are those of its chunks, each distinct
+    chunk tokenized once — except where a phrase match runs across whitespace. Such places
+    are found from the word runs at the chunk edges (:func:`kzmedia.text._phrase_edges`), and
+    each run of chunks they connect (a window) is tokenized as one text, its chunks joined by
+    one space: a phrase reads any whitespace between words alike. Where an in-word hyphen of
+    a phrase may stand at the whitespace (one character only), its width counts: those
+    articles are tokenized whole.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    tok, drop, edges = _text._chunk_tokenizer(**token_opts)
+    if edges is None:
+        return None
+    wide, narrow = edges
+    arr = texts if isinstance(texts, pa.Array) else pa.array(texts, pa.large_string())
+    # ASCII whitespace only: a subset of Python's \s, so no token is ever cut; a chunk that
+    # keeps other whitespace inside is tokenized as it is
+    split = pc.ascii_split_whitespace(arr)
+    starts = split.offsets.to_numpy().astype(np.int64)
+    starts -= starts[0]
+    flat = split.flatten()
+    enc = pc.dictionary_encode(flat)
+    pos_chunk = enc.indices.to_numpy()
+    chunks = enc.dictionary.to_pylist()
+    n_docs, n_pos = len(arr), len(pos_chunk)
+
+    vocab: defaultdict = defaultdict(None)
+    vocab.default_factory = vocab.__len__  # new token -> next code, without a Python loop
+    code = vocab.__getitem__
+    chunk_codes, chunk_len = _code_all(chunks, tok.many, code)
+    keep = np.ones(n_pos, dtype=np.int32)  # 0: counted in a window or a whole article
+    extra = []  # (rows, codes) of windows and whole articles
+    if (wide or narrow) and n_pos > 1:
+        first, last, seps = _text._edge_runs(chunks)
+        lefts = sorted({x for x, _ in wide | narrow})
+        rights = sorted({y for _, y in wide | narrow})
+        lid = {w: i for i, w in enumerate(lefts)}
+        rid = {w: i for i, w in enumerate(rights)}
+        no = itertools.repeat(-1)
+        left = np.fromiter(map(lid.get, last, no), dtype=np.int64, count=len(chunks))
+        right = np.fromiter(map(rid.get, first, no), dtype=np.int64, count=len(chunks))
+        pairs = np.zeros((len(lid) + 1, len(rid) + 1), dtype=np.int8)  # 1 wide, 2 narrow
+        for x, y in wide:
+            pairs[lid[x], rid[y]] = 1
+        for x, y in narrow:
+            pairs[lid[x], rid[y]] = 2
+        # boundary i lies between positions i and i+1; candidates first, then checks
+        is_sep = np.zeros(len(chunks), dtype=bool)
+        is_sep[seps] = True
+        cand = np.flatnonzero((left >= 0)[pos_chunk[:-1]])
+        kind = pairs[left[pos_chunk[cand]], right[pos_chunk[cand + 1]]]
+        cand, kind = cand[kind > 0], kind[kind > 0]
+        at_sep = np.flatnonzero(is_sep[pos_chunk]) if seps else np.zeros(0, np.int64)
+        cand = np.concatenate([cand, at_sep - 1, at_sep])
+        kind = np.concatenate([kind, np.ones(2 * len(at_sep), dtype=np.int8)])
+        ok = (cand >= 0) & (cand < n_pos - 1)
+        cand, kind = cand[ok], kind[ok]
+        doc = np.searchsorted(starts, cand, side="right") - 1
+        ok = starts[doc + 1] > cand + 1  # both positions in one article
+        cand, kind, doc = cand[ok], kind[ok], doc[ok]
+        # articles where the width of whitespace may decide a phrase: tokenized whole
+        whole = np.unique(doc[kind == 2])
+        if len(whole):
+            for d in whole:
+                keep[starts[d]:starts[d + 1]] = 0
+            cand = cand[~np.isin(doc, whole)]
+            c, n = _code_all(arr.take(pa.array(whole)).to_pylist(), tok.many, code)
+            extra.append((np.repeat(whole, n), c))
+        if len(cand):
+            # windows: maximal runs of linked boundaries; positions w0 .. w1 - 1
+            link = np.unique(cand)
+            brk = np.flatnonzero(np.diff(link) > 1)
+            w0 = link[np.concatenate([[0], brk + 1])]
+            w1 = link[np.concatenate([brk, [len(link) - 1]])] + 2
+            lens = w1 - w0
+            offs = np.concatenate([[0], np.cumsum(lens)])
+            take = np.repeat(w0 - offs[:-1], lens) + np.arange(offs[-1])
+            keep[take] = 0
+            win = pa.LargeListArray.from_arrays(pa.array(offs, pa.int64()),
+                                                flat.take(pa.array(take)))
+            wenc = pc.dictionary_encode(pc.binary_join(win, pa.scalar(" ", flat.type)))
+            wcodes, wlen = _code_all(wenc.dictionary.to_pylist(), tok.many, code)
+            wptr = np.concatenate([[0], np.cumsum(wlen)])
+            widx = wenc.indices.to_numpy()
+            n = wlen[widx]
+            sel = np.repeat(wptr[widx] - (np.cumsum(n) - n), n) + np.arange(n.sum())
+            extra.append((np.repeat(np.searchsorted(starts, w0, side="right") - 1, n),
+                          wcodes[sel]))
+    n_cols = len(vocab)
+    # a token is a term when it is read somewhere: in a chunk counted on its own, a window
+    # or a whole article (a chunk may occur only inside windows)
+    used = np.bincount(pos_chunk[keep > 0], minlength=len(chunks)) > 0
+    seen = np.zeros(n_cols, dtype=bool)
+    seen[chunk_codes[np.repeat(used, chunk_len)]] = True
+    for _, c in extra:
+        seen[c] = True
+    proj, vocabulary = _projection(
+        [None if t in drop or not ok else t for t, ok in zip(vocab, seen)],
+        token_opts.get("joiner", "_"))
+    idx = np.int32 if max(n_pos, n_cols, len(chunk_codes)) < 2**31 else np.int64
+    per_doc = sp.csr_matrix((keep, pos_chunk.astype(idx, copy=False), starts.astype(idx)),
+                            shape=(n_docs, len(chunks)))
+    chunk_ptr = np.concatenate([[0], np.cumsum(chunk_len)]).astype(idx)
+    per_chunk = sp.csr_matrix((np.ones(len(chunk_codes), dtype=np.int32),
+                               chunk_codes.astype(idx), chunk_ptr),
+                              shape=(len(chunks), n_cols))
+    m = per_doc @ (per_chunk @ proj)
+    for rows, c in extra:
+        m = m + sp.csr_matrix((np.ones(len(c), dtype=np.int32), (rows, c)),
+                              shape=(n_docs, n_cols)) @ proj
+    return m, vocabulary
+
+
+def _dtm_part(texts, doc_ids: np.ndarray, token_opts: dict, method: str = "chunks") -> DocTerm:
+    counted = _count_chunks(texts, token_opts) if method == "chunks" else None
+    if counted is None:
+        if not isinstance(texts, list):
+            texts = texts.to_pylist()
+        m, final = _count_texts(texts, token_opts)
+        proj, vocabulary = _projection(final, token_opts.get("joiner", "_"))
+        counted = m @ proj, vocabulary
+    m, vocabulary = counted
+    return _finish(m, doc_ids, vocabulary)
 
 
 def document_term_matrix(articles: pd.DataFrame, chunk_size: int = 2000, n_jobs: int = 1,
-                         **token_opts) -> DocTerm:
-    """Tokenize every article once and count terms.
+                         method: str = "chunks", **token_opts) -> DocTerm:
+    """Count the terms of every article.
 
     ``token_opts`` go to :func:`kzmedia.text.make_tokenizer` (numbers, stopwords, phrases,
     joiner, possessive); the terms are exactly those of ``tokenize``. Tokens are counted before
-    stop words are removed (each token gets its column code through a dict, no per-token
-    Python test) and the stop-word columns dropped afterwards. Rows follow the order of
-    ``articles``; columns are the sorted vocabulary. ``n_jobs`` > 1 counts chunks of
+    stop words are removed and the stop-word columns dropped afterwards. Rows follow the order
+    of ``articles``; columns are the sorted vocabulary. ``n_jobs`` > 1 counts chunks of
     ``chunk_size`` articles in worker processes and combines them with :func:`merge_dtm`
     (same result as one process).
+
+    ``method``: "chunks" (default) splits the texts at whitespace and dictionary-encodes the
+    pieces in pyarrow, tokenizes each distinct piece once and re-reads as one text only the
+    runs of pieces a phrase may join across whitespace (see ``_count_chunks``); "tokens"
+    tokenizes each article whole (several times slower). Both give the same DocTerm; a phrase
+    list with a piece that has no letter or digit (``"a . b"``) is always counted by tokens.
     """
-    texts = articles["text"].fillna("").astype(str).tolist()
+    if method not in ("chunks", "tokens"):
+        raise ValueError(f"method must be 'chunks' or 'tokens', not {method!r}")
+    texts = articles["text"].fillna("").astype(str)
     doc_ids = articles["doc_id"].astype(str).to_numpy(dtype=object)
     if n_jobs > 1 and len(texts) > chunk_size:
         from concurrent.futures import ProcessPoolExecutor
 
+        texts = texts.tolist()
         bounds = range(0, len(texts), chunk_size)
         with ProcessPoolExecutor(max_workers=n_jobs) as ex:
             parts = list(ex.map(_dtm_part, [texts[i:i + chunk_size] for i in bounds],
                                 [doc_ids[i:i + chunk_size] for i in bounds],
-                                itertools.repeat(token_opts)))
+                                itertools.repeat(token_opts), itertools.repeat(method)))
         return merge_dtm(parts)
-    return _dtm_part(texts, doc_ids, token_opts)
+    if method == "tokens":
+        return _dtm_part(texts.tolist(), doc_ids, token_opts, method)
+    import pyarrow as pa
+
+    return _dtm_part(pa.array(texts, pa.large_string()), doc_ids, token_opts, method)
 
 
 def merge_dtm(parts: Iterable[DocTerm]) -> DocTerm:

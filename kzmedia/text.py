@@ -459,15 +459,84 @@ def _trie_regex(phrases: Iterable[str]) -> str:
     return emit(trie)
 
 
+def _joinable(phrases: Iterable[str], joiner: str) -> list[str]:
+    """The phrases the matcher joins: several words or a hyphen, something left to join."""
+    return sorted(set(p for p in phrases if (len(p.split()) > 1 or "-" in p)
+                      and _canonical(p, joiner)))
+
+
 @functools.lru_cache(maxsize=32)
 def _phrase_matcher(phrases: tuple[str, ...], joiner: str):
-    uniq = sorted(set(p for p in phrases if (len(p.split()) > 1 or "-" in p)
-                      and _canonical(p, joiner)))
+    uniq = _joinable(phrases, joiner)
     if not uniq:
         return None
     rx = re.compile(rf"(?<!\w){_trie_regex(uniq)}(?!\w)")
     canon = {_SEP_CHARS.sub("", p): _canonical(p, joiner) for p in uniq}
     return rx, canon
+
+
+_MARK = "\ua66e"  # a letter (Cyrillic multiocular O) that marks text ends in batch tokenizing
+_RUN = re.compile(r"\w+")  # the word runs the phrase pattern's (?<!\w) and (?!\w) see
+
+
+def _normalize(text: str) -> str:
+    """What the tokenizer reads: US/UN read as U.S/U.N, lower case, \u2019 as '."""
+    if "US" in text or "UN" in text:
+        text = _US_UN_RE.sub(r"U.\1", text)
+    return text.lower().replace("\u2019", "'")
+
+
+@functools.lru_cache(maxsize=32)
+def _phrase_edges(phrases: tuple[str, ...]):
+    """Where a phrase match can run across whitespace, for counting whitespace-separated
+    chunks of text (:func:`kzmedia.terms.document_term_matrix`).
+
+    A match crosses the whitespace between two chunks only at one of the phrase's separators;
+    the chunk before then ends with the phrase's text up to that separator (plus hyphens), the
+    chunk after starts with the rest (after hyphens). Seen through word runs (``\\w+``): the
+    last run of the chunk before is the last run of the phrase text back to the previous
+    separator that is present (an in-word hyphen may be absent: ``kassymjomart``), the first
+    run of the chunk after likewise forward. Returns ``(wide, narrow)``: sets of such
+    (last run, first run) pairs at separators between words (any whitespace) and at in-word
+    hyphens (exactly one separator character, so the width of the whitespace matters); or
+    None when a piece of a phrase has no word character (no run to recognise it by).
+    """
+    wide: set = set()
+    narrow: set = set()
+    hyphen = re.compile(r"[\-\u2010\u2011]")
+    for p in _joinable(phrases, "_"):
+        seq: list = []  # characters, and 1 (between words) or 0 (in-word hyphen)
+        for wi, word in enumerate(p.split()):
+            if wi:
+                seq.append(1)
+            for pi, part in enumerate(hyphen.split(word)):
+                if pi:
+                    seq.append(0)
+                seq.extend(part)
+
+        def pieces(idx, step):
+            buf: list[str] = []
+            while 0 <= idx < len(seq):
+                u = seq[idx]
+                if u == 1:
+                    break
+                if u == 0:
+                    yield "".join(buf[::-1] if step < 0 else buf)
+                else:
+                    buf.append(u)
+                idx += step
+            yield "".join(buf[::-1] if step < 0 else buf)
+
+        for s, u in enumerate(seq):
+            if not isinstance(u, int):
+                continue
+            left = [_RUN.findall(x) for x in pieces(s - 1, -1)]
+            right = [_RUN.findall(x) for x in pieces(s + 1, 1)]
+            if not all(left) or not all(right):
+                return None
+            (narrow if u == 0 else wide).update(
+                itertools.product({r[-1] for r in left}, {r[0] for r in right}))
+    return wide, narrow
 
 
 @functools.lru_cache(maxsize=32)
@@ -478,7 +547,7 @@ def _build(numbers: bool, stop: frozenset[str], phrases: tuple[str, ...], joiner
     if not possessive:
         drop.add(POSSESSIVE)
     findall = (_TOKEN_RE if numbers else _TOKEN_NO_NUMBERS_RE).findall
-    us_un = _US_UN_RE.sub
+    normalize = _normalize
 
     if matcher is not None:
         rx, canon = matcher
@@ -500,14 +569,31 @@ def _build(numbers: bool, stop: frozenset[str], phrases: tuple[str, ...], joiner
     def tok(text: str) -> list[str]:
         if not text:
             return []
-        if "US" in text or "UN" in text:
-            text = us_un(r"U.\1", text)
-        toks = findall(join(text.lower().replace("\u2019", "'")))
+        toks = findall(join(normalize(text)))
         if raw:
             return toks
         return [t for t in toks if t not in drop]
 
     if raw:
+        # many short texts in one pass: joined by NUL, which no phrase, token, US/UN context
+        # or case mapping reads across, around a marker word that ends each text's tokens
+        mark_ok = not any(_MARK in p for p in phrases)
+        between = "\x00" + _MARK + "\x00"
+
+        def many(texts: list[str]) -> tuple[list[str], np.ndarray]:
+            big = between.join(texts)
+            n = len(texts)
+            if not (mark_ok and big.count("\x00") == 2 * max(n - 1, 0)
+                    and big.count(_MARK) == max(n - 1, 0)):
+                per = list(map(tok, texts))
+                return (list(itertools.chain.from_iterable(per)),
+                        np.fromiter(map(len, per), dtype=np.int64, count=n))
+            toks = findall(join(normalize(big))) if n else []
+            ends = np.flatnonzero(np.array(toks, dtype=object) == _MARK)
+            lengths = np.diff(np.concatenate([[-1], ends, [len(toks)]])) - 1
+            return [t for t in toks if t != _MARK], lengths[:n]
+
+        tok.many = many
         return tok, frozenset(drop)
     if joiner != "_":
         def tok_joined(text: str) -> list[str]:
@@ -626,4 +712,40 @@ def _raw_tokenizer(*, numbers: bool = False, stopwords: Iterable[str] | None = N
     stop = load_stopwords() if stopwords is None else frozenset(s.lower() for s in stopwords)
     phr = tuple(load_phrases()) if phrases is None else tuple(p.lower() for p in phrases)
     return _build(bool(numbers), stop, phr, "_", bool(possessive), True)
+
+
+def _chunk_tokenizer(**token_opts):
+    """(f, drop, edges) for counting whitespace-separated chunks: ``f`` and ``drop`` as
+    :func:`_raw_tokenizer` (``f.many(texts)``: the tokens of a list of texts in one pass, as
+    one list and the number of tokens of each text),
+    ``edges`` = :func:`_phrase_edges` of the phrases in use (two empty sets when no phrase
+    is joined; None when the chunks cannot be used)."""
+    f, drop = _raw_tokenizer(**token_opts)
+    phrases = token_opts.get("phrases")
+    phr = tuple(load_phrases()) if phrases is None else tuple(p.lower() for p in phrases)
+    return f, drop, _phrase_edges(phr) if phr else (set(), set())
+
+
+_SEPARATORS_ONLY = re.compile(r"[\s\-\u2010\u2011]+").fullmatch
+
+
+_FIRST_RUNS = re.compile(r"\x00[^\w\x00]*(\w*)").findall  # one per NUL-led text
+_LAST_RUNS = re.compile(r"(\w*)[^\w\x00]*\x00").findall  # one per NUL-ended text
+
+
+def _edge_runs(texts: list[str]) -> tuple[list[str], list[str], list[int]]:
+    """For each text as the tokenizer reads it (:func:`_normalize`): its first and last word
+    run ("" if none); and the indices of the texts made of phrase separators only (spaces,
+    hyphens)."""
+    big = "\x00".join(texts)
+    if big.count("\x00") == max(len(texts) - 1, 0):
+        big = _normalize(big)
+        first, last = _FIRST_RUNS("\x00" + big), _LAST_RUNS(big + "\x00")
+    else:
+        runs = [_RUN.findall(_normalize(t)) for t in texts]
+        first = [r[0] if r else "" for r in runs]
+        last = [r[-1] if r else "" for r in runs]
+    seps = [i for i, w in enumerate(first) if not w and texts[i]
+            and _SEPARATORS_ONLY(_normalize(texts[i])) is not None]
+    return first, last, seps
 

@@ -260,3 +260,60 @@ def test_document_term_matrix_worker_processes(tiny):
     big = pd.concat([tiny] * 4, ignore_index=True).assign(doc_id=lambda x: x.index.astype(str))
     _same_dtm(terms.document_term_matrix(big, n_jobs=2, chunk_size=5, **OPTS),
               terms.document_term_matrix(big, **OPTS))
+
+
+EDGE_TEXTS = [
+    "Kazakhstan's foreign policy", "Foreign\n\nPolicy at a paragraph break",
+    "foreign  policy, foreign-policy, foreign - policy, foreign -- policy, foreign\t-\npolicy",
+    "the Belt and Road; belt and\nroad initiative; Belt - and - Road; belt\u00a0-\u00a0and road",
+    "Kassym-Jomart Tokayev, Kassym Jomart Tokayev, Kassym  Jomart Tokayev, KassymJomart Tokayev",
+    "the multi- vector course, a multi vector and multivector policy; multi-\nvector",
+    "Kazakhstan\u2019s U.S. and US and UN ties; tell us; the U.N. Security Council",
+    "in 2,000 cases 1.5 times; G20, 21st century, covid-19 and 1990s; 2,000abc",
+    "\u201cForeign policy\u201d (foreign policy) 'foreign policy' \"European Union\"",
+    "", "   ", "-", "- - -", "St. Petersburg and st.  petersburg", "united\u00a0nations general assembly",
+    "ΑΣ ΣΑ Σ", "nul\x00foreign policy\x00here", "marker \ua66e foreign \ua66e policy",
+    "united nations\n\ngeneral assembly security council", "one belt one road one belt",
+]
+
+
+@pytest.mark.parametrize("opts", [
+    {}, dict(numbers=True), dict(possessive=True), dict(stopwords=()),
+    dict(stopwords=["policy", "the"], joiner=" "), dict(phrases=()),
+    dict(phrases=["kassym-jomart tokayev", "multi-vector", "belt and road", "st. petersburg",
+                  "co-operation in europe", "foreign policy"]),
+    dict(phrases=["a . b", "foreign policy"]),  # a piece with no word character
+])
+def test_chunk_counting_equals_token_counting(opts):
+    arts = pd.DataFrame({"doc_id": [f"d{i:02d}" for i in range(len(EDGE_TEXTS))],
+                         "text": EDGE_TEXTS})
+    fast = terms.document_term_matrix(arts, **opts)
+    _same_dtm(fast, terms.document_term_matrix(arts, method="tokens", **opts))
+    # each text on its own as well (no neighbours in the chunk dictionary)
+    for i in range(len(arts)):
+        _same_dtm(terms.document_term_matrix(arts.iloc[i:i + 1], **opts),
+                  terms.document_term_matrix(arts.iloc[i:i + 1], method="tokens", **opts))
+
+
+def test_chunk_counting_phrases_across_whitespace():
+    arts = pd.DataFrame({"doc_id": ["a", "b", "c"], "text": [
+        "Foreign\n\nPolicy and belt -  and road", "Kassym Jomart Tokayev", "Kassym  Jomart Tokayev"]})
+    d = terms.document_term_matrix(arts, stopwords=())
+    row = dict(zip(d.vocabulary, d.matrix.toarray()[0]))
+    assert row["foreign_policy"] == 1 and row["belt_and_road"] == 1 and "policy" not in row
+    voc = list(d.vocabulary)
+    m = d.matrix.toarray()
+    # one space: the in-word hyphen of "kassym-jomart" is matched; two spaces: it is not
+    assert m[1, voc.index("kassym-jomart_tokayev")] == 1
+    assert m[2, voc.index("kassym-jomart_tokayev")] == 0 and m[2, voc.index("kassym")] == 1
+    with pytest.raises(ValueError):
+        terms.document_term_matrix(arts, method="regex")
+
+
+@pytest.mark.parametrize("opts", [{}, dict(numbers=True, possessive=True, stopwords=())])
+def test_chunk_counting_seeds(opts):
+    from kzmedia import corpus
+
+    arts = corpus.load(SEEDS)
+    _same_dtm(terms.document_term_matrix(arts, **opts),
+              terms.document_term_matrix(arts, method="tokens", **opts))
