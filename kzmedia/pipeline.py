@@ -74,9 +74,9 @@ STAGES = [
     ("tfidf_profiles",
      lambda a, by, t: _stage("terms", "tfidf_profiles")(a, by=by, dtm=t["_dtm"])),
     ("keyness_log_odds", lambda a, by, t: _stage("terms", "keyness")(
-        a, by=by, measure="log_odds", dtm=t["_dtm"])),
-    ("keyness_g2",
-     lambda a, by, t: _stage("terms", "keyness")(a, by=by, measure="g2", dtm=t["_dtm"])),
+        a, by=by, measure="log_odds", dtm=t["_dtm"], top=KEYNESS_TOP)),
+    ("keyness_g2", lambda a, by, t: _stage("terms", "keyness")(
+        a, by=by, measure="g2", dtm=t["_dtm"], top=KEYNESS_TOP)),
     ("similarity", lambda a, by, t: _stage("terms", "similarity")(a, by=by, dtm=t["_dtm"])),
     ("frame_hits", lambda a, by, t: _stage("frames", "hits")(
         a, t.get("_codebook"), sentences=t["sentences"])),
@@ -105,6 +105,10 @@ STAGES = [
     ("contrasts", lambda a, by, t: _stage("compare", "contrasts")(
         a, by=by, tables=t, gazetteer=t.get("_gazetteer"))),
 ]
+
+# The keyness tables keep the KEYNESS_TOP most and least distinctive terms of each group
+# (every group x every term is 89 M rows for 491 outlets; call terms.keyness for all of them).
+KEYNESS_TOP = 100
 
 # Large and derivable from the articles: computed (the stages need it), written on request.
 # Names starting with "_" are shared intermediates (not tables) and never returned.
@@ -257,11 +261,12 @@ def article_tables(articles: pd.DataFrame, *, n_jobs: int | None = None, dask=No
 # --------------------------------------------------------------------------- phase 2
 
 def group_tables(articles: pd.DataFrame, parts: dict, by: str = "outlet", *,
-                 sentences: bool = False, progress: bool = True,
+                 sentences: bool = False, progress: bool = True, skip=(),
                  timings: list | None = None) -> dict[str, pd.DataFrame]:
     """All tables of the analysis grouped by `by`, from the per-article tables `parts` of
     :func:`article_tables` on the same articles (in `STAGES` order; "sentences" only with
-    `sentences=True`). `timings`, if given, receives dict(stage, seconds) per stage."""
+    `sentences=True`). Tables named in `skip` are left out (none of the later stages read
+    "similarity"). `timings`, if given, receives dict(stage, by, seconds) per stage."""
     from tqdm.auto import tqdm
 
     if by not in articles.columns:
@@ -274,6 +279,8 @@ def group_tables(articles: pd.DataFrame, parts: dict, by: str = "outlet", *,
     tables: dict[str, pd.DataFrame] = {}
     bar = tqdm(STAGES, desc=f"groups by {by}", unit="table", disable=not progress)
     for name, fn in bar:
+        if name in skip:
+            continue
         if name not in ARTICLE_LOCAL:
             bar.set_postfix_str(name)
             start = time.perf_counter()
