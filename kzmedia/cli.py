@@ -1,7 +1,8 @@
 """Command line: `kzmedia report | analyze | clean`.
 
-    kzmedia report [CORPUS] [--by COLUMN] [--out DIR] [--notebooks DIR] [--timeout S]
-        execute every notebooks/NN-*.ipynb on CORPUS into an HTML report (exit 1 if any failed)
+    kzmedia report [CORPUS] [--by COLUMN] [--out DIR] [--notebooks DIR] [--timeout S] [--cache DIR]
+        execute every notebooks/NN-*.ipynb on CORPUS into an HTML report (exit 1 if any failed);
+        notebooks get CACHE (default OUT/.cache, "" for none) for pipeline.analyze
     kzmedia analyze CORPUS --out DIR [--by COLUMN] [--format csv|parquet] [--sentences]
                     [--jobs N] [--cache DIR] [--dask ADDRESS]
         every tidy table, without notebooks; the per-article stages in N processes (default:
@@ -34,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--out", default="reports", help="output folder (default: reports)")
     r.add_argument("--notebooks", default="notebooks", help="folder of NN-name.ipynb (default: notebooks)")
     r.add_argument("--timeout", type=float, default=None, help="seconds allowed per cell (default: none)")
+    r.add_argument("--cache", default=None,
+                   help="folder of cached analysis tables (default: OUT/.cache; '' for none)")
 
     a = sub.add_parser("analyze", help="write every tidy table without notebooks")
     a.add_argument("corpus", help="folder or table of articles")
@@ -69,7 +72,7 @@ def _report(args) -> int:
     if not report.find_notebooks(args.notebooks):
         return _missing(f"{args.notebooks}/{report.NOTEBOOK_GLOB}", "notebooks")
     results = report.build(args.corpus, by=args.by, out=args.out, notebooks=args.notebooks,
-                           timeout=args.timeout)
+                           timeout=args.timeout, cache=args.cache)
     failed = [r for r in results if r.status != "ok"]
     for r in failed:
         cell = f" at cell [{r.cell}]" if r.cell is not None else ""

@@ -1,8 +1,8 @@
 """Headless report: execute every notebook on a corpus, convert to HTML, index and manifest.
 
 `build(corpus, by=..., out=...)` runs `notebooks/NN-name.ipynb` in order with papermill,
-injecting CORPUS (absolute), BY and TABLES_DIR after each notebook's `parameters` cell, and
-writes into `out/`:
+injecting CORPUS (absolute), BY, TABLES_DIR and CACHE after each notebook's `parameters` cell,
+and writes into `out/`:
 
 - `NN-name.html`   each executed notebook (code visible, figures embedded); a failed notebook
                     is converted too, up to and including the failing cell
@@ -10,6 +10,8 @@ writes into `out/`:
 - `tables/`         the tidy CSV tables the notebooks write when TABLES_DIR is set
 - `index.html`      links, status per notebook (failing cell and error), runtime
 - `manifest.json`   inputs with sha256, parameters, package versions, platform, times
+- `.cache/`         Parquet tables of `pipeline.analyze` (CACHE), reused by the next run on
+                    the same corpus (see kzmedia.cache)
 
 A failing notebook does not stop the others; the caller decides the exit status from the
 returned results.
@@ -193,8 +195,11 @@ def _last_started_cell(executed: Path) -> int | None:
 
 
 def build(corpus, by="outlet", out="reports", notebooks="notebooks", timeout=None,
-          progress=True) -> list[NotebookResult]:
+          progress=True, cache=None) -> list[NotebookResult]:
     """Execute every notebook in `notebooks` on `corpus` and write the HTML report into `out`.
+
+    `cache`: the folder passed to the notebooks as CACHE (absolute) for
+    ``pipeline.analyze(..., cache=CACHE)``; None: `out/.cache`; "": no cache.
 
     Index and manifest list the tables written during this run (other files already in
     `out/tables`, e.g. from `kzmedia analyze`, are left alone and not listed). Returns one
@@ -213,7 +218,8 @@ def build(corpus, by="outlet", out="reports", notebooks="notebooks", timeout=Non
     for d in (out, tables, executed_dir):
         d.mkdir(parents=True, exist_ok=True)
 
-    parameters = {"CORPUS": str(corpus), "BY": by, "TABLES_DIR": str(tables)}
+    cache = str(out / ".cache") if cache is None else str(Path(cache).resolve()) if cache else ""
+    parameters = {"CORPUS": str(corpus), "BY": by, "TABLES_DIR": str(tables), "CACHE": cache}
     started = dt.datetime.now(dt.timezone.utc)
     since = time.time() - 1.0  # file times can be coarser than a second
     results = []

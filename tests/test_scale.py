@@ -178,3 +178,26 @@ def test_cli_analyze_jobs_and_cache(tmp_path):
     assert main(["analyze", str(csv), "--out", str(out), "--jobs", "1", "--cache", str(store)]) == 0
     pd.testing.assert_frame_equal(pd.read_csv(out / "group_tone.csv"), first)
     assert len([p for p in store.iterdir() if p.is_dir()]) == 1
+
+
+def test_report_passes_an_absolute_cache_folder(tmp_path):
+    import nbformat
+
+    from kzmedia import report
+
+    nbdir, data = tmp_path / "nb", tmp_path / "corpus"
+    nbdir.mkdir()
+    data.mkdir()
+    (data / "a.txt").write_text("Astana hosts talks.\n", encoding="utf-8")
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell('CORPUS = "../seeds"\nBY = "outlet"\nCACHE = ""',
+                                          metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell("print(repr(CACHE))")]
+    nbformat.write(nb, nbdir / "01-cache.ipynb")
+    for cache_arg, expected in ((None, tmp_path / "out" / ".cache"), ("", "")):
+        results = report.build(data, out=tmp_path / "out", notebooks=nbdir, cache=cache_arg,
+                               progress=False)
+        assert results[0].status == "ok"
+        printed = nbformat.read(results[0].executed, as_version=4).cells[-1].outputs[0]["text"]
+        assert printed.strip() == repr(str(expected))
