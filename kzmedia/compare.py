@@ -225,9 +225,12 @@ def contrasts(articles: pd.DataFrame, by: str = "outlet", *, tables: dict | None
                       f"{lo[by]} ({_n_label(lo.n_articles)})."),
             evidence=_evidence(hits[(hits[by] == hi[by]) & (hits["frame"] == frame)], by, n_evidence)))
 
-    tone = t["sentence_tone"]
-    tone = tone if by in tone.columns else tone.merge(articles[["doc_id", by]], on="doc_id")
+    tone = t["sentence_tone"][["doc_id", "sent_id", "sentence", "compound", "vectors"]]
     tone = tone.dropna(subset=["compound"])
+    tone = tone.assign(**{by: tone["doc_id"].map(articles.set_index("doc_id")[by])})
+    # one row per sentence x vector named in it, for the evidence and tests of vector tone
+    named = tone[tone["vectors"] != ""]
+    named = named.assign(vector=named["vectors"].str.split("|")).explode("vector")
     gt = t["group_tone"]
     pair = _pair(gt, by, "mean_compound")
     if pair is not None:
@@ -253,9 +256,9 @@ def contrasts(articles: pd.DataFrame, by: str = "outlet", *, tables: dict | None
             continue
         hi, lo = pair
         name = label.get(vector, vector)
-        named = tone[tone["vectors"].str.split("|").map(lambda vs, v=vector: v in vs)]
-        ev = pd.concat([named[named[by] == hi[by]].nlargest(n_evidence, "compound"),
-                        named[named[by] == lo[by]].nsmallest(n_evidence, "compound")])
+        nv = named[named["vector"] == vector]
+        ev = pd.concat([nv[nv[by] == hi[by]].nlargest(n_evidence, "compound"),
+                        nv[nv[by] == lo[by]].nsmallest(n_evidence, "compound")])
         rows.append(dict(
             family="vector_tone", item=vector, high_group=hi[by], high_value=hi.mean_compound,
             high_n_articles=hi.n_articles, high_n=hi.n_sentences, low_group=lo[by],
@@ -285,8 +288,8 @@ def contrasts(articles: pd.DataFrame, by: str = "outlet", *, tables: dict | None
         if kind == "tone":
             values = per_art.rename(columns={"mean_compound": "v"})
         else:
-            named = tone[tone["vectors"].str.split("|").map(lambda vs, v=vector: v in vs)]
-            values = named.groupby([by, "doc_id"])["compound"].mean().rename("v").reset_index()
+            nv = named[named["vector"] == vector]
+            values = nv.groupby([by, "doc_id"])["compound"].mean().rename("v").reset_index()
         a = values.loc[values[by] == high, "v"].dropna().to_numpy()
         b = values.loc[values[by] == low, "v"].dropna().to_numpy()
         res = stats.permutation_test(a, b)

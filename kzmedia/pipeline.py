@@ -97,7 +97,7 @@ STAGES = [
         a, by=by, gazetteer=t.get("_gazetteer"), sentences=t["sentences"],
         mentions_table=t["actor_mentions"])),
     ("sentence_tone", lambda a, by, t: _stage("sentiment", "sentences")(
-        a, t.get("_gazetteer"), sentences=t["sentences"])),
+        a, t.get("_gazetteer"), sentences=t["sentences"], mentions=t["actor_mentions"])),
     ("article_tone", lambda a, by, t: _stage("sentiment", "article_tone")(t["sentence_tone"], by=by)),
     ("group_tone", lambda a, by, t: _stage("sentiment", "group_tone")(t["sentence_tone"], by=by)),
     ("vector_tone", lambda a, by, t: _stage("sentiment", "vector_tone")(t["sentence_tone"], by=by)),

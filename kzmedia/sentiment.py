@@ -116,6 +116,10 @@ def make_masker(
     # No look-behind at the start (it defeats the regex engine's prefix scan): the left word
     # boundary is checked in the replacement functions instead.
     org_run = re.compile(rf"{word}(?:[ \t]+(?:(?:{conn})[ \t]+)*{word})+")
+    # A run is masked only if one of its words, or a hyphen-separated part of one, is a
+    # keyword: texts where no keyword stands that way skip the run search (same result).
+    has_keyword = re.compile(r"(?<![\w'\u2019])(?:" + "|".join(map(re.escape, sorted(keywords)))
+                             + r")(?![\w'\u2019])")
 
     def _is_org(segment: str) -> bool:
         words = [w for w in segment.split() if w[:1].isupper()]
@@ -142,7 +146,7 @@ def make_masker(
         return m.group(0) if _word_char_before(m.string, m.start()) else placeholder
 
     def mask(text: str) -> str:
-        if organisations:
+        if organisations and has_keyword.search(text):
             text = org_run.sub(_org, text)
         if literal is not None:
             text = literal.sub(_literal, text)
@@ -272,9 +276,10 @@ def sentences(
 
     ment = _mentions(arts, gazetteer, sent) if mentions is None else mentions
     if len(ment):
-        vec = (ment.assign(doc_id=ment["doc_id"].astype(str))
-               .groupby(["doc_id", "sent_id"])["vector"]
-               .agg(lambda v: "|".join(sorted(set(v)))).rename("vectors").reset_index())
+        vec = (ment[["doc_id", "sent_id", "vector"]].astype({"doc_id": str}).drop_duplicates()
+               .sort_values(["doc_id", "sent_id", "vector"])
+               .groupby(["doc_id", "sent_id"], sort=False)["vector"].agg("|".join)
+               .rename("vectors").reset_index())
         sent = sent.merge(vec, on=["doc_id", "sent_id"], how="left")
         sent["vectors"] = sent["vectors"].fillna("")
     else:
