@@ -77,7 +77,8 @@ STAGES = [
         a, by=by, measure="log_odds", dtm=t["_dtm"], top=KEYNESS_TOP)),
     ("keyness_g2", lambda a, by, t: _stage("terms", "keyness")(
         a, by=by, measure="g2", dtm=t["_dtm"], top=KEYNESS_TOP)),
-    ("similarity", lambda a, by, t: _stage("terms", "similarity")(a, by=by, dtm=t["_dtm"])),
+    ("similarity", lambda a, by, t: _stage("terms", "similarity")(
+        a, by=by, dtm=t["_dtm"], permutations=SIMILARITY_PERMUTATIONS)),
     ("frame_hits", lambda a, by, t: _stage("frames", "hits")(
         a, t.get("_codebook"), sentences=t["sentences"])),
     ("frame_scores_article", lambda a, by, t: _stage("frames", "article_scores")(
@@ -105,6 +106,10 @@ STAGES = [
     ("contrasts", lambda a, by, t: _stage("compare", "contrasts")(
         a, by=by, tables=t, gazetteer=t.get("_gazetteer"))),
 ]
+
+# Relabellings per similarity permutation test (p resolution 1/200; terms.similarity also
+# skips the tests when more than 300 pairs of groups would be tested).
+SIMILARITY_PERMUTATIONS = 199
 
 # The keyness tables keep the KEYNESS_TOP most and least distinctive terms of each group
 # (every group x every term is 89 M rows for 491 outlets; call terms.keyness for all of them).

@@ -655,8 +655,8 @@ def similarity_matrix(articles: pd.DataFrame, by: str = "outlet", *,
 
 
 def similarity(articles: pd.DataFrame, by: str = "outlet", permutations: int = 999,
-               seed: int = 0, *, min_articles: int = 5, dtm: DocTerm | None = None,
-               **token_opts) -> pd.DataFrame:
+               seed: int = 0, *, min_articles: int = 5, max_tested_pairs: int | None = 300,
+               dtm: DocTerm | None = None, **token_opts) -> pd.DataFrame:
     """Pairwise cosine similarity of pooled TF-IDF group profiles, with a permutation check.
 
     For a pair with at least ``min_articles`` articles on each side, the articles of the two
@@ -665,7 +665,8 @@ def similarity(articles: pd.DataFrame, by: str = "outlet", permutations: int = 9
     and their cosine recomputed. ``p_value`` = share of relabellings whose cosine is as low as
     or lower than the observed one (counting the observed labelling): a small p means the two
     groups' vocabularies differ more than random splits of their articles do. Smaller pairs get
-    NaN and a ``note``.
+    NaN and a ``note``, and so does every pair when more than ``max_tested_pairs`` pairs would
+    be tested (each test rebuilds two profiles ``permutations`` times; None: no limit).
 
     Columns: ``group_a``, ``group_b`` (labels, a < b), ``cosine``, ``n_a``, ``n_b``,
     ``p_value``, ``n_permutations``, ``note``. Sorted by group_a, group_b.
@@ -676,11 +677,17 @@ def similarity(articles: pd.DataFrame, by: str = "outlet", permutations: int = 9
     sim = similarity_matrix(articles, by, dtm=d)
     rng = np.random.default_rng(seed)
     rows = []
+    eligible = int(np.sum(n_art >= min_articles))
+    n_tests = eligible * (eligible - 1) // 2
+    too_many = max_tested_pairs is not None and n_tests > max_tested_pairs
     for i, j in itertools.combinations(range(len(labels)), 2):
         na, nb = int(n_art[i]), int(n_art[j])
         p, nperm, note = np.nan, 0, ""
         if min(na, nb) < min_articles:
             note = f"fewer than {min_articles} articles in a group: no permutation test"
+        elif too_many or permutations < 1:
+            note = (f"{n_tests} pairs to test, more than max_tested_pairs={max_tested_pairs}: "
+                    "no permutation test" if too_many else "no permutation test requested")
         else:
             docs = np.flatnonzero((codes == i) | (codes == j))
             x = d.matrix[docs].multiply(idf.reshape(1, -1)).tocsr()
