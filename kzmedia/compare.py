@@ -148,7 +148,7 @@ def _pair(g: pd.DataFrame, by: str, value: str):
 
 def contrasts(articles: pd.DataFrame, by: str = "outlet", *, tables: dict | None = None,
               per_family: int = 3, min_sentences: int = 3, n_evidence: int = 2,
-              gazetteer=None) -> pd.DataFrame:
+              gazetteer=None, n_resamples: int = 1999) -> pd.DataFrame:
     """The largest differences between groups, as numbers and as plain sentences.
 
     Families: ``attention`` (a partner vector's share of a group's partner mentions),
@@ -292,7 +292,7 @@ def contrasts(articles: pd.DataFrame, by: str = "outlet", *, tables: dict | None
             values = nv.groupby([by, "doc_id"])["compound"].mean().rename("v").reset_index()
         a = values.loc[values[by] == high, "v"].dropna().to_numpy()
         b = values.loc[values[by] == low, "v"].dropna().to_numpy()
-        res = stats.permutation_test(a, b)
+        res = stats.permutation_test(a, b, n_resamples=n_resamples)
         out.at[i, "p_value"], out.at[i, "min_p"] = res["p_value"], res["min_p"]
     out["q_value"] = stats.bh(out["p_value"].to_numpy())
     order = {f: i for i, f in enumerate(FAMILIES)}

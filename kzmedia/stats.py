@@ -186,6 +186,7 @@ def permutation_test(
             vectorized=True,
             n_resamples=n_resamples,
             alternative=alternative,
+            batch=max(1, 4_000_000 // (n_a + n_b)),  # bounded memory for large groups
             **_rng_kwargs(scipy.stats.permutation_test, seed),
         )
         p = float(res.pvalue)
