@@ -23,7 +23,7 @@ report: $(STAMP)
 	$(BIN)/kzmedia report $(CORPUS) --by $(BY) --out $(OUT)
 
 analyze: $(STAMP)
-	$(BIN)/kzmedia analyze $(CORPUS) --by $(BY) --out $(OUT)/tables
+	$(BIN)/kzmedia analyze $(CORPUS) --by $(BY) --out $(OUT)/analysis
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
