@@ -51,6 +51,10 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--dask", default=None, metavar="ADDRESS",
                    help="run the per-article stages on this dask.distributed scheduler "
                         "(pip install 'kzmedia[scale]')")
+    a.add_argument("--dedupe", type=float, nargs="?", const=0.8, default=None, metavar="JACCARD",
+                   help="keep one copy of each cluster of the same or nearly the same article "
+                        "(word 5-shingles, Jaccard >= JACCARD, default 0.8); the clusters are "
+                        "written as duplicates.csv")
     a.add_argument("--quiet", action="store_true", help="no progress bars")
 
     c = sub.add_parser("clean", help="print the cleaned text of raw scraped dumps")
@@ -92,6 +96,10 @@ def _analyze(args) -> int:
         print(f"kzmedia: error: grouping column {args.by!r} not in the articles of {args.corpus} "
               f"(columns: {', '.join(map(str, articles.columns))})", file=sys.stderr)
         return 2
+    duplicates = None
+    if args.dedupe is not None:
+        duplicates = corpus.duplicates(articles, threshold=args.dedupe)
+        articles = corpus.dedupe(articles, duplicates)
     try:
         tables = pipeline.analyze(articles, by=args.by, sentences=args.sentences,
                                   n_jobs=args.jobs, cache=args.cache, dask=args.dask,
@@ -105,6 +113,8 @@ def _analyze(args) -> int:
     except pipeline.StageMissing as exc:
         print(f"kzmedia: error: {exc}; {exc.__notes__[-1]}", file=sys.stderr)
         return 1
+    if duplicates is not None:
+        tables["duplicates"] = duplicates
     paths = pipeline.write_tables(tables, args.out, fmt=args.format)
     print(f"analyze: {len(paths)} tables in {args.out}", file=sys.stderr)
     return 0

@@ -233,6 +233,19 @@ def test_analyze_parquet_and_sentences(tmp_path):
     assert not list(out.glob("*.csv"))
 
 
+def test_analyze_dedupe_keeps_one_copy_of_a_syndicated_article(tmp_path):
+    csv = _articles_csv(tmp_path / "articles.csv")
+    table = pd.read_csv(csv)
+    copy = table.iloc[[0]].assign(id="copy", outlet="Syndicator", date="2099-01-01")
+    pd.concat([table, copy]).to_csv(csv, index=False)
+    out = tmp_path / "tables"
+    assert main(["analyze", str(csv), "--out", str(out), "--dedupe", "--quiet"]) == 0
+    dups = pd.read_csv(out / "duplicates.csv")
+    assert sorted(dups["doc_id"]) == sorted([table["id"].iloc[0], "copy"])
+    kept = pd.read_csv(out / "articles.csv")
+    assert len(kept) == 12 and "copy" not in set(kept["doc_id"])   # the earlier copy stays
+
+
 def test_analyze_unknown_grouping_is_an_error(tmp_path, capsys):
     csv = _articles_csv(tmp_path / "articles.csv")
     assert main(["analyze", str(csv), "--by", "leaning", "--out", str(tmp_path / "t")]) == 2
