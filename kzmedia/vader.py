@@ -314,6 +314,20 @@ class Vader:
                 has_least = "least" in lw
                 has_but = "but" in lw
             cap = None  # is_cap_diff, computed on first need
+
+            def boost(j, v):
+                """vaderSentiment's scalar_inc_dec for the word at position j."""
+                nonlocal cap
+                word = lw[j]
+                if word not in booster:
+                    return 0.0
+                b = -booster[word] if v < 0 else booster[word]
+                if toks[j].isupper():
+                    if cap is None:
+                        cap = _cap_differential(toks)
+                    if cap:
+                        b = b + c_incr if v > 0 else b - c_incr
+                return b
             for i in hits:
                 w = lw[i]
                 if w in booster:
@@ -347,41 +361,13 @@ class Vader:
                 if i > 0:
                     p1 = lw[i - 1]
                     if p1 not in lexicon:
-                        s = 0.0
-                        if p1 in booster:
-                            s = booster[p1]
-                            if v < 0:
-                                s *= -1
-                            if toks[i - 1].isupper():
-                                if cap is None:
-                                    cap = _cap_differential(toks)
-                                if cap:
-                                    if v > 0:
-                                        s += c_incr
-                                    else:
-                                        s -= c_incr
-                        v = v + s
+                        v = v + boost(i - 1, v)
                         if p1 in negate or "n't" in p1:
                             v = v * n_scalar
                     if i > 1:
                         p2 = lw[i - 2]
                         if p2 not in lexicon:
-                            s = 0.0
-                            if p2 in booster:
-                                s = booster[p2]
-                                if v < 0:
-                                    s *= -1
-                                if toks[i - 2].isupper():
-                                    if cap is None:
-                                        cap = _cap_differential(toks)
-                                    if cap:
-                                        if v > 0:
-                                            s += c_incr
-                                        else:
-                                            s -= c_incr
-                                if s != 0:
-                                    s = s * 0.95
-                            v = v + s
+                            v = v + boost(i - 2, v) * 0.95
                             if p2 == "never" and (p1 == "so" or p1 == "this"):
                                 v = v * 1.25
                             elif p2 == "without" and p1 == "doubt":
@@ -391,22 +377,7 @@ class Vader:
                         if i > 2:
                             p3 = lw[i - 3]
                             if p3 not in lexicon:
-                                s = 0.0
-                                if p3 in booster:
-                                    s = booster[p3]
-                                    if v < 0:
-                                        s *= -1
-                                    if toks[i - 3].isupper():
-                                        if cap is None:
-                                            cap = _cap_differential(toks)
-                                        if cap:
-                                            if v > 0:
-                                                s += c_incr
-                                            else:
-                                                s -= c_incr
-                                    if s != 0:
-                                        s = s * 0.9
-                                v = v + s
+                                v = v + boost(i - 3, v) * 0.9
                                 if (p3 == "never" and (p2 == "so" or p2 == "this")) or (
                                         p1 == "so" or p1 == "this"):
                                     v = v * 1.25
