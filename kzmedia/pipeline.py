@@ -141,22 +141,25 @@ def _shared() -> dict:
             "_codebook": _stage("frames", "load_codebook")(gazetteer=gazetteer)}
 
 
+def _run_stage(name: str, fn, articles: pd.DataFrame, by, computed: dict) -> float:
+    """computed[name] = fn(articles, by, computed); returns the seconds it took. An error
+    carries a note naming the table."""
+    start = time.perf_counter()
+    try:
+        computed[name] = fn(articles, by, computed)
+    except Exception as exc:
+        exc.add_note(f"while computing the {name!r} table")
+        raise
+    return time.perf_counter() - start
+
+
 def _run_partition(part: pd.DataFrame, shared: dict) -> tuple[dict, list]:
     """The per-article stages on one partition: ({table: DataFrame, "_dtm": DocTerm},
     [(stage, seconds), ...]). The sentence table is not returned: it is the first columns of
     sentence_tone."""
     out: dict = dict(shared)
-    seconds = []
-    for name, fn in STAGES:
-        if name not in ARTICLE_LOCAL:
-            continue
-        start = time.perf_counter()
-        try:
-            out[name] = fn(part, None, out)
-        except Exception as exc:
-            exc.add_note(f"while computing the {name!r} table")
-            raise
-        seconds.append((name, time.perf_counter() - start))
+    seconds = [(name, _run_stage(name, fn, part, None, out))
+               for name, fn in STAGES if name in ARTICLE_LOCAL]
     return {k: v for k, v in out.items() if k not in shared and k != "sentences"}, seconds
 
 
@@ -288,14 +291,9 @@ def group_tables(articles: pd.DataFrame, parts: dict, by: str = "outlet", *,
             continue
         if name not in ARTICLE_LOCAL:
             bar.set_postfix_str(name)
-            start = time.perf_counter()
-            try:
-                computed[name] = fn(articles, by, computed)
-            except Exception as exc:
-                exc.add_note(f"while computing the {name!r} table")
-                raise
+            seconds = _run_stage(name, fn, articles, by, computed)
             if timings is not None:
-                timings.append(dict(stage=name, by=by, seconds=time.perf_counter() - start))
+                timings.append(dict(stage=name, by=by, seconds=seconds))
         if not name.startswith("_") and (name not in OPTIONAL or sentences):
             tables[name] = computed[name]
     bar.close()
