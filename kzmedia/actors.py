@@ -631,11 +631,11 @@ def balance(articles: pd.DataFrame, by: str = "outlet", gazetteer=None, *, sente
     """
     from . import stats
     gaz = load_gazetteer(gazetteer)
-    per = article_balance(articles, gaz, sentences=sentences, mentions_table=mentions_table)
+    men = mentions(articles, gaz, sentences=sentences) if mentions_table is None else mentions_table
+    per = article_balance(articles, gaz, mentions_table=men)
     per = per.merge(articles[["doc_id", by]], on="doc_id")
     vals = per.dropna(subset=["balance"])
     summ = stats.summarize(vals, "balance", by, unit="doc_id", ci=ci, n_resamples=n_resamples, seed=seed)
-    men = mentions(articles, gaz, sentences=sentences) if mentions_table is None else mentions_table
     men = men[men.vector.isin(gaz.partners)].merge(articles[["doc_id", by]].rename(
         columns={by: "_g"}), on="doc_id")
     pooled = men.groupby("_g")["vector"].apply(
