@@ -168,107 +168,98 @@ def contrasts(articles: pd.DataFrame, by: str = "outlet", *, tables: dict | None
     """
     t = _tables(articles, by, tables)
     label = _vector_labels(gazetteer)
-    sents = t["sentences"].merge(articles[["doc_id", by]], on="doc_id")
-    rows = []
+    group_of = articles.set_index("doc_id")[by]
 
+    def grouped(table, cols):
+        table = table[cols]
+        return table.assign(**{by: table["doc_id"].map(group_of)})
+
+    def row(family, item, hi, lo, value, n, sentence, evidence="", values=None):
+        """One contrast: the high and the low group's value and n; `values`: the article-level
+        values (doc_id, by, v) behind the value, for a permutation test."""
+        p = min_p = np.nan
+        if values is not None and min(hi.n_articles, lo.n_articles) >= 2:
+            res = stats.permutation_test(values.loc[values[by] == hi[by], "v"].dropna(),
+                                         values.loc[values[by] == lo[by], "v"].dropna(),
+                                         n_resamples=n_resamples)
+            p, min_p = res["p_value"], res["min_p"]
+        rows.append(dict(
+            family=family, item=item, high_group=hi[by], high_value=hi[value],
+            high_n_articles=hi.n_articles, high_n=hi[n] if n else np.nan, low_group=lo[by],
+            low_value=lo[value], low_n_articles=lo.n_articles, low_n=lo[n] if n else np.nan,
+            p_value=p, min_p=min_p, sentence=sentence, evidence=evidence))
+
+    rows: list[dict] = []
     at = t["attention"]
     at = at[~at["focal"].astype(bool)].copy()
     at["total"] = at.groupby(by)["n_mentions"].transform("sum")
+    sents = grouped(t["sentences"], ["doc_id", "sent_id", "sentence"])
     men = t["actor_mentions"][["doc_id", "sent_id", "vector"]].merge(sents, on=["doc_id", "sent_id"])
     for vector, g in at[at["total"] > 0].groupby("vector"):
-        pair = _pair(g, by, "share_of_mentions")
-        if pair is None:
+        if (pair := _pair(g, by, "share_of_mentions")) is None:
             continue
         hi, lo = pair
-        name = label.get(vector, vector)
-        rows.append(dict(
-            family="attention", item=vector, high_group=hi[by], high_value=hi.share_of_mentions,
-            high_n_articles=hi.n_articles, high_n=hi.n_mentions, low_group=lo[by],
-            low_value=lo.share_of_mentions, low_n_articles=lo.n_articles, low_n=lo.n_mentions,
-            sentence=(f"{hi[by]} gives {name} the largest share of its partner mentions: "
-                      f"{_pct(hi.share_of_mentions)} ({hi.n_mentions} of {hi.total} mentions, "
-                      f"{_n_label(hi.n_articles)}), against {_pct(lo.share_of_mentions)} in "
-                      f"{lo[by]} ({lo.n_mentions} of {lo.total}, {_n_label(lo.n_articles)}): "
-                      f"{100 * (hi.share_of_mentions - lo.share_of_mentions):.0f} percentage "
-                      "points more."),
-            evidence=_evidence(men[(men[by] == hi[by]) & (men["vector"] == vector)], by, n_evidence)))
+        row("attention", vector, hi, lo, "share_of_mentions", "n_mentions",
+            f"{hi[by]} gives {label.get(vector, vector)} the largest share of its partner "
+            f"mentions: {_pct(hi.share_of_mentions)} ({hi.n_mentions} of {hi.total} mentions, "
+            f"{_n_label(hi.n_articles)}), against {_pct(lo.share_of_mentions)} in {lo[by]} "
+            f"({lo.n_mentions} of {lo.total}, {_n_label(lo.n_articles)}): "
+            f"{100 * (hi.share_of_mentions - lo.share_of_mentions):.0f} percentage points more.",
+            _evidence(men[(men[by] == hi[by]) & (men["vector"] == vector)], by, n_evidence))
 
-    bal = t["balance"]
-    pair = _pair(bal, by, "mean")
-    if pair is not None:
+    if (pair := _pair(t["balance"], by, "mean")) is not None:
         hi, lo = pair
-        rows.append(dict(
-            family="balance", item="balance index", high_group=hi[by], high_value=hi["mean"],
-            high_n_articles=hi.n_articles, high_n=np.nan, low_group=lo[by], low_value=lo["mean"],
-            low_n_articles=lo.n_articles, low_n=np.nan,
-            sentence=(f"{hi[by]} spreads its attention over partner vectors most evenly "
-                      f"(balance {hi['mean']:.2f} on a 0–1 scale, {_n_label(hi.n_articles)}); "
-                      f"{lo[by]} least evenly ({lo['mean']:.2f}, {_n_label(lo.n_articles)})."),
-            evidence=""))
+        row("balance", "balance index", hi, lo, "mean", None,
+            f"{hi[by]} spreads its attention over partner vectors most evenly (balance "
+            f"{hi['mean']:.2f} on a 0–1 scale, {_n_label(hi.n_articles)}); {lo[by]} least "
+            f"evenly ({lo['mean']:.2f}, {_n_label(lo.n_articles)}).")
 
     fs = t["frame_scores_group"]
-    fs = fs[fs["measure"] == "share_of_sentences"]
-    hits = t["frame_hits"].drop(columns=[c for c in (by,) if c in t["frame_hits"].columns
-                                         and c != "doc_id"]).merge(
-        articles[["doc_id", by]], on="doc_id")
-    for frame, g in fs.groupby("frame"):
-        pair = _pair(g, by, "mean")
-        if pair is None:
+    hits = grouped(t["frame_hits"], ["doc_id", "sent_id", "frame", "sentence"])
+    for frame, g in fs[fs["measure"] == "share_of_sentences"].groupby("frame"):
+        if (pair := _pair(g, by, "mean")) is None:
             continue
         hi, lo = pair
-        rows.append(dict(
-            family="frame", item=hi.label, high_group=hi[by], high_value=hi["mean"],
-            high_n_articles=hi.n_articles, high_n=np.nan, low_group=lo[by],
-            low_value=lo["mean"], low_n_articles=lo.n_articles, low_n=np.nan,
-            sentence=(f"{hi[by]} uses the “{hi.label}” frame most: {_pct(hi['mean'])} of its "
-                      f"sentences ({_n_label(hi.n_articles)}), against {_pct(lo['mean'])} in "
-                      f"{lo[by]} ({_n_label(lo.n_articles)})."),
-            evidence=_evidence(hits[(hits[by] == hi[by]) & (hits["frame"] == frame)], by, n_evidence)))
+        row("frame", hi.label, hi, lo, "mean", None,
+            f"{hi[by]} uses the “{hi.label}” frame most: {_pct(hi['mean'])} of its sentences "
+            f"({_n_label(hi.n_articles)}), against {_pct(lo['mean'])} in {lo[by]} "
+            f"({_n_label(lo.n_articles)}).",
+            _evidence(hits[(hits[by] == hi[by]) & (hits["frame"] == frame)], by, n_evidence))
 
-    tone = t["sentence_tone"][["doc_id", "sent_id", "sentence", "compound", "vectors"]]
+    tone = grouped(t["sentence_tone"], ["doc_id", "sent_id", "sentence", "compound", "vectors"])
     tone = tone.dropna(subset=["compound"])
-    tone = tone.assign(**{by: tone["doc_id"].map(articles.set_index("doc_id")[by])})
     # one row per sentence x vector named in it, for the evidence and tests of vector tone
     named = tone[tone["vectors"] != ""]
     named = named.assign(vector=named["vectors"].str.split("|")).explode("vector")
-    gt = t["group_tone"]
-    pair = _pair(gt, by, "mean_compound")
-    if pair is not None:
+
+    def extremes(table, hi, lo):
+        return pd.concat([table[table[by] == hi[by]].nlargest(n_evidence, "compound"),
+                          table[table[by] == lo[by]].nsmallest(n_evidence, "compound")])
+
+    if (pair := _pair(t["group_tone"], by, "mean_compound")) is not None:
         hi, lo = pair
-        ev = pd.concat([tone[tone[by] == hi[by]].nlargest(n_evidence, "compound"),
-                        tone[tone[by] == lo[by]].nsmallest(n_evidence, "compound")])
-        rows.append(dict(
-            family="tone", item="overall tone", high_group=hi[by], high_value=hi.mean_compound,
-            high_n_articles=hi.n_articles, high_n=hi.n_sentences, low_group=lo[by],
-            low_value=lo.mean_compound, low_n_articles=lo.n_articles, low_n=lo.n_sentences,
-            sentence=(f"{hi[by]} is the most positive in tone (mean VADER compound "
-                      f"{hi.mean_compound:+.2f} over {hi.n_sentences} sentences, "
-                      f"{_n_label(hi.n_articles)}); {lo[by]} the least "
-                      f"({lo.mean_compound:+.2f}, {lo.n_sentences} sentences, "
-                      f"{_n_label(lo.n_articles)})."),
-            evidence=_evidence(ev, by, n_evidence), _test=("tone", None, hi[by], lo[by])))
+        per_article = grouped(t["article_tone"], ["doc_id", "mean_compound"]) \
+            .rename(columns={"mean_compound": "v"})
+        row("tone", "overall tone", hi, lo, "mean_compound", "n_sentences",
+            f"{hi[by]} is the most positive in tone (mean VADER compound "
+            f"{hi.mean_compound:+.2f} over {hi.n_sentences} sentences, "
+            f"{_n_label(hi.n_articles)}); {lo[by]} the least ({lo.mean_compound:+.2f}, "
+            f"{lo.n_sentences} sentences, {_n_label(lo.n_articles)}).",
+            _evidence(extremes(tone, hi, lo), by, n_evidence), per_article)
 
     vt = t["vector_tone"]
-    vt = vt[vt["n_sentences"] >= min_sentences]
-    for vector, g in vt.groupby("vector"):
-        pair = _pair(g, by, "mean_compound")
-        if pair is None:
+    for vector, g in vt[vt["n_sentences"] >= min_sentences].groupby("vector"):
+        if (pair := _pair(g, by, "mean_compound")) is None:
             continue
         hi, lo = pair
-        name = label.get(vector, vector)
         nv = named[named["vector"] == vector]
-        ev = pd.concat([nv[nv[by] == hi[by]].nlargest(n_evidence, "compound"),
-                        nv[nv[by] == lo[by]].nsmallest(n_evidence, "compound")])
-        rows.append(dict(
-            family="vector_tone", item=vector, high_group=hi[by], high_value=hi.mean_compound,
-            high_n_articles=hi.n_articles, high_n=hi.n_sentences, low_group=lo[by],
-            low_value=lo.mean_compound, low_n_articles=lo.n_articles, low_n=lo.n_sentences,
-            sentence=(f"Sentences naming {name} are most positive in {hi[by]} "
-                      f"({hi.mean_compound:+.2f}, {hi.n_sentences} sentences, "
-                      f"{_n_label(hi.n_articles)}) and least in {lo[by]} "
-                      f"({lo.mean_compound:+.2f}, {lo.n_sentences} sentences, "
-                      f"{_n_label(lo.n_articles)})."),
-            evidence=_evidence(ev, by, n_evidence), _test=("vector_tone", vector, hi[by], lo[by])))
+        per_article = nv.groupby([by, "doc_id"])["compound"].mean().rename("v").reset_index()
+        row("vector_tone", vector, hi, lo, "mean_compound", "n_sentences",
+            f"Sentences naming {label.get(vector, vector)} are most positive in {hi[by]} "
+            f"({hi.mean_compound:+.2f}, {hi.n_sentences} sentences, {_n_label(hi.n_articles)}) "
+            f"and least in {lo[by]} ({lo.mean_compound:+.2f}, {lo.n_sentences} sentences, "
+            f"{_n_label(lo.n_articles)}).",
+            _evidence(extremes(nv, hi, lo), by, n_evidence), per_article)
 
     cols = ["family", "item", "high_group", "high_value", "high_n_articles", "high_n",
             "low_group", "low_value", "low_n_articles", "low_n", "difference", "p_value",
@@ -278,22 +269,6 @@ def contrasts(articles: pd.DataFrame, by: str = "outlet", *, tables: dict | None
     out = pd.DataFrame(rows)
     out["difference"] = out["high_value"] - out["low_value"]
     out["caveat"] = [_caveat(h, lo) for h, lo in zip(out.high_n_articles, out.low_n_articles)]
-    per_art = t["article_tone"]
-    per_art = per_art if by in per_art.columns else per_art.merge(articles[["doc_id", by]], on="doc_id")
-    out["p_value"], out["min_p"] = np.nan, np.nan
-    for i, test in out.get("_test", pd.Series(dtype=object)).items():
-        if not isinstance(test, tuple) or min(out.at[i, "high_n_articles"], out.at[i, "low_n_articles"]) < 2:
-            continue
-        kind, vector, high, low = test
-        if kind == "tone":
-            values = per_art.rename(columns={"mean_compound": "v"})
-        else:
-            nv = named[named["vector"] == vector]
-            values = nv.groupby([by, "doc_id"])["compound"].mean().rename("v").reset_index()
-        a = values.loc[values[by] == high, "v"].dropna().to_numpy()
-        b = values.loc[values[by] == low, "v"].dropna().to_numpy()
-        res = stats.permutation_test(a, b, n_resamples=n_resamples)
-        out.at[i, "p_value"], out.at[i, "min_p"] = res["p_value"], res["min_p"]
     out["q_value"] = stats.bh(out["p_value"].to_numpy())
     order = {f: i for i, f in enumerate(FAMILIES)}
     out = out.assign(_order=out["family"].map(order)) \
