@@ -35,11 +35,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from common import peak_rss_mb
 from kzmedia import __version__, corpus, pipeline
-
-
-def rss_mb(who=resource.RUSAGE_SELF) -> float:
-    return resource.getrusage(who).ru_maxrss / 1024
 
 
 def cpu_s() -> float:
@@ -59,8 +56,8 @@ class Table:
             "cpu_s": "" if cpu is None else round(cpu, 1),
             "articles_per_s": round(n / seconds) if seconds > 0 else "",
             "mb_per_s": round(mb / seconds, 2) if seconds > 0 else "",
-            "peak_rss_mb": round(rss_mb()) if rss else "",
-            "worker_peak_rss_mb": round(rss_mb(resource.RUSAGE_CHILDREN)) if rss else ""})
+            "peak_rss_mb": round(peak_rss_mb()) if rss else "",
+            "worker_peak_rss_mb": round(peak_rss_mb(resource.RUSAGE_CHILDREN)) if rss else ""})
 
     def markdown(self) -> str:
         df = pd.DataFrame(self.rows)
@@ -186,7 +183,7 @@ def main(argv=None) -> int:
               + (" without similarity" if skip else ""), dt, cpu=cpu)
     total, total_cpu = time.perf_counter() - wall0, cpu_s() - cpu0
     t.add("TOTAL (load + both groupings)", total, cpu=total_cpu)
-    ours_peak, worker_peak = rss_mb(), rss_mb(resource.RUSAGE_CHILDREN)
+    ours_peak, worker_peak = peak_rss_mb(), peak_rss_mb(resource.RUSAGE_CHILDREN)
     del parts
 
     plain_total = None

@@ -14,31 +14,12 @@ machine may be shared). Prints sentences/s and seconds, wall clock and CPU time
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
-import random
-import resource
 import time
 
 import pandas as pd
 
+from common import articles, peak_rss_mb
 from kzmedia import actors, frames, text
-
-
-def read_articles(path: str, n: int, seed: int) -> pd.DataFrame:
-    opener = gzip.open if path.endswith(".gz") else open
-    rows = []
-    with opener(path, "rt", encoding="utf-8") as f:
-        for i, line in enumerate(f):
-            if line.strip():
-                d = json.loads(line)
-                rows.append((str(d.get("id", d.get("doc_id", i))), str(d.get("outlet") or ""),
-                             d.get("text") or ""))
-    if n and n < len(rows):
-        rows = [rows[i] for i in sorted(random.Random(seed).sample(range(len(rows)), n))]
-    a = pd.DataFrame(rows, columns=["doc_id", "outlet", "text"])
-    a["n_words"] = a["text"].str.split().str.len()
-    return a
 
 
 def timed(func, *args, **kwargs):
@@ -50,10 +31,6 @@ def timed(func, *args, **kwargs):
 def best(repeat, func, *args, **kwargs):
     runs = [timed(func, *args, **kwargs) for _ in range(max(1, repeat))]
     return runs[0][0], min(r[1] for r in runs), min(r[2] for r in runs)
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024     # Linux: kB
 
 
 def main(argv=None) -> int:
@@ -73,7 +50,7 @@ def main(argv=None) -> int:
     print(f"load_codebook():  first {c_wall * 1000:.0f} ms wall ({c_cpu * 1000:.0f} ms CPU), "
           f"again {c2_wall * 1000:.0f} ms (includes its gazetteer)")
 
-    arts, r_wall, _ = timed(read_articles, args.corpus, args.n, args.seed)
+    arts, r_wall, _ = timed(articles, args.corpus, args.n, args.seed)
     sents, s_wall, s_cpu = timed(text.sentences, arts)
     n, chars = len(sents), int(sents["sentence"].str.len().sum())
     print(f"{len(arts):,} articles read in {r_wall:.1f} s; {n:,} sentences "

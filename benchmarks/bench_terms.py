@@ -14,27 +14,14 @@ reports the rank correlation of the two z-scores on the terms both tokenizers pr
 from __future__ import annotations
 
 import argparse
-import resource
 import sys
 import time
 
 import numpy as np
 import pandas as pd
 
+from common import articles, peak_rss_mb
 from kzmedia import terms
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kB
-
-
-def load(path: str, limit: int | None) -> pd.DataFrame:
-    df = pd.read_json(path, lines=True, nrows=limit, dtype=False)
-    if "doc_id" not in df.columns:
-        df = df.rename(columns={"id": "doc_id"})
-    df["doc_id"] = df["doc_id"].astype(str)
-    df["text"] = df["text"].fillna("").astype(str)
-    return df
 
 
 def timed(rows, name, n, fn):
@@ -129,8 +116,8 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     rows: list[dict] = []
     t = time.perf_counter()
-    df = load(args.corpus, args.limit)
-    rows.append({"step": "read corpus (pandas.read_json)", "articles": len(df),
+    df = articles(args.corpus, args.limit)
+    rows.append({"step": "read corpus (corpus.load)", "articles": len(df),
                  "seconds": round(time.perf_counter() - t, 2), "articles_per_s": np.nan,
                  "peak_rss_mb": round(peak_rss_mb())})
     print(f"{len(df):,} articles, {df['text'].str.len().sum() / 1e6:.0f} MB of text, "

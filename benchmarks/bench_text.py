@@ -15,25 +15,12 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import resource
 import time
 
 import pandas as pd
 
+from common import articles, peak_rss_mb
 from kzmedia import terms, text
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kB
-
-
-def load(path: str, n: int | None) -> pd.DataFrame:
-    df = pd.read_json(path, lines=True, nrows=n, dtype=False)
-    if "doc_id" not in df.columns:
-        df = df.rename(columns={"id": "doc_id"})
-    df["doc_id"] = df["doc_id"].astype(str)
-    df["text"] = df["text"].fillna("").astype(str)
-    return df[["doc_id", "text"]]
 
 
 def timed(rows: list, step: str, df: pd.DataFrame, fn):
@@ -58,7 +45,7 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=1, help="n_jobs for document_term_matrix")
     args = ap.parse_args()
 
-    df = load(args.corpus, args.n)
+    df = articles(args.corpus, args.n)[["doc_id", "text"]]
     ref = df.iloc[:args.punkt_n]
     rows: list = []
     fast = timed(rows, "sentences (fast, default)", df, text.sentences)

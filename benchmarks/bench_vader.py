@@ -11,16 +11,14 @@ scores differ, and the peak resident memory.
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import random
 import re
-import resource
 import time
 
 import numpy as np
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from common import articles, peak_rss_mb
 from kzmedia.vader import COLUMNS, Vader
 
 PARAGRAPH = re.compile(r"\n\s*\n|\n")
@@ -28,17 +26,12 @@ SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“‘(])")
 
 
 def read_sentences(path: str) -> list[str]:
-    opener = gzip.open if path.endswith(".gz") else open
     out = []
-    with opener(path, "rt", encoding="utf-8") as f:
-        for line in f:
-            if not line.strip():
-                continue
-            text = json.loads(line).get("text") or ""
-            for para in PARAGRAPH.split(text):
-                para = para.strip()
-                if para:
-                    out.extend(SENTENCE.split(para))
+    for text in articles(path)["text"]:
+        for para in PARAGRAPH.split(text):
+            para = para.strip()
+            if para:
+                out.extend(SENTENCE.split(para))
     return out
 
 
@@ -46,10 +39,6 @@ def timed(func, *args):
     wall, cpu = time.perf_counter(), time.process_time()
     result = func(*args)
     return result, time.perf_counter() - wall, time.process_time() - cpu
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main(argv=None) -> int:
