@@ -12,6 +12,7 @@ import gzip
 import json
 import re
 import warnings
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -374,20 +375,41 @@ def _empty_audit() -> pd.DataFrame:
 
 
 def _read_jsonl(path: Path) -> tuple[pd.DataFrame, list[int]]:
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
-    rows, line_nos = [], []
-    with opener(path, "rb") as fh:
-        for i, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except ValueError as err:
-                raise ValueError(f"{path}: malformed JSON on line {i}: {err}") from None
-            if not isinstance(row, dict):
-                raise ValueError(f"{path}: line {i} is not a JSON object")
-            rows.append(row)
-            line_nos.append(i)
+    """The JSON objects of a JSONL(.gz) file as a DataFrame, with the line number of each.
+
+    pyarrow parses the whole file at once (multithreaded) when every value of a key has one
+    type; anything else (mixed types, a malformed line) goes through the line-by-line reader,
+    which names the line at fault. Strings that pyarrow would read as timestamps also go the
+    slow way, so that a date stays the string written in the file.
+    """
+    import pyarrow as pa
+    import pyarrow.json
+
+    with open(path, "rb") as fh:
+        data = fh.read()
+    if path.name.lower().endswith(".gz"):
+        try:
+            data = gzip.decompress(data)  # every member of a concatenated file
+        except (OSError, EOFError, zlib.error) as err:
+            raise ValueError(f"{path}: not a readable gzip file: {err}") from None
+    lines = data.split(b"\n")
+    line_nos = [i for i, line in enumerate(lines, 1) if line.strip()]
+    try:
+        table = pyarrow.json.read_json(pa.BufferReader(data))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        table = None
+    if (table is not None and table.num_rows == len(line_nos)
+            and not any(pa.types.is_temporal(t) for t in table.schema.types)):
+        return table.to_pandas(integer_object_nulls=True), line_nos
+    rows = []
+    for i in line_nos:
+        try:
+            row = json.loads(lines[i - 1])
+        except ValueError as err:
+            raise ValueError(f"{path}: malformed JSON on line {i}: {err}") from None
+        if not isinstance(row, dict):
+            raise ValueError(f"{path}: line {i} is not a JSON object")
+        rows.append(row)
     return pd.DataFrame(rows), line_nos
 
 
@@ -435,9 +457,9 @@ def _normalize_paragraphs(text: pd.Series) -> pd.Series:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    arr = pc.utf8_trim_whitespace(pa.array(text.astype("str").tolist(), pa.large_string()))
+    arr = pc.utf8_trim_whitespace(pa.array(text.astype("str").array))
     arr = pc.replace_substring_regex(arr, r"[ \t]*(?:\r\n?|\n)[ \t\r\n]*", "\n\n")
-    return pd.Series(arr.to_pylist(), index=text.index, dtype="str")
+    return pd.Series(arr, index=text.index, dtype="str")
 
 
 # --------------------------------------------------------------------------- finishing

@@ -410,3 +410,38 @@ def test_dedupe_keeps_earliest():
     assert rej["doc_id"].tolist() == ["x1", "z"]
     assert rej.loc[0, "reason"].startswith("near-duplicate of x2")
     assert len(arts) == 3  # input untouched
+
+
+def test_jsonl_arrow_and_line_by_line_readers_agree(tmp_path, monkeypatch):
+    """The whole-file pyarrow reader and the line-by-line reader give the same articles,
+    with line numbers that count blank lines, and concatenated gzip members are all read."""
+    import pyarrow as pa
+    import pyarrow.json
+
+    rows = [{**r, "published": r["published"].replace("-", "/")} for r in ROWS]  # no ISO strings
+    lines = [json.dumps(r) for r in rows]
+    path = tmp_path / "t.jsonl.gz"
+    with open(path, "wb") as fh:  # two gzip members, a blank line inside the first
+        fh.write(gzip.compress(("\n".join(lines[:2]) + "\n\n").encode()))
+        fh.write(gzip.compress("\n".join(lines[2:]).encode()))
+    fast = corpus.load(path, text="body", lang=False)
+
+    def refuse(*args, **kwargs):
+        raise pa.ArrowInvalid("forced")
+
+    monkeypatch.setattr(pyarrow.json, "read_json", refuse)
+    slow = corpus.load(path, text="body", lang=False)
+    pd.testing.assert_frame_equal(fast, slow)
+    pd.testing.assert_frame_equal(fast.attrs["rejected"], slow.attrs["rejected"])
+    assert fast["source"].tolist() == ["t.jsonl.gz:2", "t.jsonl.gz:1"]
+    assert sorted(fast.attrs["rejected"]["source"]) == ["t.jsonl.gz:4", "t.jsonl.gz:5"]  # 3 blank
+    assert fast["date"].tolist() == ["2019-05-06", "2020-05-01"]
+
+
+def test_jsonl_iso_dates_stay_as_written(tmp_path):
+    path = tmp_path / "t.jsonl"
+    path.write_text(json.dumps({"id": 1, "text": "Some words here.", "date": "2021-03-04",
+                                "seen": "2021-03-04T10:00:00"}) + "\n")
+    arts = corpus.load(path, lang=False)
+    assert arts["date"].tolist() == ["2021-03-04"]
+    assert arts["seen"].tolist() == ["2021-03-04T10:00:00"]
