@@ -529,24 +529,27 @@ def _mentions_in(sentences: pd.DataFrame, gaz: Gazetteer) -> pd.DataFrame:
     texts = sentences["sentence"].tolist()
     docs, sids = sentences["doc_id"].tolist(), sentences["sent_id"].tolist()
     idx, start, end, _, target = gaz.matcher().matches(texts)
-    rows = [(docs[k], sids[k], vector, actor, alias, texts[k][a:b])
+    rows = [(docs[k], sids[k], vector, actor, alias, texts[k][a:b], a, b)
             for k, a, b, (vector, actor, alias) in zip(idx, start, end, target)]
-    return pd.DataFrame(rows, columns=["doc_id", "sent_id", "vector", "actor", "alias", "match"])
+    out = pd.DataFrame(rows, columns=["doc_id", "sent_id", "vector", "actor", "alias", "match",
+                                      "start", "end"])
+    return out.astype({"start": "int64", "end": "int64"})
 
 
 def mentions(articles: pd.DataFrame, gazetteer=None, *, sentences=None) -> pd.DataFrame:
     """Actor mentions, one row per matched span.
 
-    Returns DataFrame[doc_id, outlet, sent_id, vector, actor, alias, match] sorted by
-    doc_id, sent_id and position in the sentence (``alias`` is the gazetteer entry,
-    ``match`` the text as written). ``sentences`` may be a precomputed
+    Returns DataFrame[doc_id, outlet, sent_id, vector, actor, alias, match, start, end]
+    sorted by doc_id, sent_id and position in the sentence (``alias`` is the gazetteer entry,
+    ``match`` the text as written, ``start``/``end`` its character offsets in the sentence:
+    ``sentence[start:end] == match``). ``sentences`` may be a precomputed
     ``kzmedia.text.sentences(articles)`` table.
     """
     gaz = load_gazetteer(gazetteer)
     sents = _sentences(articles, sentences)
     out = _mentions_in(sents, gaz)
     out = out.merge(articles[["doc_id", "outlet"]], on="doc_id", how="left")
-    cols = ["doc_id", "outlet", "sent_id", "vector", "actor", "alias", "match"]
+    cols = ["doc_id", "outlet", "sent_id", "vector", "actor", "alias", "match", "start", "end"]
     return out[cols].sort_values(["doc_id", "sent_id"], kind="stable").reset_index(drop=True)
 
 

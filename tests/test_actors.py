@@ -4,7 +4,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kzmedia import actors, corpus
+from kzmedia import actors, corpus, text
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
@@ -62,9 +62,15 @@ def test_case_sensitive_and_metonyms():
 
 def test_mentions_columns_and_evidence():
     m = actors.mentions(arts("Putin met Xi Jinping in Beijing. Then Tokayev flew home."))
-    assert list(m.columns) == ["doc_id", "outlet", "sent_id", "vector", "actor", "alias", "match"]
+    assert list(m.columns) == ["doc_id", "outlet", "sent_id", "vector", "actor", "alias", "match",
+                               "start", "end"]
     assert list(zip(m.sent_id, m.actor)) == [(0, "Vladimir Putin"), (0, "Xi Jinping"), (0, "Beijing"),
                                             (1, "Kassym-Jomart Tokayev")]
+    # offsets of the match in its sentence
+    assert list(zip(m.start, m.end)) == [(0, 5), (10, 20), (24, 31), (5, 12)]
+    sents = text.sentences(arts("Putin met Xi Jinping in Beijing. Then Tokayev flew home."))
+    s = m.merge(sents, on=["doc_id", "sent_id"])
+    assert [x[a:b] for x, a, b in zip(s.sentence, s.start, s.end)] == s["match"].tolist()
 
 
 # --------------------------------------------------------------------------- gazetteer loading
