@@ -7,8 +7,8 @@ On news it agrees only moderately with people (r = 0.49 with the human mean on N
 sentences), and sentence polarity is not stance toward an actor.
 
 Names leak valence in diplomatic prose ("United Nations Security Council" alone scores +0.64),
-so before scoring, the spans of gazetteer matches, organisation names and a few risky phrases are
-replaced by a neutral placeholder. ``sensitivity`` reports how much that choice matters.
+so before scoring, the spans of gazetteer matches, organisation names and a few risky phrases
+are replaced by a neutral placeholder. ``sensitivity`` reports how much that choice matters.
 VADER is English-only: other languages are flagged and left unscored, never scored as neutral.
 
 Settings (placeholder, thresholds, organisation keywords, risky phrases and words) come from
@@ -99,6 +99,104 @@ def _word_char_before(text: str, i: int) -> bool:
     return i > 0 and (text[i - 1].isalnum() or text[i - 1] == "_")
 
 
+def _replace(text: str, spans: Iterable[tuple[int, int]], placeholder: str) -> str:
+    """`text` with each of the sorted, non-overlapping (start, end) spans replaced."""
+    parts, last = [], 0
+    for a, b in spans:
+        parts += (text[last:a], placeholder)
+        last = b
+    return "".join(parts) + text[last:] if parts else text
+
+
+class _Rules:
+    """The organisation and risky-phrase rules of the settings, compiled once per call."""
+
+    def __init__(self, s: dict):
+        self.placeholder = s["placeholder"]
+        self.keywords = frozenset(s["organisation_keywords"])
+        conn = "|".join(re.escape(c) for c in s["organisation_connectors"])
+        word = r"[A-Z][\w'\u2019-]*"
+        # No look-behind at the start (it defeats the regex engine's prefix scan): the left
+        # word boundary is checked in org_spans instead.
+        self.org_run = re.compile(rf"{word}(?:[ \t]+(?:(?:{conn})[ \t]+)*{word})+")
+        # A run is masked only if one of its words, or a hyphen-separated part of one, is a
+        # keyword: texts where no keyword stands that way have no organisation span.
+        kw = sorted(self.keywords)
+        self.has_keyword = re.compile(r"(?<![\w'\u2019])(?:" + "|".join(map(re.escape, kw))
+                                      + r")(?![\w'\u2019])")
+        # the same without the look-behind, as a trie: a fast scan for candidate texts
+        self.keyword_scan = re.compile(rf"(?:{_trie(kw)})(?![\w'\u2019])") if kw else None
+        phrases = sorted(s["risky_phrases"], key=lambda p: (-len(p), p))
+        self.phrase_branches = [_branch(p, False) for p in phrases]
+        self.phrases = (re.compile("(?:" + "|".join(self.phrase_branches) + r")(?!\w)")
+                        if phrases else None)
+        # every phrase match starts with its phrase's first word in some letter case (the
+        # scan for candidate texts compares lower-cased ASCII words)
+        self.phrase_heads = sorted({p.split()[0].lower() for p in phrases if p.split()})
+        self.phrase_scan = all(h.isascii() for h in self.phrase_heads)
+
+    def _is_org(self, segment: str) -> bool:
+        words = [w for w in segment.split() if w[:1].isupper()]
+        return bool({p for w in words for p in (w, *w.split("-"))} & self.keywords)
+
+    def org_spans(self, text: str) -> list[tuple[int, int]]:
+        """(start, end) of the organisation names in `text`: runs of capitalised words with
+        at least two capitalised words; "Ukraine and the European Union" is split at "and"
+        / "&" and each part is masked on its own merits (does it hold a keyword)."""
+        spans = []
+        for m in self.org_run.finditer(text):
+            run, pos = m.group(0), m.start()
+            if _word_char_before(text, pos) or sum(w[:1].isupper() for w in run.split()) < 2:
+                continue
+            for i, part in enumerate(re.split(r"([ \t]+(?:and|&)[ \t]+)", run)):
+                if i % 2 == 0 and self._is_org(part):
+                    spans.append((pos, pos + len(part)))
+                pos += len(part)
+        return spans
+
+    def phrase_spans(self, text: str) -> list[tuple[int, int]]:
+        """(start, end) of the risky phrases in `text` (case-insensitive, whole word)."""
+        if self.phrases is None:
+            return []
+        return [m.span() for m in self.phrases.finditer(text)
+                if not _word_char_before(text, m.start())]
+
+    def candidates(self, texts: list[str]) -> tuple[set, set]:
+        """(indices of the texts that may hold an organisation keyword, indices of those that
+        may hold a risky phrase): one scan of all texts joined, a superset of the texts
+        where ``org_spans`` / ``phrase_spans`` find anything."""
+        sep = "\x00"                    # not a word character, a space or a hyphen
+        joined = sep.join(texts)
+        starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
+        org = set()
+        if self.keyword_scan is not None:
+            hits = [m.start() for m in self.keyword_scan.finditer(joined)]
+            org = set(np.searchsorted(starts, hits, side="right") - 1)
+        phrase = set()
+        if not self.phrase_scan:
+            phrase = set(range(len(texts)))
+        elif self.phrase_heads:
+            # str.lower may change the length ("İ" -> "i̇"): lower each text on its own
+            lowered = [t.lower() for t in texts]
+            low = sep.join(lowered)
+            low_starts = np.cumsum([0] + [len(t) + 1 for t in lowered[:-1]])
+            hits = []
+            for head in self.phrase_heads:
+                i = low.find(head)
+                while i >= 0:
+                    hits.append(i)
+                    i = low.find(head, i + 1)
+            # letters that case-insensitive regex matching equates with i and s but that
+            # str.lower leaves apart (dotted and dotless I, long s)
+            for odd in "\u0130\u0131\u017f":
+                i = joined.find(odd)
+                while i >= 0:
+                    phrase.add(int(np.searchsorted(starts, i, side="right") - 1))
+                    i = joined.find(odd, i + 1)
+            phrase.update(np.searchsorted(low_starts, hits, side="right") - 1)
+        return {int(i) for i in org}, {int(i) for i in phrase}
+
+
 def make_masker(
     surfaces: Iterable[str] = (), settings: dict | None = None, *, organisations: bool = True
 ) -> Callable[[str], str]:
@@ -106,37 +204,14 @@ def make_masker(
     organisation names (a run of at least two capitalised words, joined by connectors such as
     "of"/"and", that contains a keyword such as Council, Union, Organisation), the risky phrases
     (case-insensitive), and the literal `surfaces` (case-sensitive, whole word, longest first;
-    typically the matched text of the gazetteer's mentions).
+    for example the matched text of the gazetteer's mentions). Organisation names are masked
+    first, then surfaces and phrases left to right (a surface wins where both start).
+
+    ``sentences`` masks the exact spans of each sentence's own mentions instead.
     """
-    s = settings or load_settings()
-    placeholder = s["placeholder"]
-    keywords = frozenset(s["organisation_keywords"])
-    conn = "|".join(re.escape(c) for c in s["organisation_connectors"])
-    word = r"[A-Z][\w'\u2019-]*"
-    # No look-behind at the start (it defeats the regex engine's prefix scan): the left word
-    # boundary is checked in the replacement functions instead.
-    org_run = re.compile(rf"{word}(?:[ \t]+(?:(?:{conn})[ \t]+)*{word})+")
-    # A run is masked only if one of its words, or a hyphen-separated part of one, is a
-    # keyword: texts where no keyword stands that way skip the run search (same result).
-    has_keyword = re.compile(r"(?<![\w'\u2019])(?:" + "|".join(map(re.escape, sorted(keywords)))
-                             + r")(?![\w'\u2019])")
-
-    def _is_org(segment: str) -> bool:
-        words = [w for w in segment.split() if w[:1].isupper()]
-        return bool({p for w in words for p in (w, *w.split("-"))} & keywords)
-
-    def _org(m: re.Match) -> str:
-        run = m.group(0)
-        if _word_char_before(m.string, m.start()):
-            return run
-        if sum(w[:1].isupper() for w in run.split()) < 2:
-            return run
-        # "Ukraine and the European Union": mask each and-joined part on its own merits
-        parts = re.split(r"([ \t]+(?:and|&)[ \t]+)", run)
-        return "".join(p if i % 2 or not _is_org(p) else placeholder for i, p in enumerate(parts))
-
-    phrases = sorted(s["risky_phrases"], key=lambda p: (-len(p), p))
-    branches = [_branch(p, False) for p in phrases]
+    rules = _Rules(settings or load_settings())
+    placeholder = rules.placeholder
+    branches = list(rules.phrase_branches)
     names = {x for x in surfaces if x}
     if names:
         branches.insert(0, _trie(names))
@@ -146,13 +221,55 @@ def make_masker(
         return m.group(0) if _word_char_before(m.string, m.start()) else placeholder
 
     def mask(text: str) -> str:
-        if organisations and has_keyword.search(text):
-            text = org_run.sub(_org, text)
+        if organisations and rules.has_keyword.search(text):
+            text = _replace(text, rules.org_spans(text), placeholder)
         if literal is not None:
             text = literal.sub(_literal, text)
         return text
 
     return mask
+
+
+def _mask_one(text: str, org: bool, phrases: bool, mentions: list, rules: _Rules) -> str:
+    """`text` with its organisation names (if `org`), then its mention spans (sorted (start,
+    end) in `text`) and risky phrases (if `phrases`) replaced, as ``make_masker`` orders
+    them: a mention or phrase overlapping an organisation name is already masked; between a
+    mention and a phrase that overlap, the one starting first wins (the mention if both start
+    together)."""
+    placeholder = rules.placeholder
+    if org:
+        spans = rules.org_spans(text)
+        if spans:
+            # the mentions in the masked text: dropped where they overlap a name, else shifted
+            kept, k, shift = [], 0, 0
+            for a, b in mentions:
+                while k < len(spans) and spans[k][1] <= a:
+                    shift += len(placeholder) - (spans[k][1] - spans[k][0])
+                    k += 1
+                if k == len(spans) or spans[k][0] >= b:
+                    kept.append((a + shift, b + shift))
+            text, mentions, phrases = _replace(text, spans, placeholder), kept, True
+    found = [(a, 0, b) for a, b in mentions]
+    if phrases:
+        found += [(a, 1, b) for a, b in rules.phrase_spans(text)]
+        found.sort()
+    taken, last = [], 0
+    for a, _, b in found:
+        if a >= last:
+            taken.append((a, b))
+            last = b
+    return _replace(text, taken, placeholder)
+
+
+def _mask_sentences(texts: list[str], mention_spans: dict, rules: _Rules) -> list[str]:
+    """Each text masked by ``_mask_one`` with its mention spans (`mention_spans`: text index
+    -> list of (start, end)); only the texts that may hold a name or phrase are looked at."""
+    org, phrases = rules.candidates(texts)
+    out = list(texts)
+    for i in sorted(org | phrases | mention_spans.keys()):
+        out[i] = _mask_one(texts[i], i in org, i in phrases, sorted(mention_spans.get(i, ())),
+                           rules)
+    return out
 
 
 # --------------------------------------------------------------------------- scoring
@@ -230,8 +347,59 @@ def _mentions(articles, gazetteer, sent) -> pd.DataFrame:
     except ImportError:
         warnings.warn("kzmedia.actors is not available: no gazetteer masking, vectors empty",
                       stacklevel=3)
-        return pd.DataFrame(columns=["doc_id", "sent_id", "vector", "match"])
+        return pd.DataFrame(columns=["doc_id", "sent_id", "vector", "match", "start", "end"])
     return actors.mentions(articles, gazetteer, sentences=sent)
+
+
+def _sentence_rows(sent: pd.DataFrame, ment: pd.DataFrame) -> np.ndarray:
+    """Row of `sent` (doc_id, sent_id) holding each mention, -1 where none does."""
+    if not len(ment):
+        return np.empty(0, dtype=np.intp)
+    keys = pd.MultiIndex.from_arrays([sent["doc_id"], sent["sent_id"]])
+    return keys.get_indexer(pd.MultiIndex.from_arrays([ment["doc_id"].astype(str),
+                                                       ment["sent_id"]]))
+
+
+def _vectors(rows: np.ndarray, vectors: np.ndarray, n: int) -> list[str]:
+    """Per sentence row (0..n-1): the distinct vectors of its mentions, sorted, "|"-joined."""
+    out = [""] * n
+    ok = rows >= 0
+    if not ok.any():
+        return out
+    codes, names = pd.factorize(vectors[ok], sort=True)
+    names = np.asarray(names, dtype=object)
+    # one sorted array of distinct (row, vector) pairs, cut where the row changes
+    pairs = np.unique(rows[ok].astype(np.int64) * len(names) + codes)
+    r, c = np.divmod(pairs, len(names))
+    cuts = np.flatnonzero(r[1:] != r[:-1]) + 1
+    for row, group in zip(r[np.r_[0, cuts]], np.split(names[c], cuts)):
+        out[row] = "|".join(group)
+    return out
+
+
+def _mention_spans(texts: list[str], rows: np.ndarray, ment: pd.DataFrame) -> dict:
+    """Sentence row -> [(start, end), ...] of its mentions. A mentions table without
+    offsets (start, end) has each match looked up in its sentence as a whole word, left to
+    right."""
+    spans: dict = {}
+    if not len(ment):
+        return spans
+    if "start" in ment.columns and "end" in ment.columns:
+        for r, a, b in zip(rows.tolist(), ment["start"].tolist(), ment["end"].tolist()):
+            if r >= 0:
+                spans.setdefault(r, []).append((a, b))
+        return spans
+    patterns: dict = {}
+    for r, m in zip(rows.tolist(), ment["match"].tolist()):
+        if r < 0 or not isinstance(m, str) or not m:
+            continue
+        if m not in patterns:
+            patterns[m] = re.compile(rf"(?<!\w){re.escape(m)}(?!\w)")
+        found = spans.setdefault(r, [])
+        hit = patterns[m].search(texts[r], found[-1][1] if found else 0)
+        if hit:
+            found.append(hit.span())
+    return spans
 
 
 def sentences(
@@ -249,9 +417,13 @@ def sentences(
 
     `gazetteer` goes to ``actors.mentions`` (None: the default gazetteer); `sentences` is a
     precomputed ``text.sentences(articles)`` table and `mentions` a precomputed
-    ``actors.mentions(articles, gazetteer, sentences=...)`` table (both computed when None). With `mask_entities`, the matched text of
-    every mention, organisation names and risky phrases are replaced by a placeholder before
-    scoring. Articles whose language is not English are not scored (a warning names them).
+    ``actors.mentions(articles, gazetteer, sentences=...)`` table (both computed when None).
+    With `mask_entities`, organisation names, then the spans of the sentence's own mentions
+    (their ``start``/``end`` offsets) and risky phrases are replaced by a placeholder before
+    scoring (see ``_mask_one``), so a sentence's masked text depends only on that sentence. A
+    mentions table without offsets has each match looked up in its sentence (the first
+    whole-word occurrence after the previous one). Articles whose language is not English are
+    not scored (a warning names them).
 
     Returns one row per sentence, sorted by doc_id, sent_id, with columns:
     doc_id, outlet, sent_id, sentence, masked (the text actually scored), compound, neg, neu,
@@ -275,19 +447,12 @@ def sentences(
     sent = sent.merge(arts[["doc_id", "outlet"]], on="doc_id", how="left")
 
     ment = _mentions(arts, gazetteer, sent) if mentions is None else mentions
-    if len(ment):
-        vec = (ment[["doc_id", "sent_id", "vector"]].astype({"doc_id": str}).drop_duplicates()
-               .sort_values(["doc_id", "sent_id", "vector"])
-               .groupby(["doc_id", "sent_id"], sort=False)["vector"].agg("|".join)
-               .rename("vectors").reset_index())
-        sent = sent.merge(vec, on=["doc_id", "sent_id"], how="left")
-        sent["vectors"] = sent["vectors"].fillna("")
-    else:
-        sent["vectors"] = ""
-
+    texts = sent["sentence"].tolist()
+    rows = _sentence_rows(sent, ment)
+    sent["vectors"] = _vectors(rows, ment["vector"].to_numpy(dtype=object), len(sent))
     if mask_entities:
-        surfaces = ment["match"].dropna().astype(str).unique() if len(ment) else ()
-        sent["masked"] = [*map(make_masker(surfaces, s), sent["sentence"])]
+        spans = _mention_spans(texts, rows, ment)
+        sent["masked"] = _mask_sentences(texts, spans, _Rules(s))
     else:
         sent["masked"] = sent["sentence"]
 

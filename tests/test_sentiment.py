@@ -108,6 +108,46 @@ def test_sentences_masks_and_keeps_both_texts():
     assert unmasked.loc[0, "compound"] > 0.6
 
 
+def test_sentences_mask_the_spans_of_their_own_mentions():
+    text = "The Russian Security Council and Putin held peace talks in Astana."
+    a = arts([("d1", "X", text + " Putin met Xi Jinping and Putin again.", "en")])
+    s = sentiment.sentences(a)
+    # organisation name first (it holds the mention "Russian"), then mentions and phrases
+    assert s.loc[0, "masked"] == "Entity and Entity held Entity in Entity."
+    assert s.loc[0, "masked"] == sentiment.make_masker(["Russian", "Putin", "Astana"])(text)
+    assert s["vectors"].tolist() == ["kazakhstan|russia", "china|russia"]
+    # a mentions table without offsets: each match is looked up in its sentence
+    from kzmedia import actors
+    m = actors.mentions(a)
+    old = sentiment.sentences(a, mentions=m.drop(columns=["start", "end"]))
+    pd.testing.assert_frame_equal(old, s)
+
+
+def test_masking_depends_only_on_the_sentence():
+    # "Washington" is a mention in d1; in d2 it is part of a masthead the gazetteer strips,
+    # so it is no mention there and stays, whichever articles are scored together
+    a = arts([("d1", "X", "Relations with Washington improved.", "en"),
+              ("d2", "Y", "The Washington Post praised the plan.", "en")])
+    together = sentiment.sentences(a)
+    apart = pd.concat([sentiment.sentences(a.iloc[[0]]), sentiment.sentences(a.iloc[[1]])],
+                      ignore_index=True)
+    pd.testing.assert_frame_equal(together, apart)
+    assert together["masked"].tolist() == ["Relations with Entity improved.",
+                                           "The Washington Post praised the plan."]
+
+
+def test_mentions_and_phrases_that_overlap():
+    # where a mention and a risky phrase overlap, the one starting first is masked (the
+    # mention when both start together), as make_masker does with the mention's surface
+    settings = {"risky_phrases": ["moscow talks", "visit to moscow"]}
+    texts = ["The Moscow talks failed.", "A visit to Moscow failed."]
+    a = arts([(f"d{i}", "X", t, "en") for i, t in enumerate(texts)])
+    s = sentiment.sentences(a, settings=settings)
+    assert s["masked"].tolist() == ["The Entity talks failed.", "A Entity failed."]
+    mask = sentiment.make_masker(["Moscow"], sentiment.load_settings(settings))
+    assert s["masked"].tolist() == [mask(t) for t in texts]
+
+
 def test_language_guard_flags_and_excludes():
     german = ("Die Regierung in Astana hat am Montag neue Gespräche mit ihren Nachbarn "
               "angekündigt. Die Verhandlungen sollen im Frühjahr beginnen und sind sehr gut.")
@@ -239,6 +279,12 @@ def test_seeds_end_to_end():
     assert set(s["doc_id"]) == set(articles["doc_id"])
     assert (s["vectors"] != "").any()
     assert not s["masked"].str.contains("Security Council").any()
+    # on the seeds, no mention's text also stands outside a mention in its sentence: the
+    # spans masked are those a masker of the sentence's own mention texts masks
+    from kzmedia import actors
+    own = actors.mentions(articles).groupby(["doc_id", "sent_id"])["match"].agg(list)
+    for r in s.itertuples():
+        assert r.masked == sentiment.make_masker(own.get((r.doc_id, r.sent_id), []))(r.sentence)
     t = sentiment.group_tone(s)
     assert len(t) == articles["outlet"].nunique()
     assert (t["n_articles"] == articles.groupby("outlet").size().sort_index().to_numpy()).all()
