@@ -8,7 +8,8 @@ groups the resampling is nearly degenerate, so the rules depend on the number of
 - n = 1: point estimate and n only, no interval, no tests;
 - n = 2..4: each article's value and the mean (the interval is the range of the articles);
   exact permutation tests with their smallest attainable p stated;
-- n >= 5: percentile cluster-bootstrap interval of the article mean (scipy.stats.bootstrap);
+- n >= 5: percentile cluster-bootstrap interval of the article mean (the interval of
+  scipy.stats.bootstrap, with the resamples drawn once per group size for all groups);
   permutation tests (exact when the number of splits is small, else scipy.stats.permutation_test).
 """
 
@@ -28,6 +29,11 @@ __all__ = ["summarize", "permutation_test", "bh", "compare_groups", "SMALL_N"]
 #: Largest group size for which the interval is the range of the article values.
 SMALL_N = 4
 
+# Bootstrap memory bounds: resample indices are drawn about this many at a time, and at most
+# this many groups of one size are bootstrapped together (their means: n_resamples x groups).
+_DRAW_CHUNK = 250_000
+_CELL_CHUNK = 2_000
+
 
 def _rng_kwargs(func: Callable, seed) -> dict:
     """Seed argument for a scipy resampling function, whatever the scipy version calls it."""
@@ -45,33 +51,34 @@ def _as_list(by) -> list[str]:
     return list(by)
 
 
-def _interval(x: np.ndarray, ci: float, n_resamples: int, seed) -> tuple[float, float, str]:
-    """(ci_low, ci_high, interval label) for one group's article values, by the small-n rules."""
-    n = len(x)
-    if n == 0:
-        return math.nan, math.nan, "n=0: no data"
-    if n == 1:
-        return math.nan, math.nan, "n=1: no interval"
-    if n <= SMALL_N:
-        return float(x.min()), float(x.max()), f"range of {n} articles"
-    label = f"{ci * 100:g}% bootstrap over articles"
-    if np.ptp(x) == 0:  # every article has the same value: every resample has it too
-        return float(x[0]), float(x[0]), label
-    res = scipy.stats.bootstrap(
-        (x,),
-        np.mean,
-        n_resamples=n_resamples,
-        confidence_level=ci,
-        method="percentile",
-        vectorized=True,
-        **_rng_kwargs(scipy.stats.bootstrap, seed),
-    )
-    return float(res.confidence_interval.low), float(res.confidence_interval.high), label
+def _bootstrap_means(x: np.ndarray, n_resamples: int, seed) -> np.ndarray:
+    """Bootstrap distribution of the mean of each row of `x` (groups x n articles): an array
+    (n_resamples, groups).
+
+    The resamples are the ones scipy.stats.bootstrap draws for one sample of n values with
+    ``np.random.default_rng(seed)``: ``rng.integers(0, n, (n_resamples, n))`` (drawn here a few
+    rows at a time, which gives the same stream). They depend only on n, so one draw serves
+    every row: with counts[b, i] the number of times article i is in resample b, the resample
+    means are counts @ x.T / n (scipy sums each resample's values; the two sums agree up to
+    rounding, about 1e-16 relative).
+    """
+    n = x.shape[1]
+    rng = np.random.default_rng(seed)
+    means = np.empty((n_resamples, len(x)))
+    step = max(1, _DRAW_CHUNK // n)
+    for start in range(0, n_resamples, step):
+        rows = min(step, n_resamples - start)
+        idx = rng.integers(0, n, (rows, n))
+        idx += n * np.arange(rows)[:, None]
+        counts = np.bincount(idx.ravel(), minlength=rows * n).reshape(rows, n)
+        # einsum, not a BLAS matmul: BLAS threads would spin on the other core meanwhile
+        means[start:start + rows] = np.einsum("bi,gi->bg", counts.astype(float), x)
+    return means / n
 
 
 def summarize(
     values: pd.DataFrame,
-    value: str,
+    value: str | Sequence[str],
     by: str | Sequence[str] | None = "outlet",
     unit: str = "doc_id",
     ci: float = 0.95,
@@ -83,46 +90,98 @@ def summarize(
     `values` has one row per article (column `unit`) with an article-level value column `value`
     and the group column(s) `by` (None: one overall group). Rows sharing a unit within a group
     are averaged first, so the article stays the unit; articles whose value is NaN are left out.
+    `value` may be a list of columns: each is summarized on its own (its own NaNs left out)
+    in one pass, and the output gets a column ``variable`` naming it.
 
-    Returns one row per group, sorted by `by`, with columns:
-    by..., n_articles, mean, ci_low, ci_high, interval (str), article_values (list of floats,
-    in unit order, filled only when n_articles <= 4, else an empty list).
+    Returns one row per group (per group x variable), sorted by `by` (then variable, in the
+    order given), with columns:
+    by..., [variable,] n_articles, mean, ci_low, ci_high, interval (str), article_values (list
+    of floats, in unit order, filled only when n_articles <= 4, else an empty list).
     interval is "n=1: no interval" (ci_low/ci_high NaN), "range of n articles" for n = 2..4
     (ci_low = min, ci_high = max of the article values), or "95% bootstrap over articles"
     (percentile bootstrap of the article mean, the article resampled as a cluster) for n >= 5.
+    The bootstrap interval is the one ``scipy.stats.bootstrap((x,), np.mean,
+    method="percentile", n_resamples=n_resamples, confidence_level=ci)`` gives with
+    ``np.random.default_rng(seed)`` for each group: as every group starts from the same seed,
+    groups of the same size share their resamples, which are drawn once (see
+    :func:`_bootstrap_means`). Groups whose articles all have the same value get that value
+    as both bounds.
     """
     keys = _as_list(by)
-    missing = [c for c in [*keys, unit, value] if c not in values.columns]
+    cols = [value] if isinstance(value, str) else list(value)
+    missing = [c for c in [*keys, unit, *cols] if c not in values.columns]
     if missing:
         raise KeyError(f"summarize: columns {missing} not in the input (has {list(values.columns)})")
     if not 0 < ci < 1:
         raise ValueError(f"summarize: ci must be between 0 and 1, got {ci}")
-    df = values[[*keys, unit, value]].copy()
-    df[value] = pd.to_numeric(df[value], errors="coerce").astype(float)
-    per_unit = df.groupby([*keys, unit], sort=True, dropna=False)[value].mean().reset_index()
+    if not isinstance(value, str) and ("variable" in keys or len(set(cols)) < len(cols)):
+        raise ValueError(f"summarize: value columns {cols} must be distinct and the groups "
+                         "must not be called 'variable' (the output column naming them)")
+    df = values[[*keys, unit]].copy()
+    for c in cols:
+        df[c] = pd.to_numeric(values[c], errors="coerce").astype(float)
+    per_unit = df.groupby([*keys, unit], sort=True, dropna=False)[cols].mean()
 
-    rows = []
-    groups = per_unit.groupby(keys, sort=True, dropna=False) if keys else [((), per_unit)]
-    for key, grp in groups:
-        key = key if isinstance(key, tuple) else (key,)
-        x = grp[value].to_numpy(dtype=float)
-        x = x[~np.isnan(x)]
-        low, high, label = _interval(x, ci, n_resamples, seed)
-        rows.append(
-            {
-                **dict(zip(keys, key)),
-                "n_articles": len(x),
-                "mean": float(x.mean()) if len(x) else math.nan,
-                "ci_low": low,
-                "ci_high": high,
-                "interval": label,
-                "article_values": [float(v) for v in x] if len(x) <= SMALL_N else [],
-            }
-        )
-    cols = [*keys, "n_articles", "mean", "ci_low", "ci_high", "interval", "article_values"]
-    out = pd.DataFrame(rows, columns=cols)
-    out["n_articles"] = out["n_articles"].astype(int)
-    return out.sort_values(keys).reset_index(drop=True) if keys else out
+    # Groups: runs of equal keys in the sorted per-unit table. Cells: group x value column.
+    if keys:
+        codes = np.array(per_unit.index.codes[:len(keys)])
+        first = np.ones(len(per_unit), dtype=bool)
+        first[1:] = (codes[:, 1:] != codes[:, :-1]).any(axis=0)
+        starts, group = np.flatnonzero(first), np.cumsum(first) - 1
+    else:
+        starts, group = np.zeros(1, dtype=int), np.zeros(len(per_unit), dtype=int)
+    k = len(cols)
+    n_cells = len(starts) * k
+    cell = (group[:, None] * k + np.arange(k)).ravel()
+    v = per_unit.to_numpy(dtype=float).ravel()
+    cell, v = cell[~np.isnan(v)], v[~np.isnan(v)]
+    n = np.bincount(cell, minlength=n_cells)
+    # Values grouped by cell size, then cell, in unit order: each size is a (cells, n) block.
+    v = v[np.argsort(n[cell] * n_cells + cell, kind="stable")]
+    by_size = np.argsort(n, kind="stable")
+
+    mean, low, high = (np.full(n_cells, math.nan) for _ in range(3))
+    label = np.full(n_cells, "n=0: no data", dtype=object)
+    article_values: list[list[float]] = [[] for _ in range(n_cells)]
+    boot_label = f"{ci * 100:g}% bootstrap over articles"
+    alpha = (1 - ci) / 2  # as scipy.stats.bootstrap computes the percentiles
+    q = [alpha * 100, (1 - alpha) * 100]
+    pos = done = 0
+    for size, count in zip(*np.unique(n, return_counts=True)):
+        ids = by_size[done:done + count]
+        done += count
+        if size == 0:
+            continue
+        x = v[pos:pos + size * count].reshape(count, size)
+        pos += size * count
+        mean[ids] = x.mean(axis=1)
+        if size <= SMALL_N:
+            for i, row in zip(ids, x.tolist()):
+                article_values[i] = row
+            if size == 1:
+                label[ids] = "n=1: no interval"
+            else:
+                low[ids], high[ids] = x.min(axis=1), x.max(axis=1)
+                label[ids] = f"range of {size} articles"
+            continue
+        label[ids] = boot_label
+        const = x.min(axis=1) == x.max(axis=1)  # every resample has that value too
+        low[ids[const]] = high[ids[const]] = x[const, 0]
+        vary = np.flatnonzero(~const)
+        for s in range(0, len(vary), _CELL_CHUNK):
+            rows = vary[s:s + _CELL_CHUNK]
+            boot = _bootstrap_means(x[rows], n_resamples, seed)
+            low[ids[rows]], high[ids[rows]] = np.percentile(boot, q, axis=0)
+
+    out = pd.DataFrame({key: per_unit.index.get_level_values(j)[starts].repeat(k)
+                        for j, key in enumerate(keys)})
+    if not isinstance(value, str):
+        out["variable"] = np.tile(np.array(cols, dtype=object), len(starts))
+    out["n_articles"] = n.astype(int)
+    out["mean"], out["ci_low"], out["ci_high"] = mean, low, high
+    out["interval"] = label
+    out["article_values"] = article_values
+    return out
 
 
 def _mean_difference(a, b, axis=-1):

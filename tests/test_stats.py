@@ -1,3 +1,4 @@
+import inspect
 import math
 
 import numpy as np
@@ -39,16 +40,90 @@ def test_summarize_small_n_rules():
     assert 0.0 <= c.ci_low < 0.25 < c.ci_high <= 0.5
 
 
+# scipy >= 1.15 calls the seed argument rng, older versions random_state
+SCIPY_RNG = "rng" if "rng" in inspect.signature(scipy.stats.bootstrap).parameters else "random_state"
+
+
+def scipy_interval(x, ci=0.95, seed=0, n_resamples=2000):
+    res = scipy.stats.bootstrap((np.asarray(x, dtype=float),), np.mean, n_resamples=n_resamples,
+                                confidence_level=ci, method="percentile",
+                                **{SCIPY_RNG: np.random.default_rng(seed)})
+    return res.confidence_interval.low, res.confidence_interval.high
+
+
 def test_summarize_bootstrap_matches_scipy_percentile():
     x = np.array([0.0, 0.1, 0.2, 0.3, 0.4, 0.5])
     out = stats.summarize(tiny_values(), "tone", by="outlet", seed=3).set_index("outlet")
-    ref = scipy.stats.bootstrap((x,), np.mean, n_resamples=2000, method="percentile",
-                                random_state=np.random.default_rng(3))
-    assert out.loc["C", "ci_low"] == pytest.approx(ref.confidence_interval.low)
-    assert out.loc["C", "ci_high"] == pytest.approx(ref.confidence_interval.high)
+    low, high = scipy_interval(x, seed=3)
+    assert out.loc["C", "ci_low"] == pytest.approx(low, rel=1e-12, abs=1e-15)
+    assert out.loc["C", "ci_high"] == pytest.approx(high, rel=1e-12, abs=1e-15)
     # deterministic for a fixed seed
     again = stats.summarize(tiny_values(), "tone", by="outlet", seed=3).set_index("outlet")
     assert again.loc["C", "ci_low"] == out.loc["C", "ci_low"]
+
+
+@pytest.mark.parametrize("seed,ci", [(0, 0.95), (3, 0.9), (11, 0.99), (None, 0.95)])
+def test_summarize_many_groups_and_columns_match_scipy(seed, ci):
+    # Several groups of each size share their resamples (same seed, same n); every interval
+    # must still be the one scipy.stats.bootstrap gives for that group alone.
+    rng = np.random.default_rng(42)
+    rows = []
+    for g, n in enumerate([5, 5, 5, 6, 7, 7, 13, 40, 5, 2, 1]):
+        tone = rng.normal(size=n).round(1)            # rounded: ties within groups
+        share = rng.integers(0, 2, size=n).astype(float)
+        share[: n // 4] = np.nan                      # the second column has its own n
+        rows += [(f"g{g:02d}", f"d{g}_{i:02d}", t, s) for i, (t, s) in enumerate(zip(tone, share))]
+    rows += [("h_const", f"c{i}", 0.25, 1.0) for i in range(5)]  # every article alike
+    df = pd.DataFrame(rows, columns=["outlet", "doc_id", "tone", "share"])
+    if seed is None:  # unseeded: only the rules, not the draws, can be checked
+        out = stats.summarize(df, ["tone", "share"], by="outlet", ci=ci, seed=None)
+        boot = out[out.n_articles >= 5]
+        assert (boot.ci_low <= boot["mean"] + 1e-12).all() and (boot["mean"] <= boot.ci_high + 1e-12).all()
+        return
+    out = stats.summarize(df, ["tone", "share"], by="outlet", ci=ci, seed=seed)
+    assert list(out.columns[:2]) == ["outlet", "variable"]
+    assert out.variable.tolist() == ["tone", "share"] * df.outlet.nunique()
+    n_boot = n_const = 0
+    for row in out.itertuples():
+        x = df.loc[df.outlet == row.outlet, row.variable].dropna().to_numpy()
+        assert row.n_articles == len(x)
+        assert row.mean == x.mean()
+        if len(x) >= 5:
+            assert row.interval == f"{ci * 100:g}% bootstrap over articles"
+            if np.ptp(x) == 0:  # the shortcut: every resample has that value
+                assert row.ci_low == row.ci_high == x[0]
+                n_const += 1
+                continue
+            low, high = scipy_interval(x, ci=ci, seed=seed)
+            assert row.ci_low == pytest.approx(low, rel=1e-12, abs=1e-15)
+            assert row.ci_high == pytest.approx(high, rel=1e-12, abs=1e-15)
+            n_boot += 1
+    assert n_boot >= 12 and n_const >= 2
+
+
+def test_summarize_several_columns_equal_one_at_a_time(monkeypatch):
+    df = pd.concat([tiny_values().assign(vector=v) for v in ["china", "russia"]])
+    df["other"] = np.where(df.doc_id.str.endswith("1"), np.nan, -df.tone)
+    both = stats.summarize(df, ["tone", "other"], by=["outlet", "vector"], seed=5)
+    for col in ["tone", "other"]:
+        one = stats.summarize(df, col, by=["outlet", "vector"], seed=5)
+        part = both[both.variable == col].drop(columns="variable").reset_index(drop=True)
+        pd.testing.assert_frame_equal(part, one)
+    # drawing the resamples a few at a time, a few groups at a time, gives the same intervals
+    monkeypatch.setattr(stats, "_DRAW_CHUNK", 7)
+    monkeypatch.setattr(stats, "_CELL_CHUNK", 1)
+    chunked = stats.summarize(df, ["tone", "other"], by=["outlet", "vector"], seed=5)
+    pd.testing.assert_frame_equal(chunked, both, rtol=1e-12, atol=1e-15)
+    with pytest.raises(ValueError, match="distinct"):
+        stats.summarize(df, ["tone", "tone"], by="outlet")
+
+
+def test_summarize_group_without_values():
+    df = pd.DataFrame({"g": ["x", "x", "y"], "doc_id": ["a", "b", "c"], "v": [np.nan, np.nan, 1.0]})
+    out = stats.summarize(df, "v", by="g").set_index("g")
+    assert out.loc["x", "n_articles"] == 0 and out.loc["x", "interval"] == "n=0: no data"
+    assert math.isnan(out.loc["x", "mean"]) and out.loc["x", "article_values"] == []
+    assert out.loc["y", "article_values"] == [1.0]
 
 
 def test_summarize_article_is_the_unit_and_nan_dropped():
