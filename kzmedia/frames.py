@@ -253,13 +253,11 @@ def group_scores(articles: pd.DataFrame, codebook=None, by: str = "outlet", *, s
     art = article_scores(articles, cb, sentences=sentences) if article_table is None else article_table
     if by not in art:
         art = art.merge(articles[["doc_id", by]], on="doc_id")
-    parts = []
-    for measure, col in (("share_of_articles", "present"), ("share_of_sentences", "share_of_sentences")):
-        s = stats.summarize(art, col, [by, "frame"], unit="doc_id", ci=ci, n_resamples=n_resamples,
-                            seed=seed)
-        s.insert(2, "measure", measure)
-        parts.append(s)
-    out = pd.concat(parts, ignore_index=True).merge(cb.frames[["frame", "label"]], on="frame")
+    measures = {"present": "share_of_articles", "share_of_sentences": "share_of_sentences"}
+    out = stats.summarize(art, list(measures), [by, "frame"], unit="doc_id", ci=ci,
+                          n_resamples=n_resamples, seed=seed)
+    out["measure"] = out.pop("variable").map(measures)
+    out = out.merge(cb.frames[["frame", "label"]], on="frame")
     cols = [by, "frame", "label", "measure", "n_articles", "mean", "ci_low", "ci_high", "interval",
             "article_values"]
     return out[cols].sort_values([by, "frame", "measure"]).reset_index(drop=True)

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kzmedia import corpus, frames, text
+from kzmedia import corpus, frames, stats, text
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
@@ -111,6 +111,25 @@ def test_group_scores_small_n():
     assert row.interval.item().startswith("range")
     x = g[(g.outlet == "X") & (g.frame == "multivector_balancing") & (g.measure == "share_of_articles")]
     assert x.n_articles.item() == 1 and math.isnan(x.ci_low.item())
+
+
+def test_group_scores_both_measures_per_group_and_frame():
+    texts = ["A multi-vector policy. Nothing else.", "Nothing.", "Multivector again.",
+             "Belt and Road. A multi-vector line. Rain.", "Quiet day.", "Multi-vector.",
+             "Nothing here.", "Belt and Road talks."]
+    a = arts(*texts, outlets=["X"] * 6 + ["Y"] * 2)
+    a.loc[len(a)] = ["d8", "X", "", 0]                # no sentences: no share of sentences
+    g = frames.group_scores(a, seed=4)
+    art = frames.article_scores(a)
+    for measure, col in [("share_of_articles", "present"), ("share_of_sentences", "share_of_sentences")]:
+        ref = stats.summarize(art, col, ["outlet", "frame"], seed=4)
+        got = g[g.measure == measure].reset_index(drop=True)
+        pd.testing.assert_frame_equal(got[ref.columns], ref)
+    x = g[(g.outlet == "X") & (g.frame == "multivector_balancing")].set_index("measure")
+    assert x.loc["share_of_articles", "n_articles"] == 7
+    assert x.loc["share_of_sentences", "n_articles"] == 6
+    assert x.loc["share_of_articles", "mean"] == pytest.approx(4 / 7)
+    assert x.loc["share_of_articles", "interval"] == "95% bootstrap over articles"
 
 
 # --------------------------------------------------------------------------- codebook loading
