@@ -317,3 +317,66 @@ def test_chunk_counting_seeds(opts):
     arts = corpus.load(SEEDS)
     _same_dtm(terms.document_term_matrix(arts, **opts),
               terms.document_term_matrix(arts, method="tokens", **opts))
+
+
+def _random_corpus(n_docs=60, n_groups=7, seed=1):
+    """Articles of a Zipf-like vocabulary in groups of unequal size: many terms absent from
+    each group, many tied counts."""
+    rng = np.random.default_rng(seed)
+    words = [f"w{i:02d}" for i in range(80)]
+    prob = 1 / np.arange(1, 81)
+    prob /= prob.sum()
+    return pd.DataFrame({
+        "doc_id": [f"d{i:03d}" for i in range(n_docs + 1)],
+        "outlet": [f"g{min(int(rng.exponential(2)), n_groups - 1)}" for _ in range(n_docs)]
+        + ["tiny"],  # fewer terms than a top 10: absent terms reach its top
+        "text": [" ".join(rng.choice(words, size=rng.integers(1, 40), p=prob))
+                 for _ in range(n_docs)] + ["w00 w01 w79"],
+    })
+
+
+@pytest.mark.parametrize("measure", ["log_odds", "g2", "chi2"])
+def test_keyness_top_is_the_ends_of_the_full_table(measure):
+    arts = _random_corpus()
+    full = terms.keyness(arts, measure=measure, min_count=1, **OPTS)
+    for top in range(1, 16):
+        cut = terms.keyness(arts, measure=measure, min_count=1, top=top, **OPTS)
+        want = pd.concat([g if len(g) <= 2 * top else pd.concat([g.head(top), g.tail(top)])
+                          for _, g in full.groupby("outlet", sort=True)], ignore_index=True)
+        pd.testing.assert_frame_equal(cut, want)
+
+
+@pytest.mark.parametrize("measure", ["g2", "chi2"])
+def test_keyness_one_vs_rest_equals_explicit_reference(measure):
+    """Every group against the rest gives the rows of target=g (reference = all others):
+    statistics, p and the Benjamini–Hochberg q over all the group's scored terms."""
+    arts = _random_corpus()
+    full = terms.keyness(arts, measure=measure, min_count=2, **OPTS)
+    for g in sorted(set(arts.outlet)):
+        one = terms.keyness(arts, measure=measure, target=g, min_count=2, **OPTS)
+        got = full[full.outlet == g].drop(columns="reference").reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, one.drop(columns="reference"), rtol=1e-12)
+        assert np.allclose(one.p, stats.chi2.sf(one[measure].abs(), 1), rtol=1e-12, atol=0)
+        assert np.allclose(one.q, stats.false_discovery_control(one.p), rtol=1e-12, atol=0)
+        # the terms absent from the target are scored too
+        assert (one.count_target == 0).any()
+
+
+def test_bh_with_tied_pvalues_as_scipy():
+    rng = np.random.default_rng(3)
+    p = rng.choice([0.0, 1e-300, 0.001, 0.01, 0.02, 0.5, 1.0], size=12) * rng.integers(1, 3, 12)
+    p = np.minimum(p, 1.0)
+    w = rng.integers(1, 4, 12)
+    got = terms._bh_tied(p, w)
+    want = stats.false_discovery_control(np.repeat(p, w))
+    assert np.array_equal(np.repeat(got, w), want)
+
+
+def test_group_tables_one_product_equals_two():
+    arts = _random_corpus(n_docs=40)
+    d, codes, labels, g, cnt, df, n_art = terms._group_tables(arts, "outlet", None, OPTS)
+    m = d.matrix
+    assert (cnt != g @ m).nnz == 0 and (df != g @ (m > 0)).nnz == 0
+    assert cnt.has_sorted_indices and df.has_sorted_indices
+    assert np.array_equal(cnt.indices, df.indices) and np.array_equal(cnt.indptr, df.indptr)
+    assert n_art.sum() == len(arts) and list(labels) == sorted(set(arts.outlet))
