@@ -21,6 +21,7 @@ import re
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from importlib import resources
+from itertools import compress
 
 import numpy as np
 import pandas as pd
@@ -176,10 +177,11 @@ class _Rules:
         if not self.phrase_scan:
             phrase = set(range(len(texts)))
         elif self.phrase_heads:
-            # str.lower may change the length ("İ" -> "i̇"): lower each text on its own
-            lowered = [t.lower() for t in texts]
-            low = sep.join(lowered)
-            low_starts = np.cumsum([0] + [len(t) + 1 for t in lowered[:-1]])
+            low, low_starts = joined.lower(), starts
+            if len(low) != len(joined):     # str.lower changed a length ("İ" -> "i̇")
+                lowered = [t.lower() for t in texts]
+                low = sep.join(lowered)
+                low_starts = np.cumsum([0] + [len(t) + 1 for t in lowered[:-1]])
             hits = []
             for head in self.phrase_heads:
                 i = low.find(head)
@@ -371,9 +373,10 @@ def _vectors(rows: np.ndarray, vectors: np.ndarray, n: int) -> list[str]:
     # one sorted array of distinct (row, vector) pairs, cut where the row changes
     pairs = np.unique(rows[ok].astype(np.int64) * len(names) + codes)
     r, c = np.divmod(pairs, len(names))
-    cuts = np.flatnonzero(r[1:] != r[:-1]) + 1
-    for row, group in zip(r[np.r_[0, cuts]], np.split(names[c], cuts)):
-        out[row] = "|".join(group)
+    first = np.flatnonzero(np.r_[True, r[1:] != r[:-1]])
+    bounds, joined = np.r_[first, len(r)].tolist(), names[c].tolist()
+    for row, a, b in zip(r[first].tolist(), bounds[:-1], bounds[1:]):
+        out[row] = "|".join(joined[a:b])
     return out
 
 
@@ -451,10 +454,10 @@ def sentences(
     rows = _sentence_rows(sent, ment)
     sent["vectors"] = _vectors(rows, ment["vector"].to_numpy(dtype=object), len(sent))
     if mask_entities:
-        spans = _mention_spans(texts, rows, ment)
-        sent["masked"] = _mask_sentences(texts, spans, _Rules(s))
+        masked = _mask_sentences(texts, _mention_spans(texts, rows, ment), _Rules(s))
     else:
-        sent["masked"] = sent["sentence"]
+        masked = texts
+    sent["masked"] = masked
 
     sent_lang = sent["doc_id"].map(lang).fillna("")
     english = (sent_lang == "en").to_numpy()
@@ -463,7 +466,7 @@ def sentences(
         listed = ", ".join(f"{d} ({v or 'unknown'})" for d, v in bad.sort_index().items())
         warnings.warn(f"VADER is English-only; not scoring articles: {listed}", stacklevel=2)
 
-    scores = score(sent.loc[english, "masked"], neutral_words=neutral_words, n_jobs=n_jobs,
+    scores = score(list(compress(masked, english)), neutral_words=neutral_words, n_jobs=n_jobs,
                    label_threshold=s["label_threshold"])
     for c in SCORE_COLUMNS:
         sent[c] = np.nan
