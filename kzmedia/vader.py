@@ -11,8 +11,12 @@ same order with the same floating-point operations, so every score is the same f
 - returns at once for sentences with no lexicon word (all-neutral: neu 1.0, or all zeros
   for empty text), which needs only a set test;
 - skips the booster/negation/idiom window when the three words before a lexicon word are
-  plain words (the reference then only adds zeros), and builds idiom n-gram strings only
-  when a neighbouring word belongs to an idiom;
+  plain words (the reference then only adds zeros), applies the booster rule only to booster
+  words (adding the 0.0 the reference adds for the others), and builds idiom n-gram strings
+  only when a neighbouring word belongs to an idiom;
+- keeps the sentiments of the lexicon words only (every other word's is 0, which changes no
+  sum), building the whole list for the ``but`` rule alone, and counts "!" and "?" only in
+  texts that hold one;
 - only looks for emoji in non-ASCII text, with one compiled character class;
 - memoizes ``round`` (which goes through decimal formatting) on the recurring values;
 - leaves the reference's quirks in place (the ``but`` rule locating values with
@@ -98,11 +102,6 @@ def _emoji_prefilter(emojis: Mapping[str, str]) -> re.Pattern:
     return re.compile("[" + "".join(parts) + "]") if parts else re.compile("(?!)")
 
 
-def _strip_punc_if_word(token: str) -> str:
-    stripped = token.strip(_PUNCT)
-    return token if len(stripped) <= 2 else stripped
-
-
 def _cap_differential(tokens: list[str]) -> bool:
     """True when some but not all tokens are ALL CAPS (stripping punctuation never changes
     ``isupper``, so raw tokens give the reference's answer)."""
@@ -126,6 +125,24 @@ class _Memo(dict):
             self.clear()
         value = self[key] = self.func(key)
         return value
+
+
+class _Words(dict):
+    """``words[token]``: VADER's word for a token (punctuation stripped unless that leaves at
+    most two characters, then lowercased), computed once; cleared past `limit` tokens."""
+
+    __slots__ = ("limit",)
+
+    def __init__(self, limit: int = 500_000):
+        super().__init__()
+        self.limit = limit
+
+    def __missing__(self, token):
+        if len(self) >= self.limit:
+            self.clear()
+        stripped = token.strip(_PUNCT)
+        word = self[token] = (token if len(stripped) <= 2 else stripped).lower()
+        return word
 
 
 def _but_check(bi: int, sentiments: list) -> list:
@@ -279,8 +296,7 @@ class Vader:
                     v = v + booster[seq]
             return v
 
-        words = _Memo(lambda token: _strip_punc_if_word(token).lower())
-        word_of = words.__getitem__
+        word_of = _Words().__getitem__
 
         def context_word(word):
             # 1 when the word can change the valence of a lexicon word up to three places
@@ -292,6 +308,14 @@ class Vader:
         # round(x, n) formats x in decimal: slow, and the same values recur
         round3 = _Memo(lambda x: round(x, 3))
         round4 = _Memo(lambda x: round(x, 4))
+
+        def boost(lw, toks, j, v):
+            """vaderSentiment's scalar_inc_dec for the word at position j (a booster)."""
+            word = lw[j]
+            b = -booster[word] if v < 0 else booster[word]
+            if toks[j].isupper() and _cap_differential(toks):
+                b = b + c_incr if v > 0 else b - c_incr
+            return b
 
         def score(text):
             if not text.isascii() and emoji_search(text):
@@ -305,8 +329,8 @@ class Vader:
 
             n = len(lw)
             last = n - 1
-            sentiments = [0] * n
             hits = list(compress(range(n), map(in_lexicon, lw)))
+            values = []  # the sentiment of each hit (every other word's is 0)
             if _RULE_WORDS.isdisjoint(lw):
                 has_no = has_least = has_but = False
             else:
@@ -314,25 +338,10 @@ class Vader:
                 has_least = "least" in lw
                 has_but = "but" in lw
             cap = None  # is_cap_diff, computed on first need
-
-            def boost(j, v):
-                """vaderSentiment's scalar_inc_dec for the word at position j."""
-                nonlocal cap
-                word = lw[j]
-                if word not in booster:
-                    return 0.0
-                b = -booster[word] if v < 0 else booster[word]
-                if toks[j].isupper():
-                    if cap is None:
-                        cap = _cap_differential(toks)
-                    if cap:
-                        b = b + c_incr if v > 0 else b - c_incr
-                return b
             for i in hits:
                 w = lw[i]
-                if w in booster:
-                    continue
-                if w == "kind" and i < last and lw[i + 1] == "of":
+                if w in booster or (w == "kind" and i < last and lw[i + 1] == "of"):
+                    values.append(0)
                     continue
                 v = lexicon[w]
                 if has_no:
@@ -356,18 +365,18 @@ class Vader:
                     v = v + 0.0
                     if w in idiom_words:
                         v = idioms(v, lw, i, n)
-                    sentiments[i] = v
+                    values.append(v)
                     continue
                 if i > 0:
                     p1 = lw[i - 1]
                     if p1 not in lexicon:
-                        v = v + boost(i - 1, v)
+                        v = v + (boost(lw, toks, i - 1, v) if p1 in booster else 0.0)
                         if p1 in negate or "n't" in p1:
                             v = v * n_scalar
                     if i > 1:
                         p2 = lw[i - 2]
                         if p2 not in lexicon:
-                            v = v + boost(i - 2, v) * 0.95
+                            v = v + (boost(lw, toks, i - 2, v) if p2 in booster else 0.0) * 0.95
                             if p2 == "never" and (p1 == "so" or p1 == "this"):
                                 v = v * 1.25
                             elif p2 == "without" and p1 == "doubt":
@@ -377,7 +386,7 @@ class Vader:
                         if i > 2:
                             p3 = lw[i - 3]
                             if p3 not in lexicon:
-                                v = v + boost(i - 3, v) * 0.9
+                                v = v + (boost(lw, toks, i - 3, v) if p3 in booster else 0.0) * 0.9
                                 if (p3 == "never" and (p2 == "so" or p2 == "this")) or (
                                         p1 == "so" or p1 == "this"):
                                     v = v * 1.25
@@ -395,18 +404,21 @@ class Vader:
                                 v = v * n_scalar
                         else:
                             v = v * n_scalar
-                sentiments[i] = v
+                values.append(v)
 
-            if has_but and any(sentiments):
+            if has_but and any(values):
+                sentiments = [0] * n
+                for i, v in zip(hits, values):
+                    sentiments[i] = v
                 sentiments = _but_check(lw.index("but"), sentiments)
+                values = [sentiments[i] for i in hits]
 
-            # score_valence
-            sum_s = float(sum(sentiments))
-            text = text.strip()  # the reference counts marks in the stripped text
-            ep_count = text.count("!")
+            # score_valence (adding the other words' zeros changes no sum)
+            sum_s = float(sum(values))
+            ep_count = text.count("!") if "!" in text else 0
             if ep_count > 4:
                 ep_count = 4
-            qm_count = text.count("?")
+            qm_count = text.count("?") if "?" in text else 0
             qm_amplifier = 0
             if qm_count > 1:
                 qm_amplifier = qm_count * 0.18 if qm_count <= 3 else 0.96
@@ -423,8 +435,7 @@ class Vader:
             pos_sum = 0.0
             neg_sum = 0.0
             neu_count = n
-            for i in hits:  # every other position holds 0
-                x = sentiments[i]
+            for x in values:  # every other word's sentiment is 0
                 if x > 0:
                     pos_sum += (float(x) + 1)
                     neu_count -= 1

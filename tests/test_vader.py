@@ -185,3 +185,7 @@ def test_memo_stays_bounded():
     memo = vader._Memo(str.upper, limit=3)
     assert [memo[k] for k in "abcdef"] == list("ABCDEF")
     assert len(memo) <= 3
+    words = vader._Words(limit=3)
+    assert [words[t] for t in ("Good!", "BAD", "ok.", ":)", "Nice,", "(x)")] == [
+        "good", "bad", "ok.", ":)", "nice", "(x)"]
+    assert len(words) <= 3
