@@ -19,7 +19,6 @@ Statistics (METHODS.md "Distinctive terms"):
 from __future__ import annotations
 
 import itertools
-import math
 import re
 import warnings
 from array import array
@@ -781,12 +780,65 @@ def kwic(articles: pd.DataFrame, pattern: str | Iterable[str], window: int = 5, 
 
 # --------------------------------------------------------------------------- similarity
 
-def _cos(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Row-wise cosine of two dense (k x V) arrays (k small)."""
-    num = np.einsum("ij,ij->i", a, b)
-    den = np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1)
+def _split_cosines(c: sp.csr_matrix, idf: np.ndarray, split: np.ndarray) -> np.ndarray:
+    """Cosine of the two pooled TF-IDF profiles (tf = summed counts, times ``idf``) for each
+    split of the articles of ``c`` (articles x terms counts): ``split`` is a boolean
+    (splits x articles) array, True for the articles of the first group.
+
+    With w = idf², A the pooled counts of the first group and B = T - A those of the
+    second (T: all the articles), cosine = A·B / sqrt(A·A B·B) in the w-weighted dot product,
+    each a sum of non-negative terms (no cancellation). A term of one article adds its w c²
+    to A·A or B·B and nothing to A·B. For the others A comes from sparse products of the
+    counts with the 0/1 split matrix, 64 splits at a time, in the narrowest type that holds
+    the term's total exactly (A <= T): uint8, uint16, float32 (integers below 2**24), so A
+    and B are exact.
+    """
+    tot = np.asarray(c.sum(axis=0, dtype=np.float64)).ravel()
+    n_docs = np.bincount(c.indices, minlength=c.shape[1])
+    w = idf ** 2
+    sq = sp.csr_matrix((c.data.astype(np.float64) ** 2, c.indices, c.indptr), shape=c.shape)
+    alone = sq @ np.where(n_docs == 1, w, 0.0)  # per article
+    # einsum here and below: no BLAS threads for these products
+    aa = np.einsum("n,sn->s", alone, split.astype(np.float64))
+    bb = np.einsum("n,sn->s", alone, (~split).astype(np.float64))
+    ab = np.zeros(len(split))
+    ct = c.T.tocsr()                     # terms x articles
+    st = np.ascontiguousarray(split.T)  # articles x splits
+    low = 1
+    for dtype, high in ((np.uint8, 2 ** 8), (np.uint16, 2 ** 16), (np.float32, 2 ** 24),
+                        (np.float64, np.inf)):
+        rows = np.flatnonzero((n_docs > 1) & (tot >= low) & (tot < high))
+        low = high
+        if len(rows) == 0:
+            continue
+        m, t, wr = ct[rows].astype(dtype), tot[rows, None], w[rows]
+        for start in range(0, len(split), 64):
+            a = (m @ st[:, start:start + 64].astype(dtype)).astype(np.float64)  # terms x splits
+            b = t - a
+            wa = wr[:, None] * a
+            aa[start:start + 64] += np.einsum("ts,ts->s", wa, a)
+            ab[start:start + 64] += np.einsum("ts,ts->s", wa, b)
+            bb[start:start + 64] += np.einsum("t,ts,ts->s", wr, b, b)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return num / den
+        return ab / np.sqrt(aa * bb)
+
+
+def _profile_cosines(cnt: sp.csr_matrix) -> np.ndarray:
+    """Groups x groups cosine of the pooled TF-IDF profiles, diagonal 1 (NaN: no terms)."""
+    w = _tfidf(cnt)
+    sim = (w @ w.T).toarray()
+    np.fill_diagonal(sim, np.where(np.diff(w.tocsr().indptr) > 0, 1.0, np.nan))
+    return sim
+
+
+def _n_splits_at_most(n: int, k: int, limit: int) -> bool:
+    """C(n, k) <= limit, without computing a huge C(n, k)."""
+    c, m = 1, min(k, n - k)
+    for i in range(1, m + 1):
+        c = c * (n - m + i) // i  # C(n - m + i, i), increasing in i: stop once too large
+        if c > limit:
+            return False
+    return c <= limit
 
 
 def similarity_matrix(articles: pd.DataFrame, by: str = "outlet", *,
@@ -794,11 +846,8 @@ def similarity_matrix(articles: pd.DataFrame, by: str = "outlet", *,
     """Cosine similarity of the groups' pooled TF-IDF profiles (see :func:`tfidf_profiles`):
     a square DataFrame, index and columns = group labels (sorted), diagonal 1."""
     d, _, labels, _, cnt, _, _ = _group_tables(articles, by, dtm, token_opts)
-    w = _tfidf(cnt)
-    sim = (w @ w.T).toarray()
-    np.fill_diagonal(sim, [1.0 if w[i].nnz else np.nan for i in range(len(labels))])
-    idx = pd.Index(labels, name=by)
-    return pd.DataFrame(sim, index=idx, columns=pd.Index(labels, name=by))
+    return pd.DataFrame(_profile_cosines(cnt), index=pd.Index(labels, name=by),
+                        columns=pd.Index(labels, name=by))
 
 
 def similarity(articles: pd.DataFrame, by: str = "outlet", permutations: int = 999,
@@ -819,47 +868,38 @@ def similarity(articles: pd.DataFrame, by: str = "outlet", permutations: int = 9
     ``p_value``, ``n_permutations``, ``note``. Sorted by group_a, group_b.
     """
     d, codes, labels, g, cnt, _, n_art = _group_tables(articles, by, dtm, token_opts)
-    tf = TfidfTransformer(norm="l2", smooth_idf=True).fit(cnt)
-    idf = tf.idf_
-    sim = similarity_matrix(articles, by, dtm=d)
+    idf = TfidfTransformer(norm="l2", smooth_idf=True).fit(cnt).idf_
+    sim = _profile_cosines(cnt)
     rng = np.random.default_rng(seed)
-    rows = []
+    ia, ib = np.triu_indices(len(labels), 1)  # the pairs in itertools.combinations order
+    na, nb = n_art[ia], n_art[ib]
     eligible = int(np.sum(n_art >= min_articles))
     n_tests = eligible * (eligible - 1) // 2
     too_many = max_tested_pairs is not None and n_tests > max_tested_pairs
-    for i, j in itertools.combinations(range(len(labels)), 2):
-        na, nb = int(n_art[i]), int(n_art[j])
-        p, nperm, note = np.nan, 0, ""
-        if min(na, nb) < min_articles:
-            note = f"fewer than {min_articles} articles in a group: no permutation test"
-        elif too_many or permutations < 1:
-            note = (f"{n_tests} pairs to test, more than max_tested_pairs={max_tested_pairs}: "
-                    "no permutation test" if too_many else "no permutation test requested")
+    small = np.minimum(na, nb) < min_articles
+    note = np.where(small, f"fewer than {min_articles} articles in a group: no permutation test",
+                    f"{n_tests} pairs to test, more than max_tested_pairs={max_tested_pairs}: "
+                    "no permutation test" if too_many else
+                    "no permutation test requested" if permutations < 1 else "").astype(object)
+    p = np.full(len(ia), np.nan)
+    n_perm = np.zeros(len(ia), dtype=np.int64)
+    for k in ([] if too_many or permutations < 1 else np.flatnonzero(~small)):
+        i, j, n_i = ia[k], ib[k], int(na[k])
+        docs = np.flatnonzero((codes == i) | (codes == j))
+        n_all = len(docs)
+        exact = _n_splits_at_most(n_all, n_i, permutations)
+        if exact:
+            splits = [list(c) for c in itertools.combinations(range(n_all), n_i)]
         else:
-            docs = np.flatnonzero((codes == i) | (codes == j))
-            x = d.matrix[docs].multiply(idf.reshape(1, -1)).tocsr()
-            total = np.asarray(x.sum(axis=0)).ravel()
-            n_all = len(docs)
-            if math.comb(n_all, na) <= permutations:
-                splits = [list(c) for c in itertools.combinations(range(n_all), na)]
-            else:
-                splits = [rng.permutation(n_all)[:na] for _ in range(permutations)]
-            nperm = len(splits)
-            perm_cos = []
-            for start in range(0, nperm, 64):
-                batch = splits[start:start + 64]
-                ind = sp.csr_matrix(
-                    (np.ones(na * len(batch)),
-                     (np.repeat(np.arange(len(batch)), na), np.concatenate(batch))),
-                    shape=(len(batch), n_all))
-                a = (ind @ x).toarray()
-                perm_cos.append(_cos(a, total[None, :] - a))
-            perm_cos = np.concatenate(perm_cos)
-            a_obs = np.asarray(x[np.flatnonzero(codes[docs] == i)].sum(axis=0)).ravel()
-            obs = float(_cos(a_obs[None, :], (total - a_obs)[None, :])[0])
-            extra = 0 if math.comb(n_all, na) <= permutations else 1
-            p = (np.sum(perm_cos <= obs + 1e-12) + extra) / (nperm + extra)
-        rows.append((labels[i], labels[j], float(sim.iat[i, j]), na, nb, p, nperm, note))
-    out = pd.DataFrame(rows, columns=["group_a", "group_b", "cosine", "n_a", "n_b", "p_value",
-                                      "n_permutations", "note"])
+            splits = [rng.permutation(n_all)[:n_i] for _ in range(permutations)]
+        n_perm[k] = len(splits)
+        split = np.zeros((len(splits) + 1, n_all), dtype=bool)
+        split[np.repeat(np.arange(len(splits)), n_i), np.concatenate(splits)] = True
+        split[-1] = codes[docs] == i  # the observed labelling, last
+        cos = _split_cosines(d.matrix[docs], idf, split)
+        extra = 0 if exact else 1
+        p[k] = (np.sum(cos[:-1] <= cos[-1] + 1e-12) + extra) / (len(splits) + extra)
+    out = pd.DataFrame({"group_a": labels[ia].tolist(), "group_b": labels[ib].tolist(),
+                        "cosine": sim[ia, ib], "n_a": na, "n_b": nb, "p_value": p,
+                        "n_permutations": n_perm, "note": note})
     return out.sort_values(["group_a", "group_b"], kind="stable").reset_index(drop=True)

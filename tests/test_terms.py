@@ -380,3 +380,58 @@ def test_group_tables_one_product_equals_two():
     assert cnt.has_sorted_indices and df.has_sorted_indices
     assert np.array_equal(cnt.indices, df.indices) and np.array_equal(cnt.indptr, df.indptr)
     assert n_art.sum() == len(arts) and list(labels) == sorted(set(arts.outlet))
+
+
+def test_split_cosines_equal_pooled_profile_cosines():
+    """Every class of term totals (uint8, uint16, float32, float64 sums), terms of one
+    article, and splits with more or fewer than half of the articles."""
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(5)
+    idf = rng.uniform(1, 3, 40)
+    split = rng.random((12, 30)) < np.linspace(0.1, 0.9, 12)[:, None]
+    for big in ({}, {(0, 1): 300}, {(0, 1): 300, (1, 2): 70_000}, {(2, 3): 20_000_000}):
+        c = (rng.random((30, 40)) < 0.3) * rng.integers(1, 5, (30, 40))
+        c[:, 5] = 0
+        c[4, 5] = 9  # a term of one article
+        for (i, j), v in big.items():
+            c[i, j] = v
+        got = terms._split_cosines(sp.csr_matrix(c), idf, split)
+        x = c * idf
+        for s, cos in zip(split, got):
+            a, b = x[s].sum(axis=0), x[~s].sum(axis=0)
+            assert cos == pytest.approx(a @ b / np.linalg.norm(a) / np.linalg.norm(b),
+                                        rel=1e-13)
+
+
+def test_similarity_p_values_by_hand():
+    """Same relabellings (same generator, same order) and p-values as pooling the TF-IDF
+    weighted article vectors of each random split."""
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    arts = _random_corpus(n_docs=40, n_groups=3)
+    t = terms.similarity(arts, permutations=40, min_articles=3, **OPTS)
+    x = terms.document_term_matrix(arts, **OPTS).matrix.toarray().astype(float)
+    groups = sorted(set(arts.outlet))
+    idf = TfidfTransformer().fit(np.array([x[arts.outlet == g].sum(axis=0)
+                                           for g in groups])).idf_
+    rng = np.random.default_rng(0)
+    tested = 0
+    for row in t.itertuples():
+        if row.n_a < 3 or row.n_b < 3:
+            assert np.isnan(row.p_value) and "fewer than 3" in row.note
+            continue
+        pair = x[arts.outlet.isin([row.group_a, row.group_b]).to_numpy()] * idf
+        first = (arts.outlet[arts.outlet.isin([row.group_a, row.group_b])] == row.group_a)
+
+        def cos(sel):
+            a, b = pair[sel].sum(axis=0), pair[~sel].sum(axis=0)
+            return a @ b / np.linalg.norm(a) / np.linalg.norm(b)
+
+        perm = [rng.permutation(len(pair))[:row.n_a] for _ in range(40)]
+        sims = [cos(np.isin(np.arange(len(pair)), s)) for s in perm]
+        obs = cos(first.to_numpy())
+        assert row.n_permutations == 40
+        assert row.p_value == (np.sum(np.array(sims) <= obs + 1e-12) + 1) / 41
+        tested += 1
+    assert tested >= 2
