@@ -65,10 +65,9 @@ class Codebook:
     gazetteer: actors.Gazetteer
 
     def matcher(self):
-        entries = [dict(pattern=r.pattern, case_sensitive=bool(r.case_sensitive),
-                        target=(r.frame, r.pattern, r.context), key=r.frame, context=r.context)
-                   for r in self.patterns.itertuples()]
-        return actors._Matcher(entries, strip=self.strip, overlapping=True)
+        entries = tuple((r.pattern, bool(r.case_sensitive), (r.frame, r.pattern, r.context),
+                         r.frame, r.context) for r in self.patterns.itertuples())
+        return actors.matcher_for(entries, tuple(self.strip), overlapping=True)
 
 
 def _quanteda(data: dict, where: str) -> dict:

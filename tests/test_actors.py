@@ -180,3 +180,17 @@ def test_mentions_depend_only_on_each_article():
     parts = pd.concat([actors.mentions(a.iloc[:3]), actors.mentions(a.iloc[3:])], ignore_index=True)
     pd.testing.assert_frame_equal(whole, parts)
     assert found("Relations with the\n\nWest improved.") == []          # paragraphs never join
+
+
+def test_matcher_is_built_once_per_pattern_set_and_results_do_not_leak():
+    gaz = actors.load_gazetteer()
+    assert actors.load_gazetteer().matcher() is gaz.matcher()     # compiled once per process
+    small = actors.load_gazetteer({"focal": "kz", "vectors": {
+        "kz": {"names": ["Kazakhstan"]}, "russia": {"names": ["Russia"]}}})
+    assert small.matcher() is not gaz.matcher()
+    a = arts("Putin visited Kazakhstan and Russia.", outlets=["A"])
+    before = actors.mentions(a, small)
+    actors.mentions(a, gaz)                                      # the other matcher in between
+    after = actors.mentions(a, small)
+    pd.testing.assert_frame_equal(before, after)
+    assert after["match"].tolist() == ["Kazakhstan", "Russia"]   # no Putin: not in `small`
