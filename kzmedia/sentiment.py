@@ -147,7 +147,9 @@ class _Rules:
         spans = []
         for m in self.org_run.finditer(text):
             run, pos = m.group(0), m.start()
-            if _word_char_before(text, pos) or sum(w[:1].isupper() for w in run.split()) < 2:
+            # a part holds a keyword only if the run does (most runs are names of people)
+            if _word_char_before(text, pos) or not self.has_keyword.search(run) or sum(
+                    w[:1].isupper() for w in run.split()) < 2:
                 continue
             for i, part in enumerate(re.split(r"([ \t]+(?:and|&)[ \t]+)", run)):
                 if i % 2 == 0 and self._is_org(part):
@@ -279,6 +281,8 @@ def _mask_sentences(texts: list[str], mention_spans: dict, rules: _Rules) -> lis
 def _scorer(neutral_words: Sequence[str] = ()) -> vader.Vader:
     """A VADER scorer (same scores as vaderSentiment) whose own lexicon copy has the
     `neutral_words` that it contains set to valence 0."""
+    if not neutral_words:
+        return vader.Vader()
     lexicon = vader.Vader().lexicon
     return vader.Vader({w.lower(): 0.0 for w in neutral_words if w.lower() in lexicon})
 
