@@ -69,19 +69,20 @@ def profile(articles: pd.DataFrame, by: str = "outlet", *, tables: dict | None =
     k = t["keyness_log_odds"]
     k = k[k["score"] > 0].sort_values([by, "score", "term"], ascending=[True, False, True])
     k = k.groupby(by).head(top_terms)
-    k = k.assign(text=[f"{term} (df={df}/{out.loc[g, 'n_articles']})"
-                       for g, term, df in zip(k[by], k["term"], k["doc_freq_target"])])
+    k = k.assign(text=[f"{term} (df={df}/{n})" for term, df, n in
+                       zip(k["term"], k["doc_freq_target"], k[by].map(out["n_articles"]))])
     out["distinctive_terms"] = k.groupby(by)["text"].agg(", ".join)
 
     fs = t["frame_scores_group"]
-    present = fs[fs["measure"] == "share_of_articles"].set_index([by, "frame"])
-    fr = fs[fs["measure"] == "share_of_sentences"].assign(
-        k=lambda d: [round(present.loc[(g, f), "mean"] * present.loc[(g, f), "n_articles"])
-                     for g, f in zip(d[by], d["frame"])])
+    present = fs.loc[fs["measure"] == "share_of_articles", [by, "frame", "mean", "n_articles"]]
+    present = present.rename(columns={"mean": "present", "n_articles": "n_present"})
+    fr = fs[fs["measure"] == "share_of_sentences"].merge(present, on=[by, "frame"], how="left")
     fr = fr[fr["mean"] > 0].sort_values([by, "mean", "frame"], ascending=[True, False, True])
-    out["leading_frames"] = fr.groupby(by).apply(lambda g: "; ".join(
-        f"{r.label} {r.mean:.0%} of sentences ({r.k}/{r.n_articles} articles)"
-        for r in g.head(top_frames).itertuples()))
+    fr = fr.groupby(by).head(top_frames)
+    fr = fr.assign(text=[f"{lab} {m:.0%} of sentences ({round(p * n)}/{na} articles)"
+                         for lab, m, p, n, na in zip(fr["label"], fr["mean"], fr["present"],
+                                                     fr["n_present"], fr["n_articles"])])
+    out["leading_frames"] = fr.groupby(by)["text"].agg("; ".join)
 
     label = _vector_labels(gazetteer)
     at = t["attention"]
@@ -89,9 +90,10 @@ def profile(articles: pd.DataFrame, by: str = "outlet", *, tables: dict | None =
     out["n_partner_mentions"] = at.groupby(by)["n_mentions"].sum()
     top = at[at["n_mentions"] > 0].sort_values([by, "share_of_mentions", "vector"],
                                                 ascending=[True, False, True])
-    out["top_vectors"] = top.groupby(by).apply(lambda g: ", ".join(
-        f"{label.get(r.vector, r.vector)} {r.share_of_mentions:.0%} ({r.n_mentions})"
-        for r in g.head(4).itertuples()))
+    top = top.groupby(by).head(4)
+    top = top.assign(text=[f"{label.get(v, v)} {sh:.0%} ({n})" for v, sh, n in
+                           zip(top["vector"], top["share_of_mentions"], top["n_mentions"])])
+    out["top_vectors"] = top.groupby(by)["text"].agg(", ".join)
 
     bal = t["balance"].set_index(by)
     out["balance"] = bal["mean"]
