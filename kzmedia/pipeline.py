@@ -11,8 +11,11 @@ The analysis runs in two phases:
    process, in a pool of `n_jobs` worker processes, or on a dask.distributed cluster - and
    the partition results are concatenated in order (:func:`article_tables`).
 2. **Per group** (everything else: counts, TF-IDF, keyness, similarity, frame prevalence,
-   attention, balance, co-occurrence, tone aggregates, profile, contrasts), computed once in
-   this process from the concatenated tables (:func:`group_tables`).
+   attention, balance, co-occurrence, tone aggregates, profile, contrasts), computed once
+   from the concatenated tables (:func:`group_tables`). Where the platform can fork, the
+   group tables are computed by `n_jobs` forked processes, which read the per-article tables
+   of this process without copying them: first every table but the two that read the others
+   (`LATE`: profile, contrasts), then those two.
 
 The partitions do not depend on `n_jobs` or on the scheduler, so one process, several
 processes and Dask give identical tables. Phase 1 does not depend on the grouping: compute it
@@ -114,6 +117,13 @@ SIMILARITY_PERMUTATIONS = 199
 # The keyness tables keep the KEYNESS_TOP most and least distinctive terms of each group
 # (every group x every term is 89 M rows for 491 outlets; call terms.keyness for all of them).
 KEYNESS_TOP = 100
+
+# Group stages that read other group tables: computed after all the others.
+LATE = ("profile", "contrasts")
+
+# With n_jobs=None, group tables of at most this many articles are computed in this process
+# (forking costs more than it saves on small corpora).
+FORK_MIN_ARTICLES = 2000
 
 # Large and derivable from the articles: computed (the stages need it), written on request.
 # Names starting with "_" are shared intermediates (not tables) and never returned.
@@ -270,11 +280,18 @@ def article_tables(articles: pd.DataFrame, *, n_jobs: int | None = None, dask=No
 
 def group_tables(articles: pd.DataFrame, parts: dict, by: str = "outlet", *,
                  sentences: bool = False, progress: bool = True, skip=(),
-                 timings: list | None = None) -> dict[str, pd.DataFrame]:
+                 n_jobs: int | None = 1, timings: list | None = None) -> dict[str, pd.DataFrame]:
     """All tables of the analysis grouped by `by`, from the per-article tables `parts` of
     :func:`article_tables` on the same articles (in `STAGES` order; "sentences" only with
     `sentences=True`). Tables named in `skip` are left out (none of the later stages read
-    "similarity"). `timings`, if given, receives dict(stage, by, seconds) per stage."""
+    "similarity").
+
+    `n_jobs`: tables computed at once by that many forked processes (0 or -1: all cores;
+    None: all cores above `FORK_MIN_ARTICLES` articles, else 1; 1 and platforms without fork:
+    one after the other in this process). Each table is the same function of the same inputs
+    either way, so the results are identical.
+    `timings`, if given, receives dict(stage, by, seconds) per stage.
+    """
     from tqdm.auto import tqdm
 
     if by not in articles.columns:
@@ -284,20 +301,67 @@ def group_tables(articles: pd.DataFrame, parts: dict, by: str = "outlet", *,
     if "_gazetteer" not in computed:
         computed.update(_shared())
     computed["sentence_tone"] = _with_group(parts["sentence_tone"], articles, by)
-    tables: dict[str, pd.DataFrame] = {}
-    bar = tqdm(STAGES, desc=f"groups by {by}", unit="table", disable=not progress)
-    for name, fn in bar:
-        if name in skip:
-            continue
-        if name not in ARTICLE_LOCAL:
-            bar.set_postfix_str(name)
-            seconds = _run_stage(name, fn, articles, by, computed)
-            if timings is not None:
-                timings.append(dict(stage=name, by=by, seconds=seconds))
-        if not name.startswith("_") and (name not in OPTIONAL or sentences):
-            tables[name] = computed[name]
-    bar.close()
-    return tables
+    todo = [name for name, _ in STAGES if name not in ARTICLE_LOCAL and name not in skip]
+    bar = tqdm(total=len(todo), desc=f"groups by {by}", unit="table", disable=not progress)
+    jobs = _default_jobs(n_jobs) if n_jobs is not None or len(articles) > FORK_MIN_ARTICLES else 1
+    try:
+        for wave in ([n for n in todo if n not in LATE], [n for n in todo if n in LATE]):
+            if jobs > 1 and len(wave) > 1 and _can_fork():
+                done = _forked_stages(wave, articles, by, computed, jobs, bar)
+            else:
+                done = {}
+                for name in wave:
+                    bar.set_postfix_str(name)
+                    done[name] = (_run_stage(name, dict(STAGES)[name], articles, by, computed),
+                                  computed[name])
+                    bar.update(1)
+            for name in wave:
+                seconds, computed[name] = done[name]
+                if timings is not None:
+                    timings.append(dict(stage=name, by=by, seconds=seconds))
+    finally:
+        bar.close()
+    return {name: computed[name] for name, _ in STAGES
+            if not name.startswith("_") and name not in skip and name in computed
+            and (name not in OPTIONAL or sentences)}
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+# What forked group-stage processes read: set just before they are forked, cleared after.
+_FORK_STATE: tuple | None = None
+
+
+def _forked_stage(name: str):
+    """In a forked process: (seconds, table) of one group stage."""
+    articles, by, computed = _FORK_STATE
+    seconds = _run_stage(name, dict(STAGES)[name], articles, by, computed)
+    return seconds, computed[name]
+
+
+def _forked_stages(names, articles, by, computed, jobs: int, bar) -> dict:
+    """{name: (seconds, table)} for the group stages `names`, computed by `jobs` forked
+    processes that inherit `computed` (only the resulting tables are pickled back)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    global _FORK_STATE
+    _FORK_STATE = (articles, by, computed)
+    try:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(names)),
+                                 mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = {pool.submit(_forked_stage, name): name for name in names}
+            done = {}
+            for future in as_completed(futures):
+                done[futures[future]] = future.result()
+                bar.update(1)
+        return done
+    finally:
+        _FORK_STATE = None
 
 
 # --------------------------------------------------------------------------- both
@@ -310,8 +374,9 @@ def analyze(articles: pd.DataFrame, by: str = "outlet", *, n_jobs: int | None = 
     Returns {table name: DataFrame}; the sentence table is included only when
     `sentences=True`. The columns of each table are documented by its stage function.
 
-    `n_jobs`: processes for the per-article stages (None: all cores; 1: this process only;
-    a corpus of at most `chunk_size` articles always runs in this process). `dask`: a
+    `n_jobs`: processes for the per-article stages and the group tables (None: all cores; 1:
+    this process only; a corpus of at most `chunk_size` articles always runs its per-article
+    stages in this process; see :func:`group_tables`). `dask`: a
     dask.distributed scheduler address ("tcp://host:8786") or Client to run them on instead.
     `cache`: a folder (None or "": no cache); tables found there for the same articles,
     `chunk_size`, package version and package data are loaded instead of recomputed, and
@@ -324,7 +389,8 @@ def analyze(articles: pd.DataFrame, by: str = "outlet", *, n_jobs: int | None = 
     if not cache:
         parts = article_tables(articles, n_jobs=n_jobs, dask=dask, chunk_size=chunk_size,
                                progress=progress)
-        return group_tables(articles, parts, by, sentences=sentences, progress=progress)
+        return group_tables(articles, parts, by, sentences=sentences, progress=progress,
+                            n_jobs=n_jobs)
 
     from . import cache as _cache
 
@@ -336,7 +402,8 @@ def analyze(articles: pd.DataFrame, by: str = "outlet", *, n_jobs: int | None = 
         store.save_articles(parts)
     tables = store.load_groups(by)
     if tables is None:
-        tables = group_tables(articles, parts, by, sentences=True, progress=progress)
+        tables = group_tables(articles, parts, by, sentences=True, progress=progress,
+                              n_jobs=n_jobs)
         store.save_groups(by, {k: v for k, v in tables.items() if k not in ARTICLE_LOCAL})
     else:
         tables = _in_order({**tables, **parts,

@@ -119,6 +119,40 @@ def test_second_grouping_reuses_article_tables(articles, reference, by_bias):
     assert_same(pipeline.group_tables(articles, parts, "bias", progress=False), by_bias)
 
 
+@pytest.mark.skipif(not pipeline._can_fork(), reason="no fork on this platform")
+def test_group_tables_in_forked_processes_identical(articles, reference, by_bias, monkeypatch):
+    parts = pipeline.article_tables(articles, n_jobs=1, chunk_size=15, progress=False)
+    forked = []
+    real = pipeline._forked_stages
+    monkeypatch.setattr(pipeline, "_forked_stages",
+                        lambda names, *a: forked.append(list(names)) or real(names, *a))
+    timings: list = []
+    assert_same(pipeline.group_tables(articles, parts, "outlet", sentences=True, n_jobs=2,
+                                      progress=False, timings=timings), reference)
+    assert_same(pipeline.group_tables(articles, parts, "bias", n_jobs=2, progress=False),
+                by_bias)
+    assert forked[1] == ["profile", "contrasts"] and "keyness_g2" in forked[0]
+    assert {t["stage"] for t in timings} >= {"keyness_g2", "contrasts"}
+    assert pipeline._FORK_STATE is None
+
+    # an error in a forked stage names the table
+    def broken(articles, by, tables):
+        raise ValueError("no such column")
+
+    original = pipeline.STAGES
+    monkeypatch.setattr(pipeline, "STAGES",
+                        [(n, broken if n == "balance" else f) for n, f in original])
+    with pytest.raises(ValueError, match="no such column") as err:
+        pipeline.group_tables(articles, parts, "outlet", n_jobs=2, progress=False)
+    assert "'balance'" in " ".join(getattr(err.value, "__notes__", []))
+    # without more than FORK_MIN_ARTICLES articles, n_jobs=None stays in this process
+    forked.clear()
+    monkeypatch.setattr(pipeline, "STAGES", original)
+    assert_same(pipeline.group_tables(articles, parts, "outlet", n_jobs=None, sentences=True,
+                                      progress=False), reference)
+    assert forked == []
+
+
 def test_cache_hit_identical_and_not_recomputed(articles, reference, by_bias, tmp_path,
                                                 monkeypatch):
     first = pipeline.analyze(articles, by="outlet", n_jobs=1, chunk_size=15, cache=tmp_path,
