@@ -43,6 +43,7 @@ __all__ = [
 ]
 
 SCORE_COLUMNS = ["neg", "neu", "pos", "compound"]
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)    # libyaml when available
 
 
 def load_settings(source=None) -> dict:
@@ -50,13 +51,13 @@ def load_settings(source=None) -> dict:
     some keys (placeholder, label_threshold, organisation_keywords, organisation_connectors,
     risky_phrases, risky_words)."""
     text = resources.files("kzmedia.data").joinpath("sentiment.yaml").read_text(encoding="utf-8")
-    settings = yaml.safe_load(text)
+    settings = yaml.load(text, Loader=_YAML_LOADER)
     if source is None:
         return settings
     if isinstance(source, dict):
         return {**settings, **source}
     with open(source, encoding="utf-8") as fh:
-        return {**settings, **(yaml.safe_load(fh) or {})}
+        return {**settings, **(yaml.load(fh, Loader=_YAML_LOADER) or {})}
 
 
 # --------------------------------------------------------------------------- masking
@@ -164,41 +165,49 @@ class _Rules:
         return [m.span() for m in self.phrases.finditer(text)
                 if not _word_char_before(text, m.start())]
 
+    def may_hold_phrase(self, text: str) -> bool:
+        """False when `text` cannot hold a risky phrase (no phrase's first word in any case)."""
+        if not self.phrase_scan:
+            return True
+        low = text.lower()
+        return any(h in low for h in self.phrase_heads) or any(c in text for c in _ODD_CASE)
+
     def candidates(self, texts: list[str]) -> tuple[set, set]:
         """(indices of the texts that may hold an organisation keyword, indices of those that
         may hold a risky phrase): one scan of all texts joined, a superset of the texts
         where ``org_spans`` / ``phrase_spans`` find anything."""
-        sep = "\x00"                    # not a word character, a space or a hyphen
-        joined = sep.join(texts)
-        starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
+        joined = "\x00".join(texts)    # not a word character, a space or a hyphen
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        starts = np.concatenate(([0], np.cumsum(lengths[:-1] + 1)))
+
+        def rows(positions) -> set:
+            return set((np.searchsorted(starts, positions, side="right") - 1).tolist())
+
         org = set()
         if self.keyword_scan is not None:
-            hits = [m.start() for m in self.keyword_scan.finditer(joined)]
-            org = set(np.searchsorted(starts, hits, side="right") - 1)
-        phrase = set()
+            org = rows([m.start() for m in self.keyword_scan.finditer(joined)])
         if not self.phrase_scan:
-            phrase = set(range(len(texts)))
-        elif self.phrase_heads:
-            low, low_starts = joined.lower(), starts
-            if len(low) != len(joined):     # str.lower changed a length ("İ" -> "i̇")
-                lowered = [t.lower() for t in texts]
-                low = sep.join(lowered)
-                low_starts = np.cumsum([0] + [len(t) + 1 for t in lowered[:-1]])
-            hits = []
-            for head in self.phrase_heads:
-                i = low.find(head)
-                while i >= 0:
-                    hits.append(i)
-                    i = low.find(head, i + 1)
-            # letters that case-insensitive regex matching equates with i and s but that
-            # str.lower leaves apart (dotted and dotless I, long s)
-            for odd in "\u0130\u0131\u017f":
-                i = joined.find(odd)
-                while i >= 0:
-                    phrase.add(int(np.searchsorted(starts, i, side="right") - 1))
-                    i = joined.find(odd, i + 1)
-            phrase.update(np.searchsorted(low_starts, hits, side="right") - 1)
-        return {int(i) for i in org}, {int(i) for i in phrase}
+            return org, set(range(len(texts)))
+        odd = [i for c in _ODD_CASE for i in _find_all(joined, c)]
+        # "İ" is the one letter whose lower case is two characters: replaced (its texts are
+        # candidates anyway), every offset stays valid
+        low = (joined.replace("\u0130", "I") if odd else joined).lower()
+        if len(low) != len(joined):
+            return org, set(range(len(texts)))
+        return org, rows(odd + [i for h in self.phrase_heads for i in _find_all(low, h)])
+
+
+def _find_all(text: str, sub: str):
+    """Start of every occurrence of `sub` in `text`."""
+    i = text.find(sub)
+    while i >= 0:
+        yield i
+        i = text.find(sub, i + 1)
+
+
+# Letters that case-insensitive regex matching equates with i or s but that str.lower does
+# not turn into them (dotted and dotless I, long s).
+_ODD_CASE = "\u0130\u0131\u017f"
 
 
 def make_masker(
@@ -252,13 +261,14 @@ def _mask_one(text: str, org: bool, phrases: bool, mentions: list, rules: _Rules
                     k += 1
                 if k == len(spans) or spans[k][0] >= b:
                     kept.append((a + shift, b + shift))
-            text, mentions, phrases = _replace(text, spans, placeholder), kept, True
-    found = [(a, 0, b) for a, b in mentions]
+            text, mentions = _replace(text, spans, placeholder), kept
+            phrases = phrases or rules.may_hold_phrase(text)   # the placeholder is new text
+    found = mentions
     if phrases:
-        found += [(a, 1, b) for a, b in rules.phrase_spans(text)]
-        found.sort()
+        found = sorted([(a, 0, b) for a, b in mentions]
+                       + [(a, 1, b) for a, b in rules.phrase_spans(text)])
     taken, last = [], 0
-    for a, _, b in found:
+    for a, *_, b in found:
         if a >= last:
             taken.append((a, b))
             last = b
@@ -315,6 +325,12 @@ def score(
     if mask is not None:
         texts = [mask(t) for t in texts]
     threshold = load_settings()["label_threshold"] if label_threshold is None else label_threshold
+    return _score(texts, neutral_words, n_jobs, threshold)
+
+
+def _score(texts: list[str], neutral_words: Sequence[str], n_jobs: int,
+           threshold: float) -> pd.DataFrame:
+    """``score`` of a list of str."""
     codes, uniques = pd.factorize(pd.Series(texts, dtype=object))
     uniques = list(uniques)
     scored = (_scorer(neutral_words).scores(uniques, n_jobs=n_jobs) if uniques
@@ -392,10 +408,16 @@ def _mention_spans(texts: list[str], rows: np.ndarray, ment: pd.DataFrame) -> di
     if not len(ment):
         return spans
     if "start" in ment.columns and "end" in ment.columns:
-        for r, a, b in zip(rows.tolist(), ment["start"].tolist(), ment["end"].tolist()):
-            if r >= 0:
-                spans.setdefault(r, []).append((a, b))
-        return spans
+        order = np.argsort(rows, kind="stable")      # by row, each in table order
+        order = order[rows[order] >= 0]
+        if not len(order):
+            return spans
+        pairs = list(zip(ment["start"].to_numpy()[order].tolist(),
+                         ment["end"].to_numpy()[order].tolist()))
+        r = rows[order]
+        first = np.flatnonzero(np.r_[True, r[1:] != r[:-1]])
+        bounds = np.r_[first, len(r)].tolist()
+        return {row: pairs[a:b] for row, a, b in zip(r[first].tolist(), bounds, bounds[1:])}
     patterns: dict = {}
     for r, m in zip(rows.tolist(), ment["match"].tolist()):
         if r < 0 or not isinstance(m, str) or not m:
@@ -470,8 +492,8 @@ def sentences(
         listed = ", ".join(f"{d} ({v or 'unknown'})" for d, v in bad.sort_index().items())
         warnings.warn(f"VADER is English-only; not scoring articles: {listed}", stacklevel=2)
 
-    scores = score(list(compress(masked, english)), neutral_words=neutral_words, n_jobs=n_jobs,
-                   label_threshold=s["label_threshold"])
+    scores = _score(list(compress(masked, english)), neutral_words, n_jobs,
+                    s["label_threshold"])
     for c in SCORE_COLUMNS:
         sent[c] = np.nan
         sent.loc[english, c] = scores[c].to_numpy()
