@@ -148,6 +148,20 @@ def test_mentions_and_phrases_that_overlap():
     assert s["masked"].tolist() == [mask(t) for t in texts]
 
 
+def test_phrases_found_in_any_letter_case():
+    # the scan for sentences that may hold a risky phrase lower-cases them: letters that
+    # lower-case to two characters (İ) or that regex matching equates with i or s (ı, ſ)
+    # must not hide a phrase
+    gazetteer = {"focal": "k", "vectors": {"k": {"names": ["Astana"]}}}
+    for texts in (["The UNITED NATIONS met.", "Peace-talks failed.", "The unıted nations met.",
+                   "Collective ſecurity"],
+                  ["İstanbul hosted peace talks.", "İİ united-nations", "The unİted nations"]):
+        a = arts([(f"d{i}", "X", t, "en") for i, t in enumerate(texts)])
+        s = sentiment.sentences(a, gazetteer=gazetteer)
+        assert s["masked"].tolist() == [sentiment.make_masker()(t) for t in texts]
+    assert sentiment.make_masker()("The unıted nations met.") == "The Entity met."
+
+
 def test_language_guard_flags_and_excludes():
     german = ("Die Regierung in Astana hat am Montag neue Gespräche mit ihren Nachbarn "
               "angekündigt. Die Verhandlungen sollen im Frühjahr beginnen und sind sehr gut.")
