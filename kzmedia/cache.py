@@ -11,8 +11,10 @@ Layout under the cache folder::
 
 `key` is the sha256 of: every column of the articles (names, dtypes and values, in row
 order), their ``attrs["rejected"]`` and ``attrs["audit"]`` tables, the partition size, the
-kzmedia version, and the bytes of every file in the package data folder (frame codebook,
-gazetteer, sentiment settings, stop words, phrases). Changing any of them gives a new key;
+kzmedia version, the source of the package's modules (so an edited or upgraded kzmedia never
+reads tables an older code computed) and the bytes of every file in the package data folder
+(frame codebook, gazetteer, sentiment settings, stop words, phrases). Changing any of them
+gives a new key;
 old keys are never reused (delete the folder to reclaim space). A table set is complete only
 when its meta.json exists (written last), so an interrupted run recomputes.
 
@@ -54,9 +56,16 @@ def _data_files():
     return sorted((p for p in root.iterdir() if p.is_file()), key=lambda p: p.name)
 
 
+def _module_files():
+    """The package's top-level modules (the code that computes the tables; not plots/)."""
+    root = resources.files("kzmedia")
+    return sorted((p for p in root.iterdir() if p.is_file() and p.name.endswith(".py")),
+                  key=lambda p: p.name)
+
+
 def corpus_key(articles: pd.DataFrame, **params) -> str:
     """sha256 (hex) of the articles (every column and the rejected/audit tables), `params`,
-    the kzmedia version and the package data files."""
+    the kzmedia version, the package's module sources and its data files."""
     h = hashlib.sha256(f"kzmedia {__version__} cache {_FORMAT}".encode())
     _hash_frame(h, articles)
     for name in ("rejected", "audit"):
@@ -65,7 +74,7 @@ def corpus_key(articles: pd.DataFrame, **params) -> str:
         if isinstance(table, pd.DataFrame):
             _hash_frame(h, table)
     h.update(json.dumps(params, sort_keys=True, default=str).encode())
-    for path in _data_files():
+    for path in [*_module_files(), *_data_files()]:
         h.update(f"\x1d{path.name}\x1f".encode())
         h.update(path.read_bytes())
     return h.hexdigest()

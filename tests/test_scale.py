@@ -184,6 +184,12 @@ def test_cache_hit_identical_and_not_recomputed(articles, reference, by_bias, tm
     changed.loc[0, "text"] += " Kazakhstan is happy."
     assert cache.corpus_key(changed, chunk_size=15) != cache.corpus_key(articles, chunk_size=15)
     assert cache.corpus_key(articles, chunk_size=15) == entry.name
+    # edited package code is a new key too (tables an older kzmedia computed are not reused)
+    assert "sentiment.py" in [p.name for p in cache._module_files()]
+    edited = tmp_path / "sentiment.py"
+    edited.write_text("# edited\n")
+    monkeypatch.setattr(cache, "_module_files", lambda: [edited])
+    assert cache.corpus_key(articles, chunk_size=15) != entry.name
 
 
 def test_empty_cache_string_means_no_cache(articles, tmp_path, monkeypatch):
