@@ -12,10 +12,10 @@ The analysis runs in two phases:
    the partition results are concatenated in order (:func:`article_tables`).
 2. **Per group** (everything else: counts, TF-IDF, keyness, similarity, frame prevalence,
    attention, balance, co-occurrence, tone aggregates, profile, contrasts), computed once
-   from the concatenated tables (:func:`group_tables`). Where the platform can fork, the
-   group tables are computed by `n_jobs` forked processes, which read the per-article tables
-   of this process without copying them: first every table but the two that read the others
-   (`LATE`: profile, contrasts), then those two.
+   from the concatenated tables (:func:`group_tables`). On Linux the group tables are
+   computed by `n_jobs` forked processes, which read the per-article tables of this process
+   without copying them: first every table but the two that read the others (`LATE`:
+   profile, contrasts), then those two.
 
 The partitions do not depend on `n_jobs` or on the scheduler, so one process, several
 processes and Dask give identical tables. Phase 1 does not depend on the grouping: compute it
@@ -287,9 +287,9 @@ def group_tables(articles: pd.DataFrame, parts: dict, by: str = "outlet", *,
     "similarity").
 
     `n_jobs`: tables computed at once by that many forked processes (0 or -1: all cores;
-    None: all cores above `FORK_MIN_ARTICLES` articles, else 1; 1 and platforms without fork:
-    one after the other in this process). Each table is the same function of the same inputs
-    either way, so the results are identical.
+    None: all cores above `FORK_MIN_ARTICLES` articles, else 1). With n_jobs=1, and on other
+    platforms than Linux, they are computed one after the other in this process. Each table
+    is the same function of the same inputs either way, so the results are identical.
     `timings`, if given, receives dict(stage, by, seconds) per stage.
     """
     from tqdm.auto import tqdm
@@ -327,9 +327,12 @@ def group_tables(articles: pd.DataFrame, parts: dict, by: str = "outlet", *,
 
 
 def _can_fork() -> bool:
+    """Fork only on Linux: macOS system libraries are not fork-safe (Python's own default
+    there is spawn) and Windows has no fork."""
     import multiprocessing
+    import sys
 
-    return "fork" in multiprocessing.get_all_start_methods()
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
 # What forked group-stage processes read: set just before they are forked, cleared after.
