@@ -18,7 +18,9 @@ codebook pattern and per gazetteer alias on every sentence, and vaderSentiment's
 ``--plain-sample`` articles and is extrapolated linearly to the whole corpus (stated in the
 output).
 
-Peak memory: ``ru_maxrss`` of this process and of the largest worker process (Linux, kB).
+Peak memory: the PSS of this process and all its worker and forked processes together,
+sampled every 0.25 s (Linux; shared pages counted once), and ``ru_maxrss`` of this process
+and of the largest child process (a child's RSS includes the pages it shares with this one).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from common import peak_rss_mb
+from common import PssSampler, peak_rss_mb
 from kzmedia import __version__, corpus, pipeline
 
 
@@ -45,8 +47,8 @@ def cpu_s() -> float:
 
 
 class Table:
-    def __init__(self, n_articles: int, mb: float):
-        self.rows, self.n, self.mb = [], n_articles, mb
+    def __init__(self, n_articles: int, mb: float, memory: PssSampler | None = None):
+        self.rows, self.n, self.mb, self.memory = [], n_articles, mb, memory
 
     def add(self, step, seconds, *, cpu=None, how="wall", n=None, mb=None, rss=True):
         n = self.n if n is None else n
@@ -56,6 +58,8 @@ class Table:
             "cpu_s": "" if cpu is None else round(cpu, 1),
             "articles_per_s": round(n / seconds) if seconds > 0 else "",
             "mb_per_s": round(mb / seconds, 2) if seconds > 0 else "",
+            "peak_pss_mb_all": (round(self.memory.peak_mb) if rss and self.memory
+                                and self.memory.peak_mb else ""),
             "peak_rss_mb": round(peak_rss_mb()) if rss else "",
             "worker_peak_rss_mb": round(peak_rss_mb(resource.RUSAGE_CHILDREN)) if rss else ""})
 
@@ -130,7 +134,7 @@ def plain(sample: pd.DataFrame, table: Table, scale: float, label: str) -> float
                        "seconds": round(total, 1), "cpu_s": "",
                        "articles_per_s": round(table.n / total) if total else "",
                        "mb_per_s": round(table.mb / total, 2) if total else "",
-                       "peak_rss_mb": "", "worker_peak_rss_mb": ""})
+                       "peak_pss_mb_all": "", "peak_rss_mb": "", "worker_peak_rss_mb": ""})
     del mb
     return total
 
@@ -152,11 +156,12 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     jobs = args.jobs or os.cpu_count() or 1
 
+    memory = PssSampler().__enter__()
     wall0, cpu0 = time.perf_counter(), cpu_s()
     articles, dt, cpu = timed(lambda: corpus.load(args.corpus))
     n = len(articles)
     mb = articles["text"].str.encode("utf-8").str.len().sum() / 1e6
-    t = Table(n, mb)
+    t = Table(n, mb, memory)
     t.add("load (corpus.load)", dt, cpu=cpu)
 
     tm: list = []
@@ -184,8 +189,11 @@ def main(argv=None) -> int:
               + (" without similarity" if skip else ""), dt, cpu=cpu)
     total, total_cpu = time.perf_counter() - wall0, cpu_s() - cpu0
     t.add("TOTAL (load + both groupings)", total, cpu=total_cpu)
+    memory.__exit__(None, None, None)
     ours_peak, worker_peak = peak_rss_mb(), peak_rss_mb(resource.RUSAGE_CHILDREN)
+    all_peak = f"{memory.peak_mb:.0f} MB" if memory.peak_mb else "not measured (no /proc)"
     del parts
+    t.memory = None  # the plain way runs after: its rows carry no memory figures
 
     plain_total = None
     if args.plain_sample:
@@ -201,8 +209,9 @@ def main(argv=None) -> int:
         "",
         t.markdown(),
         f"Total wall {total:.1f} s ({n / total:.0f} articles/s, {mb / total:.2f} MB/s); "
-        f"peak RSS {ours_peak:.0f} MB in this process, {worker_peak:.0f} MB in the largest "
-        f"worker (at most {ours_peak + jobs * worker_peak:.0f} MB together).",
+        f"peak memory of all processes together (PSS) {all_peak}; peak RSS {ours_peak:.0f} MB "
+        f"in this process, {worker_peak:.0f} MB in the largest child process (its RSS includes "
+        f"pages shared with this process).",
     ]
     if plain_total:
         lines.append(

@@ -23,3 +23,70 @@ def articles(path: str, n: int | None = None, seed: int | None = None) -> pd.Dat
     if n and n < len(arts):
         arts = arts.sample(n, random_state=seed).sort_index() if seed is not None else arts.head(n)
     return arts.reset_index(drop=True)
+
+
+class PssSampler:
+    """Peak memory of this process and all its descendants together (worker and forked
+    processes), sampled every `interval` seconds from /proc/<pid>/smaps_rollup (Linux).
+
+    PSS (proportional set size) splits each shared page between the processes that map it,
+    so pages a forked process shares with its parent are counted once, unlike a sum of RSS.
+    `peak_mb` is None where /proc is not available.
+    """
+
+    def __init__(self, interval: float = 0.25):
+        import threading
+
+        self.interval, self.peak_mb = interval, None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @staticmethod
+    def _tree() -> list[int]:
+        import os
+
+        children: dict[int, list[int]] = {}
+        for name in os.listdir("/proc"):
+            if name.isdigit():
+                try:
+                    with open(f"/proc/{name}/stat", "rb") as fh:
+                        ppid = int(fh.read().rsplit(b")", 1)[1].split()[1])
+                except (OSError, ValueError, IndexError):
+                    continue
+                children.setdefault(ppid, []).append(int(name))
+        tree, todo = [], [os.getpid()]
+        while todo:
+            pid = todo.pop()
+            tree.append(pid)
+            todo.extend(children.get(pid, []))
+        return tree
+
+    @classmethod
+    def sample_mb(cls) -> float | None:
+        total, seen = 0, False
+        for pid in cls._tree():
+            try:
+                with open(f"/proc/{pid}/smaps_rollup") as fh:
+                    for line in fh:
+                        if line.startswith("Pss:"):
+                            total += int(line.split()[1])
+                            seen = True
+                            break
+            except OSError:
+                continue
+        return total / 1024 if seen else None
+
+    def _run(self):
+        while not self._stop.is_set():
+            now = self.sample_mb()
+            if now is not None:
+                self.peak_mb = now if self.peak_mb is None else max(self.peak_mb, now)
+            self._stop.wait(self.interval)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
