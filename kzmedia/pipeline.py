@@ -14,8 +14,8 @@ The analysis runs in two phases:
    attention, balance, co-occurrence, tone aggregates, profile, contrasts), computed once
    from the concatenated tables (:func:`group_tables`). On Linux the group tables are
    computed by `n_jobs` forked processes, which read the per-article tables of this process
-   without copying them: first every table but the two that read the others (`LATE`:
-   profile, contrasts), then those two.
+   without copying them; the two tables that read other group tables (`LATE`: profile,
+   contrasts) start as soon as those are done and are handed them.
 
 The partitions do not depend on `n_jobs` or on the scheduler, so one process, several
 processes and Dask give identical tables. Phase 1 does not depend on the grouping: compute it
@@ -118,8 +118,11 @@ SIMILARITY_PERMUTATIONS = 199
 # (every group x every term is 89 M rows for 491 outlets; call terms.keyness for all of them).
 KEYNESS_TOP = 100
 
-# Group stages that read other group tables: computed after all the others.
-LATE = ("profile", "contrasts")
+# Group stages that read other group tables, and the group tables they read (they also read
+# per-article tables): each starts as soon as those are done.
+_COMPARED = ("articles", "keyness_log_odds", "frame_scores_group", "attention", "balance",
+             "article_tone", "group_tone", "vector_tone")
+LATE = {"profile": _COMPARED, "contrasts": _COMPARED}
 
 # With n_jobs=None, group tables of at most this many articles are computed in this process
 # (forking costs more than it saves on small corpora).
@@ -305,20 +308,19 @@ def group_tables(articles: pd.DataFrame, parts: dict, by: str = "outlet", *,
     bar = tqdm(total=len(todo), desc=f"groups by {by}", unit="table", disable=not progress)
     jobs = _default_jobs(n_jobs) if n_jobs is not None or len(articles) > FORK_MIN_ARTICLES else 1
     try:
-        for wave in ([n for n in todo if n not in LATE], [n for n in todo if n in LATE]):
-            if jobs > 1 and len(wave) > 1 and _can_fork():
-                done = _forked_stages(wave, articles, by, computed, jobs, bar)
-            else:
-                done = {}
-                for name in wave:
-                    bar.set_postfix_str(name)
-                    done[name] = (_run_stage(name, dict(STAGES)[name], articles, by, computed),
-                                  computed[name])
-                    bar.update(1)
-            for name in wave:
-                seconds, computed[name] = done[name]
-                if timings is not None:
-                    timings.append(dict(stage=name, by=by, seconds=seconds))
+        if jobs > 1 and len(todo) > 1 and _can_fork():
+            done = _forked_stages(todo, articles, by, computed, jobs, bar)
+        else:
+            done = {}
+            for name in todo:
+                bar.set_postfix_str(name)
+                done[name] = (_run_stage(name, dict(STAGES)[name], articles, by, computed),
+                              computed[name])
+                bar.update(1)
+        for name in todo:
+            seconds, computed[name] = done[name]
+            if timings is not None:
+                timings.append(dict(stage=name, by=by, seconds=seconds))
     finally:
         bar.close()
     return {name: computed[name] for name, _ in STAGES
@@ -339,29 +341,45 @@ def _can_fork() -> bool:
 _FORK_STATE: tuple | None = None
 
 
-def _forked_stage(name: str):
-    """In a forked process: (seconds, table) of one group stage."""
+def _forked_stage(name: str, tables: dict):
+    """In a forked process: (seconds, table) of one group stage; `tables`: the group tables
+    it reads that were computed after this process was forked."""
     articles, by, computed = _FORK_STATE
+    computed = {**computed, **tables}
     seconds = _run_stage(name, dict(STAGES)[name], articles, by, computed)
     return seconds, computed[name]
 
 
 def _forked_stages(names, articles, by, computed, jobs: int, bar) -> dict:
     """{name: (seconds, table)} for the group stages `names`, computed by `jobs` forked
-    processes that inherit `computed` (only the resulting tables are pickled back)."""
+    processes that inherit `computed` (only the resulting tables are pickled back). The
+    tables that `LATE` stages read go first; a `LATE` stage goes next as soon as they are
+    done."""
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     global _FORK_STATE
+    late = {n: [d for d in LATE[n] if d in names] for n in names if n in LATE}
+    needed = {d for deps in late.values() for d in deps}
+    queue = sorted((n for n in names if n not in late), key=lambda n: n not in needed)
+    done: dict = {}
     _FORK_STATE = (articles, by, computed)
     try:
         with ProcessPoolExecutor(max_workers=min(jobs, len(names)),
                                  mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = {pool.submit(_forked_stage, name): name for name in names}
-            done = {}
-            for future in as_completed(futures):
-                done[futures[future]] = future.result()
-                bar.update(1)
+            running: dict = {}
+            while queue or late or running:
+                for name in [n for n, deps in late.items() if all(d in done for d in deps)]:
+                    queue.insert(0, name)
+                    del late[name]
+                while queue and len(running) < jobs:
+                    name = queue.pop(0)
+                    tables = {d: done[d][1] for d in LATE.get(name, ()) if d in done}
+                    running[pool.submit(_forked_stage, name, tables)] = name
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    done[running.pop(future)] = future.result()
+                    bar.update(1)
         return done
     finally:
         _FORK_STATE = None
