@@ -188,13 +188,17 @@ class _Rules:
             org = rows([m.start() for m in self.keyword_scan.finditer(joined)])
         if not self.phrase_scan:
             return org, set(range(len(texts)))
-        odd = [i for c in _ODD_CASE for i in _find_all(joined, c)]
-        # "İ" is the one letter whose lower case is two characters: replaced (its texts are
-        # candidates anyway), every offset stays valid
-        low = (joined.replace("\u0130", "I") if odd else joined).lower()
-        if len(low) != len(joined):
+        # The heads are ASCII: looked for in the UTF-8 bytes lower-cased (ASCII letters only,
+        # much faster than str.lower); the texts with a letter that lower-cases or matches as
+        # an ASCII letter (_ODD_CASE) are candidates anyway.
+        odd = rows([i for c in _ODD_CASE for i in _find_all(joined, c)])
+        low = joined.encode("utf-8", "surrogatepass").lower()
+        seps = np.flatnonzero(np.frombuffer(low, dtype=np.uint8) == 0)
+        if len(seps) != len(texts) - 1:     # a text holds the separator
             return org, set(range(len(texts)))
-        return org, rows(odd + [i for h in self.phrase_heads for i in _find_all(low, h)])
+        found = [i for h in self.phrase_heads for i in _find_all(low, h.encode("ascii"))]
+        first = np.concatenate(([0], seps + 1))
+        return org, odd | set((np.searchsorted(first, found, side="right") - 1).tolist())
 
 
 def _find_all(text: str, sub: str):
@@ -205,9 +209,9 @@ def _find_all(text: str, sub: str):
         i = text.find(sub, i + 1)
 
 
-# Letters that case-insensitive regex matching equates with i or s but that str.lower does
-# not turn into them (dotted and dotless I, long s).
-_ODD_CASE = "\u0130\u0131\u017f"
+# The letters beyond ASCII that case-insensitive regex matching equates with an ASCII letter
+# or whose lower case holds one (dotted and dotless I, long s, Kelvin sign).
+_ODD_CASE = "\u0130\u0131\u017f\u212a"
 
 
 def make_masker(
@@ -275,14 +279,43 @@ def _mask_one(text: str, org: bool, phrases: bool, mentions: list, rules: _Rules
     return _replace(text, taken, placeholder)
 
 
-def _mask_sentences(texts: list[str], mention_spans: dict, rules: _Rules) -> list[str]:
-    """Each text masked by ``_mask_one`` with its mention spans (`mention_spans`: text index
-    -> list of (start, end)); only the texts that may hold a name or phrase are looked at."""
+def _mask_sentences(texts: list[str], spans: tuple, rules: _Rules) -> list[str]:
+    """Each text masked by ``_mask_one`` with its mention spans (`spans`: arrays row, start,
+    end sorted by row, start, end, see ``_mention_spans``); only the texts that may hold a
+    name or phrase, or whose mentions overlap, are looked at one by one. The others, whose
+    mentions are disjoint (all kept, as ``_mask_one`` would), are masked in one pass."""
     org, phrases = rules.candidates(texts)
     out = list(texts)
-    for i in sorted(org | phrases | mention_spans.keys()):
-        out[i] = _mask_one(texts[i], i in org, i in phrases, sorted(mention_spans.get(i, ())),
-                           rules)
+    r, a, b = spans
+    placeholder = rules.placeholder
+    if len(r):
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        same = r[1:] == r[:-1]
+        odd = (a < 0) | (b < a) | (b > lengths[r])
+        odd[1:] |= same & (a[1:] < b[:-1])
+        odd[:-1] |= same & (a[1:] < b[:-1])
+        alone = set(r[odd].tolist())
+        rows = np.unique(r)
+        joined = "\x00".join([texts[i] for i in rows.tolist()])
+        if "\x00" not in placeholder and joined.count("\x00") == len(rows) - 1:
+            # one replacement over the texts with mentions joined, split back
+            starts = np.concatenate(([0], np.cumsum(lengths[rows][:-1] + 1)))
+            base = starts[np.searchsorted(rows, r)]
+            cut_from = np.concatenate(([0], base + b)).tolist()
+            cut_to = np.concatenate((base + a, [len(joined)])).tolist()
+            masked = placeholder.join([joined[i:j] for i, j in zip(cut_from, cut_to)])
+            for i, t in zip(rows.tolist(), masked.split("\x00")):
+                out[i] = t
+        else:
+            alone.update(rows.tolist())
+    else:
+        alone = set()
+    todo = sorted(org | phrases | alone)
+    lo = np.searchsorted(r, todo, side="left").tolist()
+    hi = np.searchsorted(r, todo, side="right").tolist()
+    a, b = a.tolist(), b.tolist()
+    for i, j, k in zip(todo, lo, hi):
+        out[i] = _mask_one(texts[i], i in org, i in phrases, list(zip(a[j:k], b[j:k])), rules)
     return out
 
 
@@ -400,35 +433,37 @@ def _vectors(rows: np.ndarray, vectors: np.ndarray, n: int) -> list[str]:
     return out
 
 
-def _mention_spans(texts: list[str], rows: np.ndarray, ment: pd.DataFrame) -> dict:
-    """Sentence row -> [(start, end), ...] of its mentions. A mentions table without
+def _mention_spans(texts: list[str], rows: np.ndarray, ment: pd.DataFrame) -> tuple:
+    """(row, start, end) arrays of the mentions in a sentence (`rows`: each mention's
+    sentence row, -1 for none), sorted by row, start, end. A mentions table without
     offsets (start, end) has each match looked up in its sentence as a whole word, left to
-    right."""
-    spans: dict = {}
-    if not len(ment):
-        return spans
+    right in table order."""
+    ok = rows >= 0
+    if not ok.any():
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, empty
     if "start" in ment.columns and "end" in ment.columns:
-        order = np.argsort(rows, kind="stable")      # by row, each in table order
-        order = order[rows[order] >= 0]
-        if not len(order):
-            return spans
-        pairs = list(zip(ment["start"].to_numpy()[order].tolist(),
-                         ment["end"].to_numpy()[order].tolist()))
-        r = rows[order]
-        first = np.flatnonzero(np.r_[True, r[1:] != r[:-1]])
-        bounds = np.r_[first, len(r)].tolist()
-        return {row: pairs[a:b] for row, a, b in zip(r[first].tolist(), bounds, bounds[1:])}
-    patterns: dict = {}
-    for r, m in zip(rows.tolist(), ment["match"].tolist()):
-        if r < 0 or not isinstance(m, str) or not m:
-            continue
-        if m not in patterns:
-            patterns[m] = re.compile(rf"(?<!\w){re.escape(m)}(?!\w)")
-        found = spans.setdefault(r, [])
-        hit = patterns[m].search(texts[r], found[-1][1] if found else 0)
-        if hit:
-            found.append(hit.span())
-    return spans
+        r = rows[ok].astype(np.int64)
+        a = ment["start"].to_numpy()[ok]
+        b = ment["end"].to_numpy()[ok]
+    else:
+        patterns: dict = {}
+        found: dict = {}
+        r, a, b = [], [], []
+        for k, m in zip(rows.tolist(), ment["match"].tolist()):
+            if k < 0 or not isinstance(m, str) or not m:
+                continue
+            if m not in patterns:
+                patterns[m] = re.compile(rf"(?<!\w){re.escape(m)}(?!\w)")
+            hit = patterns[m].search(texts[k], found.get(k, 0))
+            if hit:
+                r.append(k)
+                a.append(hit.start())
+                b.append(hit.end())
+                found[k] = hit.end()
+        r, a, b = (np.asarray(x, dtype=np.int64) for x in (r, a, b))
+    order = np.lexsort((b, a, r))
+    return r[order], a[order], b[order]
 
 
 def sentences(
@@ -472,36 +507,44 @@ def sentences(
     else:
         sent = sentences[["doc_id", "sent_id", "sentence"]].assign(
             doc_id=sentences["doc_id"].astype(str))
-    lang = detect_language(arts).set_axis(arts["doc_id"])
-    sent = sent.merge(arts[["doc_id", "outlet"]], on="doc_id", how="left")
+    sent = sent.reset_index(drop=True)
+    lang = detect_language(arts)
+    # each sentence's article (-1: none); raises on duplicate doc_ids, as a lookup must
+    pos = pd.Index(arts["doc_id"]).get_indexer(sent["doc_id"])
+    outlet = pd.Series(arts["outlet"].array.take(pos, allow_fill=True))
 
-    ment = _mentions(arts, gazetteer, sent) if mentions is None else mentions
+    ment = _mentions(arts, gazetteer, sent.assign(outlet=outlet)) if mentions is None else mentions
     texts = sent["sentence"].tolist()
     rows = _sentence_rows(sent, ment)
-    sent["vectors"] = _vectors(rows, ment["vector"].to_numpy(dtype=object), len(sent))
+    vectors = _vectors(rows, ment["vector"].to_numpy(dtype=object), len(sent))
     if mask_entities:
         masked = _mask_sentences(texts, _mention_spans(texts, rows, ment), _Rules(s))
     else:
         masked = texts
-    sent["masked"] = masked
 
-    sent_lang = sent["doc_id"].map(lang).fillna("")
+    sent_lang = pd.Series(lang.array.take(pos, allow_fill=True)).fillna("")
     english = (sent_lang == "en").to_numpy()
     if not english.all():
-        bad = lang[lang != "en"]
+        bad = lang.set_axis(arts["doc_id"])
+        bad = bad[bad != "en"]
         listed = ", ".join(f"{d} ({v or 'unknown'})" for d, v in bad.sort_index().items())
         warnings.warn(f"VADER is English-only; not scoring articles: {listed}", stacklevel=2)
 
     scores = _score(list(compress(masked, english)), neutral_words, n_jobs,
                     s["label_threshold"])
+    out = {"doc_id": sent["doc_id"], "outlet": outlet, "sent_id": sent["sent_id"],
+           "sentence": sent["sentence"], "masked": masked}
     for c in SCORE_COLUMNS:
-        sent[c] = np.nan
-        sent.loc[english, c] = scores[c].to_numpy()
-    sent["label"] = "not scored (lang=" + sent_lang + ")"
-    sent.loc[english, "label"] = scores["label"].to_numpy()
+        out[c] = np.full(len(sent), np.nan)
+        out[c][english] = scores[c].to_numpy()
+    label = ("not scored (lang=" + sent_lang + ")").to_numpy(dtype=object)
+    label[english] = scores["label"].to_numpy()
+    out["label"] = label
+    out["vectors"] = vectors
     cols = ["doc_id", "outlet", "sent_id", "sentence", "masked", "compound", "neg", "neu",
             "pos", "label", "vectors"]
-    return sent[cols].sort_values(["doc_id", "sent_id"], kind="stable").reset_index(drop=True)
+    out = pd.DataFrame(out)[cols]
+    return out.sort_values(["doc_id", "sent_id"], kind="stable").reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- aggregates
