@@ -160,6 +160,23 @@ def test_phrases_found_in_any_letter_case():
         s = sentiment.sentences(a, gazetteer=gazetteer)
         assert s["masked"].tolist() == [sentiment.make_masker()(t) for t in texts]
     assert sentiment.make_masker()("The unıted nations met.") == "The Entity met."
+    # the Kelvin sign matches k in any case: "maKe peace" holds the phrase "make peace"
+    settings = {"risky_phrases": ["make peace"]}
+    texts = ["They ma\u212ae peace.", "They make war."]
+    a = arts([(f"d{i}", "X", t, "en") for i, t in enumerate(texts)])
+    s = sentiment.sentences(a, gazetteer=gazetteer, settings=settings)
+    assert s["masked"].tolist() == ["They Entity.", "They make war."]
+
+
+def test_overlapping_and_disjoint_mention_offsets():
+    # disjoint mentions are all masked; of overlapping ones, the one starting first
+    texts = ["Ann met Bob and Cy.", "Ann met Bob and Cy."]
+    a = arts([(f"d{i}", "X", t, "en") for i, t in enumerate(texts)])
+    m = pd.DataFrame({"doc_id": ["d0", "d0", "d1", "d1", "d1"], "sent_id": [0] * 5,
+                      "vector": ["v"] * 5, "match": ["Ann", "Cy", "Ann met", "met Bob", "Cy"],
+                      "start": [0, 16, 0, 4, 16], "end": [3, 18, 7, 11, 18]})
+    s = sentiment.sentences(a, mentions=m)
+    assert s["masked"].tolist() == ["Entity met Bob and Entity.", "Entity Bob and Entity."]
 
 
 def test_language_guard_flags_and_excludes():
