@@ -19,7 +19,7 @@ codebook pattern and per gazetteer alias on every sentence, and vaderSentiment's
 output).
 
 Peak memory: the PSS of this process and all its worker and forked processes together,
-sampled every 0.25 s (Linux; shared pages counted once), and ``ru_maxrss`` of this process
+sampled every second (Linux; shared pages counted once), and ``ru_maxrss`` of this process
 and of the largest child process (a child's RSS includes the pages it shares with this one).
 """
 

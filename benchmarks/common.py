@@ -34,7 +34,7 @@ class PssSampler:
     `peak_mb` is None where /proc is not available.
     """
 
-    def __init__(self, interval: float = 0.25):
+    def __init__(self, interval: float = 1.0):
         import threading
 
         self.interval, self.peak_mb = interval, None
