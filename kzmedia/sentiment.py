@@ -238,13 +238,25 @@ def make_masker(
         return m.group(0) if _word_char_before(m.string, m.start()) else placeholder
 
     def mask(text: str) -> str:
+        original = text
         if organisations and rules.has_keyword.search(text):
             text = _replace(text, rules.org_spans(text), placeholder)
         if literal is not None:
             text = literal.sub(_literal, text)
-        return text
+        return _capitals([original], [text], placeholder)[0]
 
     return mask
+
+
+def _capitals(originals: list[str], masked: list[str], placeholder: str) -> list[str]:
+    """`masked` with the placeholder in capitals where the original text is written in
+    capitals: VADER boosts capitalised sentiment words only in texts that also have words not
+    in capitals, so a mixed-case placeholder must not be that word."""
+    upper = placeholder.upper()
+    if upper == placeholder:
+        return masked
+    return [m.replace(placeholder, upper) if placeholder in m and o.isupper() else m
+            for o, m in zip(originals, masked)]
 
 
 def _mask_one(text: str, org: bool, phrases: bool, mentions: list, rules: _Rules) -> str:
@@ -518,7 +530,8 @@ def sentences(
     rows = _sentence_rows(sent, ment)
     vectors = _vectors(rows, ment["vector"].to_numpy(dtype=object), len(sent))
     if mask_entities:
-        masked = _mask_sentences(texts, _mention_spans(texts, rows, ment), _Rules(s))
+        masked = _capitals(texts, _mask_sentences(texts, _mention_spans(texts, rows, ment),
+                                                  _Rules(s)), s["placeholder"])
     else:
         masked = texts
 

@@ -321,3 +321,18 @@ def test_seeds_end_to_end():
     assert (t["n_articles"] == articles.groupby("outlet").size().sort_index().to_numpy()).all()
     v = sentiment.vector_tone(s)
     assert {"russia", "china"} <= set(v["vector"])
+
+
+def test_placeholder_in_capitals_in_a_text_in_capitals():
+    # VADER boosts TERRIBLE only if some word is not in capitals: a mixed-case placeholder
+    # would switch that on in a headline written in capitals
+    a = arts([("d1", "X", "RUSSIA SLAMS TERRIBLE NEW RULES.\n\nRussia slams terrible new rules.",
+               "en")])
+    s = sentiment.sentences(a)
+    assert s["masked"].tolist() == ["ENTITY SLAMS TERRIBLE NEW RULES.",
+                                    "Entity slams terrible new rules."]
+    vs = SentimentIntensityAnalyzer().polarity_scores
+    assert s.loc[0, "compound"] == vs("ENTITY SLAMS TERRIBLE NEW RULES.")["compound"]
+    assert vs("Entity SLAMS TERRIBLE NEW RULES.")["compound"] < s.loc[0, "compound"]
+    assert sentiment.make_masker(["RUSSIA"])("RUSSIA SLAMS TERRIBLE NEW RULES.") == \
+        "ENTITY SLAMS TERRIBLE NEW RULES."
