@@ -20,14 +20,12 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Callable, Iterable, Sequence
-from importlib import resources
 from itertools import compress
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from . import stats, vader
+from . import actors, stats, vader
 
 __all__ = [
     "load_settings",
@@ -43,31 +41,25 @@ __all__ = [
 ]
 
 SCORE_COLUMNS = ["neg", "neu", "pos", "compound"]
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)    # libyaml when available
 
 
 def load_settings(source=None) -> dict:
     """Sentiment settings: package data ``sentiment.yaml``, or a dict / YAML path to override
     some keys (placeholder, label_threshold, organisation_keywords, organisation_connectors,
-    risky_phrases, risky_words)."""
-    text = resources.files("kzmedia.data").joinpath("sentiment.yaml").read_text(encoding="utf-8")
-    settings = yaml.load(text, Loader=_YAML_LOADER)
+    risky_phrases, risky_words). A path that is missing or not a YAML mapping raises
+    ValueError naming it."""
+    settings, _ = actors._read_yaml(None, "sentiment.yaml")
     if source is None:
         return settings
-    if isinstance(source, dict):
-        return {**settings, **source}
-    with open(source, encoding="utf-8") as fh:
-        return {**settings, **(yaml.load(fh, Loader=_YAML_LOADER) or {})}
+    return {**settings, **actors._read_yaml(source, "sentiment.yaml")[0]}
 
 
 # --------------------------------------------------------------------------- masking
 
-def _branch(phrase: str, case_sensitive: bool) -> str:
-    """Regex branch for a literal phrase; case-insensitive phrases get their first letter as a
-    character class so the alternation keeps a literal prefix (fast scanning), and a space
-    matches any run of spaces or hyphens."""
-    if case_sensitive:
-        return re.escape(phrase)
+def _branch(phrase: str) -> str:
+    """Case-insensitive regex branch for a literal phrase: its first letter as a character
+    class so the alternation keeps a literal prefix (fast scanning), and a space matching any
+    run of spaces or hyphens."""
     body = r"[\s-]+".join(map(re.escape, phrase.split()))
     if not phrase[:1].isalpha():
         return f"(?i:{body})"
@@ -129,7 +121,7 @@ class _Rules:
         # the same without the look-behind, as a trie: a fast scan for candidate texts
         self.keyword_scan = re.compile(rf"(?:{_trie(kw)})(?![\w'\u2019])") if kw else None
         phrases = sorted(s["risky_phrases"], key=lambda p: (-len(p), p))
-        self.phrase_branches = [_branch(p, False) for p in phrases]
+        self.phrase_branches = [_branch(p) for p in phrases]
         self.phrases = (re.compile("(?:" + "|".join(self.phrase_branches) + r")(?!\w)")
                         if phrases else None)
         # every phrase match starts with its phrase's first word in some letter case (the
@@ -408,16 +400,6 @@ def detect_language(articles: pd.DataFrame) -> pd.Series:
 
 # --------------------------------------------------------------------------- sentences
 
-def _mentions(articles, gazetteer, sent) -> pd.DataFrame:
-    try:
-        from . import actors
-    except ImportError:
-        warnings.warn("kzmedia.actors is not available: no gazetteer masking, vectors empty",
-                      stacklevel=3)
-        return pd.DataFrame(columns=["doc_id", "sent_id", "vector", "match", "start", "end"])
-    return actors.mentions(articles, gazetteer, sentences=sent)
-
-
 def _sentence_rows(sent: pd.DataFrame, ment: pd.DataFrame) -> np.ndarray:
     """Row of `sent` (doc_id, sent_id) holding each mention, -1 where none does."""
     if not len(ment):
@@ -525,7 +507,8 @@ def sentences(
     pos = pd.Index(arts["doc_id"]).get_indexer(sent["doc_id"])
     outlet = pd.Series(arts["outlet"].array.take(pos, allow_fill=True))
 
-    ment = _mentions(arts, gazetteer, sent.assign(outlet=outlet)) if mentions is None else mentions
+    ment = (actors.mentions(arts, gazetteer, sentences=sent.assign(outlet=outlet))
+            if mentions is None else mentions)
     texts = sent["sentence"].tolist()
     rows = _sentence_rows(sent, ment)
     vectors = _vectors(rows, ment["vector"].to_numpy(dtype=object), len(sent))

@@ -336,3 +336,16 @@ def test_placeholder_in_capitals_in_a_text_in_capitals():
     assert vs("Entity SLAMS TERRIBLE NEW RULES.")["compound"] < s.loc[0, "compound"]
     assert sentiment.make_masker(["RUSSIA"])("RUSSIA SLAMS TERRIBLE NEW RULES.") == \
         "ENTITY SLAMS TERRIBLE NEW RULES."
+
+
+def test_load_settings_overrides_and_errors(tmp_path):
+    assert sentiment.load_settings({"placeholder": "Thing"})["placeholder"] == "Thing"
+    path = tmp_path / "mine.yaml"
+    path.write_text("label_threshold: 0.1\n")
+    s = sentiment.load_settings(path)
+    assert s["label_threshold"] == 0.1 and s["placeholder"] == "Entity"
+    with pytest.raises(ValueError, match="nope.yaml: file not found"):
+        sentiment.load_settings(tmp_path / "nope.yaml")
+    path.write_text("- a list\n")
+    with pytest.raises(ValueError, match="mine.yaml: expected a mapping"):
+        sentiment.load_settings(path)
