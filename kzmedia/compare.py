@@ -173,6 +173,8 @@ def contrasts(articles: pd.DataFrame, by: str = "outlet", *, tables: dict | None
     group_of = articles.set_index("doc_id")[by]
 
     def grouped(table, cols):
+        if by in table.columns:  # e.g. sentence_tone as pipeline.group_tables passes it
+            return table[[*cols, by]]
         table = table[cols]
         return table.assign(**{by: table["doc_id"].map(group_of)})
 
@@ -195,8 +197,34 @@ def contrasts(articles: pd.DataFrame, by: str = "outlet", *, tables: dict | None
     at = t["attention"]
     at = at[~at["focal"].astype(bool)].copy()
     at["total"] = at.groupby(by)["n_mentions"].transform("sum")
-    sents = grouped(t["sentences"], ["doc_id", "sent_id", "sentence"])
-    men = t["actor_mentions"][["doc_id", "sent_id", "vector"]].merge(sents, on=["doc_id", "sent_id"])
+    # every sentence with the vectors of its actor mentions ("|"-joined): the sentences naming
+    # a vector, in order, without joining the mention and sentence tables
+    # (row masks and positions first; the text columns are taken for the rows shown only)
+    every = grouped(t["sentence_tone"], ["doc_id", "sent_id", "sentence", "compound", "vectors"])
+    codes, combos = pd.factorize(every["vectors"])
+    combos = [set(c.split("|")) if c else set() for c in combos]
+    group_codes, group_names = pd.factorize(every[by])
+    group_code = {g: k for k, g in enumerate(group_names)}
+    compound = every["compound"].to_numpy(dtype=float)
+    scored = ~np.isnan(compound)
+
+    def naming(vector):
+        """Mask of the sentences that name `vector`."""
+        names = np.array([vector in c for c in combos] + [False])  # code -1: missing
+        return names[codes]
+
+    def in_group(group):
+        return group_codes == group_code.get(group, -2)
+
+    def extremes(mask, hi, lo):
+        """The scored sentences in `mask` with the highest compound in the high group and
+        the lowest in the low group (n_evidence each; ties in table order)."""
+        high = np.flatnonzero(mask & in_group(hi[by]))
+        low = np.flatnonzero(mask & in_group(lo[by]))
+        return every.iloc[np.concatenate([
+            high[np.argsort(-compound[high], kind="stable")[:n_evidence]],
+            low[np.argsort(compound[low], kind="stable")[:n_evidence]]])]
+
     for vector, g in at[at["total"] > 0].groupby("vector"):
         if (pair := _pair(g, by, "share_of_mentions")) is None:
             continue
@@ -207,7 +235,8 @@ def contrasts(articles: pd.DataFrame, by: str = "outlet", *, tables: dict | None
             f"{_n_label(hi.n_articles)}), against {_pct(lo.share_of_mentions)} in {lo[by]} "
             f"({lo.n_mentions} of {lo.total}, {_n_label(lo.n_articles)}): "
             f"{100 * (hi.share_of_mentions - lo.share_of_mentions):.0f} percentage points more.",
-            _evidence(men[(men[by] == hi[by]) & (men["vector"] == vector)], by, n_evidence))
+            _evidence(every.iloc[np.flatnonzero(naming(vector) & in_group(hi[by]))[:n_evidence]],
+                      by, n_evidence))
 
     if (pair := _pair(t["balance"], by, "mean")) is not None:
         hi, lo = pair
@@ -228,16 +257,6 @@ def contrasts(articles: pd.DataFrame, by: str = "outlet", *, tables: dict | None
             f"({_n_label(lo.n_articles)}).",
             _evidence(hits[(hits[by] == hi[by]) & (hits["frame"] == frame)], by, n_evidence))
 
-    tone = grouped(t["sentence_tone"], ["doc_id", "sent_id", "sentence", "compound", "vectors"])
-    tone = tone.dropna(subset=["compound"])
-    # one row per sentence x vector named in it, for the evidence and tests of vector tone
-    named = tone[tone["vectors"] != ""]
-    named = named.assign(vector=named["vectors"].str.split("|")).explode("vector")
-
-    def extremes(table, hi, lo):
-        return pd.concat([table[table[by] == hi[by]].nlargest(n_evidence, "compound"),
-                          table[table[by] == lo[by]].nsmallest(n_evidence, "compound")])
-
     if (pair := _pair(t["group_tone"], by, "mean_compound")) is not None:
         hi, lo = pair
         per_article = grouped(t["article_tone"], ["doc_id", "mean_compound"]) \
@@ -247,21 +266,22 @@ def contrasts(articles: pd.DataFrame, by: str = "outlet", *, tables: dict | None
             f"{hi.mean_compound:+.2f} over {hi.n_sentences} sentences, "
             f"{_n_label(hi.n_articles)}); {lo[by]} the least ({lo.mean_compound:+.2f}, "
             f"{lo.n_sentences} sentences, {_n_label(lo.n_articles)}).",
-            _evidence(extremes(tone, hi, lo), by, n_evidence), per_article)
+            _evidence(extremes(scored, hi, lo), by, n_evidence), per_article)
 
     vt = t["vector_tone"]
     for vector, g in vt[vt["n_sentences"] >= min_sentences].groupby("vector"):
         if (pair := _pair(g, by, "mean_compound")) is None:
             continue
         hi, lo = pair
-        nv = named[named["vector"] == vector]
-        per_article = nv.groupby([by, "doc_id"])["compound"].mean().rename("v").reset_index()
+        named = scored & naming(vector)
+        per_article = every.loc[named, [by, "doc_id", "compound"]] \
+            .groupby([by, "doc_id"])["compound"].mean().rename("v").reset_index()
         row("vector_tone", vector, hi, lo, "mean_compound", "n_sentences",
             f"Sentences naming {label.get(vector, vector)} are most positive in {hi[by]} "
             f"({hi.mean_compound:+.2f}, {hi.n_sentences} sentences, {_n_label(hi.n_articles)}) "
             f"and least in {lo[by]} ({lo.mean_compound:+.2f}, {lo.n_sentences} sentences, "
             f"{_n_label(lo.n_articles)}).",
-            _evidence(extremes(nv, hi, lo), by, n_evidence), per_article)
+            _evidence(extremes(named, hi, lo), by, n_evidence), per_article)
 
     cols = ["family", "item", "high_group", "high_value", "high_n_articles", "high_n",
             "low_group", "low_value", "low_n_articles", "low_n", "difference", "p_value",

@@ -56,6 +56,9 @@ def test_contrasts_numbers_sentences_and_evidence(small):
     lines = russia.evidence.splitlines()
     assert lines and all(line.startswith("[Alpha Daily] a") for line in lines)
     assert all(("Russia" in line) or ("Moscow" in line) for line in lines)
+    # the first two sentences naming Russia in the high group, in order
+    assert lines == ["[Alpha Daily] a1#0: Russia signed a deal with Kazakhstan.",
+                     "[Alpha Daily] a1#1: Russia praised the talks."]
     tone = c[c.family == "tone"].iloc[0]
     # 2 vs 2 articles: 6 splits, the smallest two-sided p is 2/6
     assert tone.min_p == pytest.approx(1 / 3)
@@ -96,3 +99,22 @@ def test_syndicated_copy_found_and_dropped(tmp_path):
     assert pair.cosine.iloc[0] == pytest.approx(1.0)
     kept = corpus.dedupe(articles, dups)
     assert sorted(kept["outlet"]) == ["Herald", "Post"]      # the earlier copy stays
+
+
+def test_contrasts_same_with_or_without_group_column_in_sentence_tone(small):
+    """pipeline.group_tables passes sentence_tone with the grouping column; a user's table may
+    not have it (it is then looked up from the articles): same contrasts either way."""
+    articles, tables = small
+    assert "outlet" in tables["sentence_tone"]
+    without = tables["sentence_tone"].drop(columns=["outlet"])
+    a = compare.contrasts(articles, tables=tables)
+    b = compare.contrasts(articles, tables={**tables, "sentence_tone": without})
+    pd.testing.assert_frame_equal(a, b)
+    tone = a[a.family == "tone"].iloc[0]
+    # evidence: the most positive sentences of the high group, the most negative of the low
+    scored = tables["sentence_tone"].dropna(subset=["compound"])
+    hi = scored[scored.outlet == tone.high_group].nlargest(2, "compound")
+    lo = scored[scored.outlet == tone.low_group].nsmallest(2, "compound")
+    expected = [f"[{o}] {d}#{i}: {t}" for o, d, i, t in
+                pd.concat([hi, lo])[["outlet", "doc_id", "sent_id", "sentence"]].itertuples(index=False)]
+    assert tone.evidence.splitlines() == expected
