@@ -295,14 +295,10 @@ def merge_dtm(parts: Iterable[DocTerm]) -> DocTerm:
         raise ValueError("merge_dtm needs at least one DocTerm")
     if len(parts) == 1:
         return parts[0]
-    vocabulary = np.array(sorted(set().union(*(p.vocabulary.tolist() for p in parts))),
-                          dtype=object)
-    pos = {t: i for i, t in enumerate(vocabulary)}
+    vocabulary, wheres = _union_vocabulary([p.vocabulary for p in parts])
     blocks = []
-    for p in parts:
+    for p, where in zip(parts, wheres):
         m = p.matrix.tocsr()
-        where = np.fromiter((pos[t] for t in p.vocabulary), dtype=np.int64,
-                            count=len(p.vocabulary))
         # both vocabularies are sorted, so the mapped column indices stay sorted in each row
         blocks.append(sp.csr_matrix((m.data, where[m.indices].astype(m.indices.dtype),
                                      m.indptr), shape=(m.shape[0], len(vocabulary))))
@@ -310,6 +306,28 @@ def merge_dtm(parts: Iterable[DocTerm]) -> DocTerm:
     matrix.sort_indices()
     return DocTerm(matrix, np.concatenate([p.doc_ids for p in parts]).astype(object),
                    vocabulary)
+
+
+def _union_vocabulary(vocabularies: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """(the sorted union of the vocabularies, each vocabulary's positions in it). Through
+    Arrow (UTF-8 byte order is code point order, Python's string order); in Python when a
+    term cannot be encoded as UTF-8 (a lone surrogate)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arrays = [pa.array(v, pa.large_string()) for v in vocabularies]
+    except (pa.ArrowException, UnicodeError):
+        union = np.array(sorted(set().union(*(v.tolist() for v in vocabularies))), dtype=object)
+        pos = {t: i for i, t in enumerate(union)}
+        return union, [np.fromiter((pos[t] for t in v), dtype=np.int64, count=len(v))
+                       for v in vocabularies]
+    every = pa.chunked_array(arrays, pa.large_string())
+    union = pc.unique(every)
+    union = union.take(pc.array_sort_indices(union))
+    where = pc.index_in(every, value_set=union).to_numpy().astype(np.int64)
+    wheres = np.split(where, np.cumsum([len(v) for v in vocabularies])[:-1])
+    return union.to_numpy(zero_copy_only=False).astype(object), wheres
 
 
 # --------------------------------------------------------------------------- helpers

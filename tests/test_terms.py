@@ -246,6 +246,29 @@ def test_merge_dtm_equals_one_call(tiny):
         terms.merge_dtm([])
 
 
+@pytest.mark.parametrize("odd", ["", "\ud800"])
+def test_merge_dtm_vocabulary_in_python_string_order(odd):
+    """The merged vocabulary is sorted as Python sorts str (code points: "Z" < "z" < "é" <
+    fullwidth "ａ" < emoji), also when a term is a lone surrogate (not encodable as UTF-8)."""
+    import scipy.sparse as sp
+
+    def part(vocab, counts, ids):
+        return terms.DocTerm(sp.csr_matrix(np.array(counts, dtype=np.int32)),
+                             np.array(ids, dtype=object), np.array(vocab, dtype=object))
+
+    first = part(sorted(["z", "é", "😀"]), [[1, 2, 3]], ["d1"])
+    second = part(sorted(["Z", "ａ", "é"] + ([odd] if odd else [])),
+                  [[4, 5, 6] + ([7] if odd else [])], ["d2"])
+    merged = terms.merge_dtm([first, second])
+    vocab = sorted({"z", "é", "😀", "Z", "ａ"} | ({odd} if odd else set()))
+    assert list(merged.vocabulary) == vocab
+    dense = merged.matrix.toarray()
+    assert dict(zip(vocab, dense[0])) == {**dict.fromkeys(vocab, 0), "z": 1, "é": 2, "😀": 3}
+    want = dict(zip(second.vocabulary, second.matrix.toarray()[0]))
+    assert dict(zip(vocab, dense[1])) == {**dict.fromkeys(vocab, 0), **want}
+    assert merged.matrix.has_sorted_indices
+
+
 def test_merge_dtm_seeds_with_phrases():
     from kzmedia import corpus
 
