@@ -36,7 +36,7 @@ from pathlib import Path
 import pandas as pd
 
 __all__ = ["STAGES", "OPTIONAL", "ARTICLE_LOCAL", "StageMissing", "analyze", "article_tables",
-           "group_tables", "write_tables"]
+           "group_tables", "group_tables_many", "write_tables"]
 
 
 class StageMissing(RuntimeError):
@@ -265,9 +265,12 @@ def article_tables(articles: pd.DataFrame, *, n_jobs: int | None = None, dask=No
     del parts
     tables: dict = {"_dtm": _stage("terms", "merge_dtm")(r["_dtm"] for r, _ in results),
                     **shared}
+    # each partition's tables are sorted by doc_id: so are the concatenations, if the
+    # partitions are in doc_id order
+    ordered = articles["doc_id"].astype(str).is_monotonic_increasing
     for name in _KEYS:
         table = pd.concat([r.pop(name) for r, _ in results], ignore_index=True)
-        if not table["doc_id"].is_monotonic_increasing:  # articles not sorted by doc_id
+        if not ordered:
             table = table.sort_values(_KEYS[name], kind="stable", ignore_index=True)
         tables[name] = table
     del results
@@ -295,37 +298,59 @@ def group_tables(articles: pd.DataFrame, parts: dict, by: str = "outlet", *,
     is the same function of the same inputs either way, so the results are identical.
     `timings`, if given, receives dict(stage, by, seconds) per stage.
     """
+    return group_tables_many(articles, parts, [by], sentences=sentences, progress=progress,
+                             skip=skip, n_jobs=n_jobs, timings=timings)[by]
+
+
+def group_tables_many(articles: pd.DataFrame, parts: dict, by=("outlet",), *,
+                      sentences: bool = False, progress: bool = True, skip=(),
+                      n_jobs: int | None = 1,
+                      timings: list | None = None) -> dict[str, dict[str, pd.DataFrame]]:
+    """{column: :func:`group_tables` grouped by that column} for each column in `by`, the
+    tables of all groupings computed by one set of `n_jobs` processes (a grouping's slow
+    tables overlap another's). `skip`: names left out of every grouping, or
+    {column: names}. Same tables as one :func:`group_tables` call per column."""
     from tqdm.auto import tqdm
 
-    if by not in articles.columns:
-        raise KeyError(f"grouping column {by!r} not in the articles "
-                       f"(columns: {', '.join(map(str, articles.columns))})")
-    computed = dict(parts)
-    if "_gazetteer" not in computed:
-        computed.update(_shared())
-    computed["sentence_tone"] = _with_group(parts["sentence_tone"], articles, by)
-    todo = [name for name, _ in STAGES if name not in ARTICLE_LOCAL and name not in skip]
-    bar = tqdm(total=len(todo), desc=f"groups by {by}", unit="table", disable=not progress)
+    bys = list(dict.fromkeys(by))
+    for b in bys:
+        if b not in articles.columns:
+            raise KeyError(f"grouping column {b!r} not in the articles "
+                           f"(columns: {', '.join(map(str, articles.columns))})")
+    shared = {} if "_gazetteer" in parts else _shared()
+    computed, todo, left_out = {}, {}, {}
+    for b in bys:
+        computed[b] = {**parts, **shared,
+                       "sentence_tone": _with_group(parts["sentence_tone"], articles, b)}
+        left_out[b] = set(skip.get(b, ()) if isinstance(skip, dict) else skip)
+        todo[b] = [name for name, _ in STAGES
+                   if name not in ARTICLE_LOCAL and name not in left_out[b]]
+    n_tables = sum(map(len, todo.values()))
+    desc = "groups by " + ", ".join(bys)
+    bar = tqdm(total=n_tables, desc=desc, unit="table", disable=not progress)
     jobs = _default_jobs(n_jobs) if n_jobs is not None or len(articles) > FORK_MIN_ARTICLES else 1
     try:
-        if jobs > 1 and len(todo) > 1 and _can_fork():
-            done = _forked_stages(todo, articles, by, computed, jobs, bar)
+        if jobs > 1 and n_tables > 1 and _can_fork():
+            done = _forked_stages(todo, articles, computed, jobs, bar)
         else:
             done = {}
-            for name in todo:
-                bar.set_postfix_str(name)
-                done[name] = (_run_stage(name, dict(STAGES)[name], articles, by, computed),
-                              computed[name])
-                bar.update(1)
-        for name in todo:
-            seconds, computed[name] = done[name]
-            if timings is not None:
-                timings.append(dict(stage=name, by=by, seconds=seconds))
+            for b, names in todo.items():
+                for name in names:
+                    bar.set_postfix_str(name)
+                    done[b, name] = (_run_stage(name, dict(STAGES)[name], articles, b, computed[b]),
+                                     computed[b][name])
+                    bar.update(1)
+        for b, names in todo.items():
+            for name in names:
+                seconds, computed[b][name] = done[b, name]
+                if timings is not None:
+                    timings.append(dict(stage=name, by=b, seconds=seconds))
     finally:
         bar.close()
-    return {name: computed[name] for name, _ in STAGES
-            if not name.startswith("_") and name not in skip and name in computed
-            and (name not in OPTIONAL or sentences)}
+    return {b: {name: computed[b][name] for name, _ in STAGES
+                if not name.startswith("_") and name not in left_out[b] and name in computed[b]
+                and (name not in OPTIONAL or sentences)}
+            for b in bys}
 
 
 def _can_fork() -> bool:
@@ -341,41 +366,43 @@ def _can_fork() -> bool:
 _FORK_STATE: tuple | None = None
 
 
-def _forked_stage(name: str, tables: dict):
+def _forked_stage(by: str, name: str, tables: dict):
     """In a forked process: (seconds, table) of one group stage; `tables`: the group tables
     it reads that were computed after this process was forked."""
-    articles, by, computed = _FORK_STATE
-    computed = {**computed, **tables}
+    articles, computed = _FORK_STATE
+    computed = {**computed[by], **tables}
     seconds = _run_stage(name, dict(STAGES)[name], articles, by, computed)
     return seconds, computed[name]
 
 
-def _forked_stages(names, articles, by, computed, jobs: int, bar) -> dict:
-    """{name: (seconds, table)} for the group stages `names`, computed by `jobs` forked
-    processes that inherit `computed` (only the resulting tables are pickled back). The
-    tables that `LATE` stages read go first; a `LATE` stage goes next as soon as they are
-    done."""
+def _forked_stages(todo: dict, articles, computed: dict, jobs: int, bar) -> dict:
+    """{(by, name): (seconds, table)} for the group stages `todo` ({by: names}), computed by
+    `jobs` forked processes that inherit `computed` ({by: tables}; only the resulting tables
+    are pickled back). The tables that `LATE` stages read go first; a `LATE` stage goes next
+    as soon as they are done."""
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     global _FORK_STATE
-    late = {n: [d for d in LATE[n] if d in names] for n in names if n in LATE}
+    late = {(b, n): [(b, d) for d in LATE[n] if d in names]
+            for b, names in todo.items() for n in names if n in LATE}
     needed = {d for deps in late.values() for d in deps}
-    queue = sorted((n for n in names if n not in late), key=lambda n: n not in needed)
+    queue = sorted(((b, n) for b, names in todo.items() for n in names if (b, n) not in late),
+                   key=lambda key: key not in needed)
     done: dict = {}
-    _FORK_STATE = (articles, by, computed)
+    _FORK_STATE = (articles, computed)
     try:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(names)),
+        with ProcessPoolExecutor(max_workers=min(jobs, len(queue) + len(late)),
                                  mp_context=multiprocessing.get_context("fork")) as pool:
             running: dict = {}
             while queue or late or running:
-                for name in [n for n, deps in late.items() if all(d in done for d in deps)]:
-                    queue.insert(0, name)
-                    del late[name]
+                for key in [k for k, deps in late.items() if all(d in done for d in deps)]:
+                    queue.insert(0, key)
+                    del late[key]
                 while queue and len(running) < jobs:
-                    name = queue.pop(0)
-                    tables = {d: done[d][1] for d in LATE.get(name, ()) if d in done}
-                    running[pool.submit(_forked_stage, name, tables)] = name
+                    b, name = key = queue.pop(0)
+                    tables = {d: done[b, d][1] for d in LATE.get(name, ()) if (b, d) in done}
+                    running[pool.submit(_forked_stage, b, name, tables)] = key
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
                     done[running.pop(future)] = future.result()

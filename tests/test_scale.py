@@ -125,7 +125,8 @@ def test_group_tables_in_forked_processes_identical(articles, reference, by_bias
     forked = []
     real = pipeline._forked_stages
     monkeypatch.setattr(pipeline, "_forked_stages",
-                        lambda names, *a: forked.append(list(names)) or real(names, *a))
+                        lambda todo, *a: forked.append([n for ns in todo.values() for n in ns])
+                        or real(todo, *a))
 
     def recompute(*args, **kwargs):
         raise AssertionError("profile/contrasts did not get the group tables they read")
@@ -156,6 +157,23 @@ def test_group_tables_in_forked_processes_identical(articles, reference, by_bias
     assert_same(pipeline.group_tables(articles, parts, "outlet", n_jobs=None, sentences=True,
                                       progress=False), reference)
     assert forked == []
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_several_groupings_at_once_identical(articles, reference, by_bias, n_jobs):
+    """group_tables_many: the tables of each grouping are those of group_tables; skip may
+    differ per grouping."""
+    parts = pipeline.article_tables(articles, n_jobs=1, chunk_size=15, progress=False)
+    both = pipeline.group_tables_many(articles, parts, ["outlet", "bias"], sentences=True,
+                                      skip={"bias": ["similarity"]}, n_jobs=n_jobs,
+                                      progress=False)
+    assert list(both) == ["outlet", "bias"]
+    assert_same(both["outlet"], reference)
+    assert "similarity" not in both["bias"] and "sentences" in both["bias"]
+    assert_same({k: v for k, v in both["bias"].items() if k != "sentences"},
+                {k: v for k, v in by_bias.items() if k != "similarity"})
+    with pytest.raises(KeyError, match="'nope'"):
+        pipeline.group_tables_many(articles, parts, ["outlet", "nope"], progress=False)
 
 
 def test_cache_hit_identical_and_not_recomputed(articles, reference, by_bias, tmp_path,
