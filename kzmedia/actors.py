@@ -591,11 +591,11 @@ def attention(articles: pd.DataFrame, by: str = "outlet", gazetteer=None, *,
     men = mentions(articles, gaz, sentences=sents) if mentions_table is None else mentions_table
     groups = articles[["doc_id", by]]
     men = men[["doc_id", "sent_id", "vector"]].merge(groups, on="doc_id")
-    sents = sents[["doc_id", "sent_id"]].merge(groups, on="doc_id")
     keys = articles[[by]].drop_duplicates()
     grid = keys.merge(gaz.vectors[["vector", "focal"]], how="cross")
-    base = groups.groupby(by).size().rename("n_articles").to_frame().join(
-        sents.groupby(by).size().rename("n_sentences")).reset_index()
+    per_doc = groups["doc_id"].map(sents.groupby("doc_id").size()).fillna(0)
+    base = groups.assign(n_sentences=per_doc).groupby(by).agg(
+        n_articles=("doc_id", "size"), n_sentences=("n_sentences", "sum")).reset_index()
     n_men = men.groupby([by, "vector"]).size().rename("n_mentions").reset_index()
     n_sen = men.drop_duplicates(["doc_id", "sent_id", "vector"]).groupby([by, "vector"]).size() \
         .rename("n_sentences_with_vector").reset_index()

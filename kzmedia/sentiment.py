@@ -639,18 +639,26 @@ def vector_tone(
     keys = stats._as_list(by)
     sent = _sentence_table(sent, keys)
     df = sent.loc[sent["compound"].notna() & (sent["vectors"] != ""),
-                  ["doc_id", *keys, "compound", "vectors"]]
-    df = df.assign(vector=df["vectors"].str.split("|"))
+                  ["doc_id", *keys, "compound"]]
+    # one row per sentence x vector it names, in sentence order (each distinct "|"-joined
+    # combination of vectors is split once)
+    codes, combos = pd.factorize(sent.loc[df.index, "vectors"])
+    lists = [c.split("|") for c in combos]
     if exclusive:
         if focal is None:
             from . import actors
 
             focal = actors.load_gazetteer(gazetteer).focal
-        partners = df["vector"].map(lambda vs: [v for v in vs if v != focal])
-        alone = partners.str.len().eq(1) | (partners.str.len().eq(0) & df["vector"].str.len().eq(1))
-        df = df[alone].assign(vector=partners[alone].where(partners[alone].str.len() > 0,
-                                                           df.loc[alone, "vector"]))
-    df = df.explode("vector")
+        partners = [[v for v in vs if v != focal] for vs in lists]
+        # one partner (with or without the focal country), or the focal country alone
+        lists = [p if len(p) == 1 else vs if not p and len(vs) == 1 else []
+                 for p, vs in zip(partners, lists)]
+    lengths = np.array([len(vs) for vs in lists], dtype=np.int64)[codes]
+    flat = np.array([v for vs in lists for v in vs], dtype=object)
+    starts = np.concatenate([[0], np.cumsum([len(vs) for vs in lists])])[codes]
+    within = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    df = df.iloc[np.repeat(np.arange(len(df)), lengths)].assign(
+        vector=flat[np.repeat(starts, lengths) + within] if len(flat) else [])
     cols = [*keys, "vector", "mean_compound", "n_sentences", "n_articles", "ci_low",
             "ci_high", "interval", "article_values"]
     if df.empty:
