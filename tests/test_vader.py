@@ -55,6 +55,32 @@ EDGE_CASES = [
     "the guys couldn't've been good", "they say it mightn't-ever be good",
 ]
 
+# sentences where the batch path (rules applied to all texts at once) could part from the
+# per-sentence path: "but" where list.index finds an earlier equal value (acceptance 2.0,
+# abilities 1.0: 2.0 * 0.5 == 1.0; abandoned -2.0, bastards -3.0: -2.0 * 1.5 == -3.0), "no",
+# "least", boosters and negations at every distance, capitals, idioms, emoji, punctuation
+BATCH_CASES = [
+    "acceptance of abilities but whatever", "Fine, but abandoned by bastards",
+    "acceptance of abilities but abandoned by bastards!", "abandoned the abandoned but ok",
+    "abilities acceptance but bastards abandoned", "good but", "but good", "good BUT bad",
+    "good, but, but bad", "not good but not bad", "no good but no bad", "bad but at least good",
+    "no", "no no", "no good", "no, good", "good no", "no problem or worry", "no problem nor worry",
+    "no sleep or good", "no sleep and good", "no sleep or nor good", "no very good", "NO GOOD",
+    "least good", "the least good", "at least good", "very least good", "least least good",
+    "so good", "this good", "never so good", "never this good", "never so very good",
+    "never x so good", "without doubt good", "without a doubt good", "without the doubt bad",
+    "doubt good", "very good", "very very good", "very x good", "very x y good", "very x y z good",
+    "VERY good", "very GOOD", "VERY GOOD", "VERY GOOD movie", "very bad", "VERY bad movie",
+    "not very good", "not x very good", "isn't x y good", "isn’t x y good", "not x y z good",
+    "hardly x good", "kind of good", "kind of", "a kind man", "sort of bad", "just enough good",
+    "the bomb", "this is the bomb", "the kiss of death", "yeah right", "a cake to die for",
+    "I AM HAPPY", "I am HAPPY", "i am HAPPY today", "HAPPY", "HAPPY sad", "A HAPPY day",
+    "good!", "good!!", "good!!!!!!", "good?", "good??", "good????", "good?!?!", "bad!!!",
+    "Good 😁", "😁", "💘 bad", "no 😁", "", " ", "\t", "good good good good good good",
+    "good bad good bad good bad but good", "amazing, wonderful, no good, terrible but fine",
+]
+
+
 NEGATORS = ["", "not", "isn't", "isn’t", "never", "no", "without", "nothing", "rarely"]
 BOOSTERS = ["", "very", "kind of", "EXTREMELY", "slightly", "so", "this", "least", "at least"]
 WORDS = ["good", "bad", "GOOD", "love", "horrible", "doubt", "kind", "no", "bomb"]
@@ -104,6 +130,18 @@ def test_scores_equal_vadersentiment(scorer, sentences):
     ours = scorer.scores(sentences)
     assert ours.shape == (len(sentences), 4) and ours.dtype == np.float64
     assert_same(ours, reference(sentences), sentences)
+
+
+@pytest.mark.parametrize("overrides", [None, {"but": 1.0, "least": -1.0, "so": 1.0},
+                                       {"no": 0.0, "good": -0.0, "doubt": 0.0}])
+def test_batch_path_equals_reference_and_single_texts(overrides):
+    scorer = vader.Vader(overrides)
+    batch = scorer.scores(BATCH_CASES)
+    single = np.array([[scorer.polarity_scores(t)[k] for k in vader.COLUMNS]
+                       for t in BATCH_CASES])
+    alone = np.concatenate([scorer.scores([t]) for t in BATCH_CASES])  # batches of one
+    for ours in (batch, single, alone):
+        assert_same(ours, reference(BATCH_CASES, overrides), BATCH_CASES)
 
 
 def test_polarity_scores_dict_equal(scorer):
