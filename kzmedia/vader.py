@@ -6,8 +6,18 @@ every character of the text looking for emoji. :class:`Vader` follows the same r
 same order with the same floating-point operations, so every score is the same float that
 ``SentimentIntensityAnalyzer().polarity_scores`` returns (rounded the same way), but it:
 
-- splits a sentence once and normalises each distinct token (strip punctuation, lowercase)
-  once per scorer, through a bounded memo;
+- scores a batch (:meth:`Vader.scores`) mostly with array operations: each distinct token is
+  normalised once (bounded memo) to a row of a table of the words the rules name (lexicon,
+  boosters, negations, idiom words, "no", "but"...; all other words share one row), then the
+  rules (the "no" rules, capitals, boosters and negations up to three words back, "never
+  so/this", "without doubt", "least", "but", and ``score_valence``) are applied to the lexicon
+  words of all texts at once, with the same float operations in the same order (Python's
+  ``sum`` over each text's valences in order, Python's ``round``). Texts with an idiom or
+  booster phrase, a booster that is itself a lexicon word, or whose ``but`` rule would find
+  an earlier equal value with ``list.index`` (under 1 in 100) go through the per-sentence
+  function, which :meth:`Vader.polarity_scores` uses too;
+- per sentence, splits a sentence once and normalises each distinct token once per scorer,
+  through a bounded memo;
 - returns at once for sentences with no lexicon word (all-neutral: neu 1.0, or all zeros
   for empty text), which needs only a set test;
 - skips the booster/negation/idiom window when the three words before a lexicon word are
@@ -33,7 +43,7 @@ import string
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from importlib import resources
-from itertools import chain, compress
+from itertools import chain, compress, repeat
 
 import numpy as np
 from vaderSentiment import vaderSentiment as _vs
@@ -145,6 +155,45 @@ class _Words(dict):
         return word
 
 
+# what the batch path knows of a word (bits of its flags)
+_LEX = 1  # in the lexicon
+_BOOSTER = 2  # a booster (BOOSTER_DICT)
+_NEGATION = 4  # a negation (NEGATE, or holds "n't")
+_NEVER, _WITHOUT, _SO_THIS, _DOUBT = 8, 16, 32, 64  # "so" and "this" share a bit
+_NO, _OR_NOR, _LEAST, _AT_VERY, _BUT = 128, 256, 512, 1024, 2048
+_SLOW = 4096  # calls for the per-sentence path: a booster that is in the lexicon
+_NGRAM_SHIFT = 16  # bits 16-23: the word's number among the words of idioms and booster
+#                    phrases (0 for other words)
+_NAMED = {"never": _NEVER, "without": _WITHOUT, "so": _SO_THIS, "this": _SO_THIS,
+          "doubt": _DOUBT, "no": _NO, "or": _OR_NOR, "nor": _OR_NOR, "least": _LEAST,
+          "at": _AT_VERY, "very": _AT_VERY, "but": _BUT}
+
+
+class _Tokens(dict):
+    """``tokens[token]``: 2 * the row of the token's word (as in :class:`_Words`) in the
+    scorer's word table `rows` (``rows.get(word)``; row 0 for the words no rule names, row 1
+    for those holding "n't"), plus 1 when the token is ALL CAPS; computed once, cleared past
+    `limit` tokens."""
+
+    __slots__ = ("rows", "limit")
+
+    def __init__(self, rows: Mapping[str, int], limit: int = 500_000):
+        super().__init__()
+        self.rows = rows
+        self.limit = limit
+
+    def __missing__(self, token):
+        if len(self) >= self.limit:
+            self.clear()
+        stripped = token.strip(_PUNCT)
+        word = (token if len(stripped) <= 2 else stripped).lower()
+        row = self.rows.get(word)
+        if row is None:
+            row = 1 if "n't" in word else 0
+        code = self[token] = 2 * row + token.isupper()
+        return code
+
+
 def _but_check(bi: int, sentiments: list) -> list:
     """The reference's contrastive-'but' rule, verbatim: each value is rescaled at the first
     position holding an equal value, which is not always its own."""
@@ -193,7 +242,8 @@ class Vader:
             w for key in chain(self._special, self._booster) if " " in key for w in key.split(" ")
         )
         self._emoji_search = _emoji_prefilter(self.emojis).search
-        self._score = None
+        self._score = None  # the per-sentence function and the batch function, built on use
+        self._batch = None
 
     def __repr__(self) -> str:
         return f"Vader(lexicon_overrides={len(self.lexicon_overrides)} words, n_jobs={self.n_jobs})"
@@ -202,7 +252,7 @@ class Vader:
         state = self.__dict__.copy()
         del state["_emoji_search"]
         state["_emoji_pattern"] = self._emoji_search.__self__.pattern
-        state["_score"] = None  # rebuilt (with empty memos) where it is unpickled
+        state["_score"] = state["_batch"] = None  # rebuilt (with empty memos) where unpickled
         return state
 
     def __setstate__(self, state):
@@ -240,22 +290,31 @@ class Vader:
 
     # ------------------------------------------------------------------ scoring
 
+    #: texts per call of the batch function (bounds the memory of the token arrays)
+    _BATCH_SIZE = 20_000
+
     def _scores_serial(self, texts: list[str]) -> np.ndarray:
-        score = self._scorer()
+        self._scorer()
+        batch = self._batch
+        out = np.empty((len(texts), 4))
         try:
-            flat = np.fromiter(chain.from_iterable(map(score, texts)), dtype=np.float64,
-                               count=4 * len(texts))
-        except AttributeError:
-            bad = next(type(t).__name__ for t in texts if not isinstance(t, str))
+            for start in range(0, len(texts), self._BATCH_SIZE):
+                part = texts[start:start + self._BATCH_SIZE]
+                out[start:start + len(part)] = batch(part)
+        except (AttributeError, TypeError):
+            bad = next((type(t).__name__ for t in texts if not isinstance(t, str)), None)
+            if bad is None:
+                raise
             raise TypeError(f"texts must be str, got {bad}") from None
-        return flat.reshape(len(texts), 4)
+        return out
 
     def _scorer(self):
-        """The function text -> (neg, neu, pos, compound), built once per scorer; its memos
-        (token -> word, word -> context flag, rounding) are bounded and only ever hold
-        derived values, so results never depend on what was scored before."""
+        """The function text -> (neg, neu, pos, compound), built once per scorer with the
+        batch function list[str] -> (n, 4) array; their memos (token -> word, word -> context
+        flag, token -> class, rounding) are bounded and only ever hold derived values, so
+        results never depend on what was scored before."""
         if self._score is None:
-            self._score = self._build_scorer()
+            self._score, self._batch = self._build_scorer()
         return self._score
 
     def _build_scorer(self):
@@ -450,7 +509,224 @@ class Vader:
             return (round3[fabs(neg_sum / total)], round3[fabs(neu_count / total)],
                     round3[fabs(pos_sum / total)], round4[compound])
 
-        return score
+        # idioms and booster phrases as numbers: each word's number in a base-256 number
+        ngram_word = {w: k for k, w in enumerate(sorted(idiom_words), start=1)}
+        assert len(ngram_word) < 256
+        ngram_keys = [[ngram_word[w] for w in key.split(" ")]
+                      for key in chain(special, booster) if " " in key]
+        assert {len(key) for key in ngram_keys} <= {2, 3}
+        ngram_numbers = {size: np.array(sorted({sum(c << 8 * (size - 1 - k)
+                                                     for k, c in enumerate(key))
+                                                 for key in ngram_keys if len(key) == size}),
+                                         np.int64)
+                         for size in (2, 3)}
+
+        def describe(word):
+            # (flags, valence, booster increment) of a word for the batch path
+            flags = ngram_word.get(word, 0) << _NGRAM_SHIFT | _NAMED.get(word, 0)
+            if word in lexicon:
+                flags |= _LEX
+            if word in booster:
+                flags |= _BOOSTER | (_SLOW if word in lexicon else 0)
+            if word in negate or "n't" in word:
+                flags |= _NEGATION
+            return flags, lexicon.get(word, 0.0), booster.get(word, 0.0)
+
+        # the word table: every word a rule names, after two rows for all other words
+        named = sorted(set(chain(lexicon, booster, negate, _NAMED, ngram_word)))
+        table = [(0, 0.0, 0.0), (_NEGATION, 0.0, 0.0)] + list(map(describe, named))
+        flag_of = np.array([row[0] for row in table], np.int64)
+        valence_of = np.array([row[1] for row in table], np.float64)
+        boost_of = np.array([row[2] for row in table], np.float64)
+        tokens = _Tokens({w: k for k, w in enumerate(named, start=2)})
+
+        def has_ngram(flags, pos, sent, n):
+            """Whether each text holds an idiom or a booster phrase (consecutive words)."""
+            code = flags >> _NGRAM_SHIFT
+            found = np.zeros(n, bool)
+            start = np.flatnonzero((code[:-1] > 0) & (code[1:] > 0) & (pos[1:] > 0))
+            number = (code[start] << 8) | code[start + 1]
+            found[sent[start[np.isin(number, ngram_numbers[2])]]] = True
+            start = start[start + 2 < len(code)]
+            start = start[(code[start + 2] > 0) & (pos[start + 2] > 0)]
+            number = (code[start] << 16) | (code[start + 1] << 8) | code[start + 2]
+            found[sent[start[np.isin(number, ngram_numbers[3])]]] = True
+            return found
+
+        def valences(hit, flags, upper, word, pos, lens, cap_diff):
+            """The valence of each lexicon word at token index `hit` (`lens`: its text's
+            number of tokens, `cap_diff`: its text's _cap_differential) after the "no",
+            capitals, booster, negation and "least" rules, with the float operations of
+            ``score`` in the same order (texts with a booster in the lexicon, an idiom or a
+            booster phrase are not given)."""
+            def has(f, bit):
+                return (f & bit) > 0
+
+            at_pos = pos[hit]
+            # token index k places before (clipped at 0: only read where at_pos >= k)
+            back = [np.maximum(hit - k, 0) for k in (1, 2, 3)]
+            before = [np.where(at_pos >= k, flags[back[k - 1]], 0) for k in (1, 2, 3)]
+            f1, f2, f3 = before  # flags of the words 1, 2, 3 places before (0: none)
+            valence = valence_of[word[hit]]
+            v = valence
+            # "no" before a lexicon word is not a sentiment; a word after "no" is negated
+            nxt = np.minimum(hit + 1, len(flags) - 1)
+            v = np.where(has(flags[hit], _NO) & (at_pos < lens - 1) & has(flags[nxt], _LEX),
+                         0.0, v)
+            v = np.where(has(f1, _NO) | has(f2, _NO) | (has(f3, _NO) & has(f1, _OR_NOR)),
+                         valence * n_scalar, v)
+            v = np.where(upper[hit] & cap_diff, np.where(v > 0, v + c_incr, v - c_incr), v)
+            for k, scale in ((1, None), (2, 0.95), (3, 0.9)):
+                at = back[k - 1]
+                f = before[k - 1]
+                plain = (at_pos >= k) & ~has(f, _LEX)  # the reference skips lexicon words
+                # scalar_inc_dec: the booster's increment, signed as v, capitals boost
+                b = boost_of[word[at]]
+                b = np.where(v < 0, -b, b)
+                b = np.where(upper[at] & cap_diff, np.where(v > 0, b + c_incr, b - c_incr), b)
+                s = np.where(has(f, _BOOSTER), b, 0.0)
+                if scale is not None:
+                    s = s * scale
+                v = np.where(plain, v + s, v)
+                # _negation_check for this distance
+                if k == 1:
+                    amplify = keep = np.zeros(len(hit), bool)
+                elif k == 2:
+                    amplify = has(f2, _NEVER) & has(f1, _SO_THIS)
+                    keep = has(f2, _WITHOUT) & has(f1, _DOUBT)
+                else:
+                    amplify = (has(f3, _NEVER) & has(f2, _SO_THIS)) | has(f1, _SO_THIS)
+                    keep = has(f3, _WITHOUT) & (has(f2, _DOUBT) | has(f1, _DOUBT))
+                negate_here = plain & ~amplify & ~keep & has(f, _NEGATION)
+                v = np.where(plain & amplify, v * 1.25,
+                             np.where(negate_here, v * n_scalar, v))
+            # _least_check: "least" (not in the lexicon) before, unless "at least"/"very least"
+            least = has(f1, _LEAST) & ~has(f1, _LEX) & ~has(f2, _AT_VERY)
+            return np.where(least, v * n_scalar, v)
+
+        def but_rule(v, hit, flags, sent, pos, n):
+            """_but_check: valences before the first "but" of their text times 0.5, after it
+            times 1.5. The reference finds each value with ``list.index``, which hits an
+            earlier position when an earlier (scaled) value equals it; such texts are marked
+            in the second array returned, to be scored by ``score``."""
+            but = np.flatnonzero(flags & _BUT)
+            if not len(but):
+                return v, np.zeros(n, bool)
+            texts_with, first = np.unique(sent[but], return_index=True)
+            but_pos = np.full(n, -1)
+            but_pos[texts_with] = pos[but[first]]
+            bi = but_pos[sent[hit]]
+            p = pos[hit]
+            scaled = np.where((bi >= 0) & (p < bi), v * 0.5,
+                              np.where((bi >= 0) & (p > bi), v * 1.5, v))
+            odd = np.zeros(n, bool)
+            sel = np.flatnonzero(bi >= 0)
+            t, x, y = sent[hit[sel]], v[sel], scaled[sel]
+            for d in range(1, len(sel)):  # pairs of valences d apart in the same text
+                same = t[:-d] == t[d:]
+                if not same.any():
+                    break
+                odd[t[d:][same & (x[d:] != 0) & (y[:-d] == x[d:])]] = True
+            return scaled, odd
+
+        def batch(texts):
+            """Scores of a list of texts as an (n, 4) array, equal to ``score`` row by row.
+
+            Texts with a lexicon word, without an idiom or booster phrase or a booster that
+            is also a lexicon word, and whose "but" rule :func:`but_rule` can follow, are
+            scored all at once with the same float operations in the same order as ``score``
+            (Python's ``sum`` for the sum of the valences, Python's ``round``); the others
+            go through ``score``."""
+            n = len(texts)
+            prepared = texts
+            non_ascii = np.flatnonzero(~np.fromiter(map(str.isascii, texts), bool, n))
+            if len(non_ascii):
+                prepared = list(texts)
+                for i in non_ascii.tolist():
+                    if emoji_search(texts[i]):
+                        prepared[i] = _replace_emojis(texts[i], emojis)
+            splits = list(map(str.split, prepared))  # == text.strip().split()
+            lens = np.fromiter(map(len, splits), np.intp, n)
+            codes = np.fromiter(map(tokens.__getitem__, chain.from_iterable(splits)), np.intp,
+                                int(lens.sum()))
+            del splits
+            word = codes >> 1  # row in the word table
+            upper = (codes & 1).astype(bool)
+            flags = flag_of[word]
+            sent = np.repeat(np.arange(n), lens)  # the text of each token
+            pos = np.arange(len(codes)) - np.repeat(np.cumsum(lens) - lens, lens)
+            lex = (flags & _LEX).astype(bool)
+            n_lex = np.bincount(sent[lex], minlength=n)
+            slow = np.bincount(sent[(flags & _SLOW).astype(bool)], minlength=n) > 0
+            slow |= has_ngram(flags, pos, sent, n)
+            out = np.zeros((n, 4))  # empty texts: all zeros
+            out[(n_lex == 0) & (lens > 0), 1] = 1.0  # no lexicon word: neutral
+            simple = (n_lex > 0) & ~slow
+
+            # the valences of the lexicon words of these texts, in order
+            hit = np.flatnonzero(lex & simple[sent])
+            hit_sent = sent[hit]
+            n_upper = np.bincount(sent[upper], minlength=n)
+            cap_diff = (n_upper > 0) & (n_upper < lens)  # _cap_differential
+            v = valences(hit, flags, upper, word, pos, lens[hit_sent], cap_diff[hit_sent])
+            v, odd = but_rule(v, hit, flags, sent, pos, n)
+            if odd.any():
+                simple &= ~odd
+                keep = simple[hit_sent]
+                hit, hit_sent, v = hit[keep], hit_sent[keep], v[keep]
+            todo = np.flatnonzero((n_lex > 0) & ~simple)
+            if len(todo):
+                out[todo] = list(map(score, [texts[i] for i in todo.tolist()]))
+            if not len(hit):
+                return out
+
+            # score_valence of each of these texts
+            which = np.flatnonzero(simple)
+            m = len(which)
+            counts = n_lex[which]
+            ends = np.cumsum(counts)
+            starts = ends - counts
+            listed = v.tolist()
+            sum_s = np.array([sum(listed[a:b]) for a, b in zip(starts.tolist(), ends.tolist())],
+                             np.float64)
+            local = (np.cumsum(simple) - 1)[hit_sent]  # row of each valence's text in `which`
+            rank = np.arange(len(v)) - np.repeat(starts, counts)  # place among its text's
+            order = np.argsort(rank, kind="stable")
+            edges = np.searchsorted(rank[order], np.arange(counts.max() + 1))
+            pos_sum = np.zeros(m)
+            neg_sum = np.zeros(m)
+            for k in range(counts.max()):  # add each text's k-th valence, as the loop does
+                at = order[edges[k]:edges[k + 1]]
+                x, t = v[at], local[at]
+                up, down = x > 0, x < 0
+                pos_sum[t[up]] += x[up] + 1.0
+                neg_sum[t[down]] += x[down] - 1.0
+            neu_count = lens[which] - np.bincount(local[(v > 0) | (v < 0)], minlength=m)
+            neu_count = neu_count.astype(np.float64)
+
+            texts_m = [prepared[i] for i in which.tolist()]
+            ep_count = np.minimum(np.fromiter(map(str.count, texts_m, repeat("!")), np.intp, m), 4)
+            qm_count = np.fromiter(map(str.count, texts_m, repeat("?")), np.intp, m)
+            qm_amplifier = np.where(qm_count > 1, np.where(qm_count <= 3, qm_count * 0.18, 0.96),
+                                    0.0)
+            amplifier = ep_count * 0.292 + qm_amplifier
+            sum_s = np.where(sum_s > 0, sum_s + amplifier,
+                             np.where(sum_s < 0, sum_s - amplifier, sum_s))
+            compound = np.clip(sum_s / np.sqrt((sum_s * sum_s) + 15), -1.0, 1.0)
+            abs_neg = np.abs(neg_sum)
+            more_pos, more_neg = pos_sum > abs_neg, pos_sum < abs_neg
+            pos_sum = np.where(more_pos, pos_sum + amplifier, pos_sum)
+            neg_sum = np.where(more_neg, neg_sum - amplifier, neg_sum)
+            total = pos_sum + np.abs(neg_sum) + neu_count
+            r3, r4 = round3.__getitem__, round4.__getitem__
+            out[which] = np.column_stack([
+                list(map(r3, np.abs(neg_sum / total).tolist())),
+                list(map(r3, np.abs(neu_count / total).tolist())),
+                list(map(r3, np.abs(pos_sum / total).tolist())),
+                list(map(r4, compound.tolist()))])
+            return out
+
+        return score, batch
 
 
 def analyzer(lexicon_overrides: Mapping[str, float] | None = None, n_jobs: int = 1) -> Vader:
