@@ -17,6 +17,7 @@ the package data file ``sentiment.yaml``; every function takes them as arguments
 
 from __future__ import annotations
 
+import functools
 import re
 import warnings
 from collections.abc import Callable, Iterable, Sequence
@@ -327,7 +328,14 @@ def _mask_sentences(texts: list[str], spans: tuple, rules: _Rules) -> list[str]:
 
 def _scorer(neutral_words: Sequence[str] = ()) -> vader.Vader:
     """A VADER scorer (same scores as vaderSentiment) whose own lexicon copy has the
-    `neutral_words` that it contains set to valence 0."""
+    `neutral_words` that it contains set to valence 0; built once per process and set of
+    words (its memos of tokens only hold derived values, so scores never depend on what it
+    scored before)."""
+    return _scorer_for(tuple(neutral_words))
+
+
+@functools.lru_cache(maxsize=8)
+def _scorer_for(neutral_words: tuple[str, ...]) -> vader.Vader:
     if not neutral_words:
         return vader.Vader()
     lexicon = vader.Vader().lexicon
