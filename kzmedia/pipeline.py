@@ -274,12 +274,27 @@ def article_tables(articles: pd.DataFrame, *, n_jobs: int | None = None, dask=No
             table = table.sort_values(_KEYS[name], kind="stable", ignore_index=True)
         tables[name] = table
     del results
+    _trim_heap()
     tables["sentences"] = tables["sentence_tone"][["doc_id", "sent_id", "sentence"]]
     if timings is not None:
         timings.append(dict(stage="article stages", partition=None,
                             seconds=time.perf_counter() - start, n_articles=len(articles),
                             n_chars=int(articles["text"].str.len().sum())))
     return tables
+
+
+def _trim_heap() -> None:
+    """Return the C heap's free pages to the system (glibc's malloc_trim; nothing elsewhere).
+    Unpickling and concatenating the partitions' tables leaves a few hundred MB free but
+    resident in this process, which forked group processes would carry too."""
+    import ctypes
+    import sys
+
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None).malloc_trim(0)
+        except (OSError, AttributeError):  # not glibc
+            pass
 
 
 # --------------------------------------------------------------------------- phase 2
