@@ -7,7 +7,8 @@ The analysis runs in two phases:
 
 1. **Per article** (`ARTICLE_LOCAL`: sentences, the document x term matrix, frame hits and
    article scores, actor mentions, sentence tone). These only look at one article at a time,
-   so they run on partitions of consecutive articles (`chunk_size` articles each) - in this
+   so they run on partitions of consecutive articles (`chunk_size` articles each, the last
+   ones half that; see `TAIL_PARTITIONS`) - in this
    process, in a pool of `n_jobs` worker processes, or on a dask.distributed cluster - and
    the partition results are concatenated in order (:func:`article_tables`).
 2. **Per group** (everything else: counts, TF-IDF, keyness, similarity, frame prevalence,
@@ -17,9 +18,10 @@ The analysis runs in two phases:
    without copying them; the two tables that read other group tables (`LATE`: profile,
    contrasts) start as soon as those are done and are handed them.
 
-The partitions do not depend on `n_jobs` or on the scheduler, so one process, several
-processes and Dask give identical tables. Phase 1 does not depend on the grouping: compute it
-once and call :func:`group_tables` for each grouping column.
+No table depends on the partitions (every per-article stage reads one article at a time and
+the document x term matrices merge exactly), so one process, several processes and Dask give
+identical tables. Phase 1 does not depend on the grouping: compute it once and call
+:func:`group_tables` for each grouping column, or :func:`group_tables_many` for several.
 
 With `cache=DIR`, the tables are stored as Parquet under a key that hashes the articles
 (every column, and the rejected/audit tables), `chunk_size`, the package version and the
@@ -176,11 +178,24 @@ def _run_partition(part: pd.DataFrame, shared: dict) -> tuple[dict, list]:
     return {k: v for k, v in out.items() if k not in shared and k != "sentences"}, seconds
 
 
+# Of a corpus of more than TAIL_PARTITIONS x chunk_size articles, the last TAIL_PARTITIONS to
+# TAIL_PARTITIONS + 1 partitions' worth go in partitions of half the size (the smallest last),
+# so that the processes finish at about the same time. The partitions do not depend on the
+# number of processes, and no table depends on the partitions.
+TAIL_PARTITIONS = 4
+
+
 def _partitions(articles: pd.DataFrame, chunk_size: int) -> list[pd.DataFrame]:
     cols = [c for c in _PARTITION_COLUMNS if c in articles.columns]
     slim = articles[cols]
     size = max(1, int(chunk_size))
-    return [slim.iloc[i:i + size] for i in range(0, len(slim), size)] or [slim]
+    n = len(slim)
+    if n <= TAIL_PARTITIONS * size:
+        bounds = list(range(0, n, size))
+    else:
+        head = (n - TAIL_PARTITIONS * size) // size * size
+        bounds = list(range(0, head, size)) + list(range(head, n, max(1, size // 2)))
+    return [slim.iloc[i:j] for i, j in zip(bounds, bounds[1:] + [n])] or [slim]
 
 
 def _default_jobs(n_jobs) -> int:
@@ -235,8 +250,8 @@ def article_tables(articles: pd.DataFrame, *, n_jobs: int | None = None, dask=No
 
     `n_jobs`: worker processes (None or 0: all cores; -1 likewise, -2 all but one; 1: this
     process). `dask`: a dask.distributed scheduler address or Client - the partitions then run
-    on its workers (which need kzmedia installed) and `n_jobs` is ignored. The result does not
-    depend on `n_jobs` or `dask`, only on the articles and `chunk_size`.
+    on its workers (which need kzmedia installed) and `n_jobs` is ignored. The result depends
+    only on the articles, not on `n_jobs`, `dask` or `chunk_size`.
 
     Returns {"sentences", "frame_hits", "frame_scores_article", "actor_mentions",
     "sentence_tone", "_dtm"}, each documented by its stage function (sentence_tone is not

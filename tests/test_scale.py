@@ -89,6 +89,17 @@ def test_two_processes_identical(articles, reference):
     assert_same(tables, reference)
 
 
+def test_smaller_partitions_at_the_end_identical(articles, reference):
+    """Past TAIL_PARTITIONS x chunk_size articles the last ones go in half-size partitions;
+    the tables do not depend on the partitions."""
+    sizes = [len(p) for p in pipeline._partitions(articles, 4)]
+    assert sizes == [4] * 6 + [2] * 8 and sum(sizes) == len(articles)
+    assert [len(p) for p in pipeline._partitions(articles, 15)] == [15, 15, 10]
+    tables = pipeline.analyze(articles, by="outlet", n_jobs=2, chunk_size=4, sentences=True,
+                              progress=False)
+    assert_same(tables, reference)
+
+
 def test_unsorted_articles_give_sorted_tables(articles, reference):
     shuffled = articles.sample(frac=1, random_state=1).reset_index(drop=True)
     shuffled.attrs = articles.attrs
