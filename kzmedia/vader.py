@@ -6,7 +6,9 @@ every character of the text looking for emoji. :class:`Vader` follows the same r
 same order with the same floating-point operations, so every score is the same float that
 ``SentimentIntensityAnalyzer().polarity_scores`` returns (rounded the same way), but it:
 
-- scores a batch (:meth:`Vader.scores`) mostly with array operations: each distinct token is
+- scores a batch (:meth:`Vader.scores`) mostly with array operations: the texts are split
+  by Arrow (the same whitespace as ``str.split``), so only each distinct token becomes a
+  Python string, and each distinct token is
   normalised once (bounded memo) to a row of a table of the words the rules name (lexicon,
   boosters, negations, idiom words, "no", "but"...; all other words share one row), then the
   rules (the "no" rules, capitals, boosters and negations up to three words back, "never
@@ -192,6 +194,33 @@ class _Tokens(dict):
             row = 1 if "n't" in word else 0
         code = self[token] = 2 * row + token.isupper()
         return code
+
+
+def _token_codes(texts: list[str], tokens: Mapping[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    """(number of tokens of each text, ``tokens[token]`` of every token of every text in
+    order), the tokens being those of ``text.split()``. Split by Arrow, whose whitespace is
+    Python's (the empty strings it gives for leading and trailing whitespace are dropped),
+    so that only each distinct token becomes a Python string; split by Python when Arrow
+    cannot take the texts (a lone surrogate)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(texts)
+    try:
+        split = pc.utf8_split_whitespace(pa.array(texts, pa.large_string()))
+    except (pa.ArrowException, UnicodeError):
+        splits = list(map(str.split, texts))
+        lens = np.fromiter(map(len, splits), np.intp, n)
+        return lens, np.fromiter(map(tokens.__getitem__, chain.from_iterable(splits)), np.intp,
+                                 int(lens.sum()))
+    flat = split.flatten()
+    keep = pc.greater(pc.binary_length(flat), 0)
+    owner = np.repeat(np.arange(n), np.diff(split.offsets.to_numpy()))
+    lens = np.bincount(owner[keep.to_numpy(zero_copy_only=False)], minlength=n).astype(np.intp)
+    encoded = pc.dictionary_encode(flat.filter(keep))
+    distinct = np.fromiter(map(tokens.__getitem__, encoded.dictionary.to_pylist()), np.intp,
+                           len(encoded.dictionary))
+    return lens, distinct[encoded.indices.to_numpy()]
 
 
 def _but_check(bi: int, sentiments: list) -> list:
@@ -645,11 +674,7 @@ class Vader:
                 for i in non_ascii.tolist():
                     if emoji_search(texts[i]):
                         prepared[i] = _replace_emojis(texts[i], emojis)
-            splits = list(map(str.split, prepared))  # == text.strip().split()
-            lens = np.fromiter(map(len, splits), np.intp, n)
-            codes = np.fromiter(map(tokens.__getitem__, chain.from_iterable(splits)), np.intp,
-                                int(lens.sum()))
-            del splits
+            lens, codes = _token_codes(prepared, tokens)
             word = codes >> 1  # row in the word table
             upper = (codes & 1).astype(bool)
             flags = flag_of[word]

@@ -227,3 +227,32 @@ def test_memo_stays_bounded():
     assert [words[t] for t in ("Good!", "BAD", "ok.", ":)", "Nice,", "(x)")] == [
         "good", "bad", "ok.", ":)", "nice", "(x)"]
     assert len(words) <= 3
+
+
+def test_token_codes_split_as_python():
+    """The batch path's tokens are those of str.split(): Unicode whitespace (ideographic
+    space, NEL, the information separators), leading, trailing and repeated whitespace, empty
+    and whitespace-only texts; a text Arrow cannot take (a lone surrogate) goes through
+    Python's split."""
+    texts = ["", "   ", " a  b ", "\u3000x\u3000y", "a\x1cb\x85c\u2028d", "Good\tBAD\n\nok!",
+             "tab\x0bvt\x0cff", "no-space", "a \u00a0 b\u200bc"]
+    for batch in (texts, texts + ["lone \ud800 surrogate ok"]):
+        memo = {}
+
+        class Codes(dict):
+            def __missing__(self, token):
+                code = self[token] = memo.setdefault(token, len(memo))
+                return code
+
+        lens, codes = vader._token_codes(batch, Codes())
+        assert lens.tolist() == [len(t.split()) for t in batch]
+        assert codes.tolist() == [memo[tok] for t in batch for tok in t.split()]
+
+
+def test_batch_scores_texts_with_unusual_whitespace(scorer):
+    analyzer = vs.SentimentIntensityAnalyzer()
+    texts = ["\u3000good\u3000", " great  day ", "bad\x1cthing", "\ud800 good"]
+    got = scorer.scores(texts)
+    for text, row in zip(texts, got):
+        want = analyzer.polarity_scores(text)
+        assert row.tolist() == [want[c] for c in vader.COLUMNS], text
