@@ -336,13 +336,13 @@ def group_tables_many(articles: pd.DataFrame, parts: dict, by=("outlet",), *,
                       sentences: bool = False, progress: bool = True, skip=(),
                       n_jobs: int | None = 1,
                       timings: list | None = None) -> dict[str, dict[str, pd.DataFrame]]:
-    """{column: :func:`group_tables` grouped by that column} for each column in `by`, the
-    tables of all groupings computed by one set of `n_jobs` processes (a grouping's slow
-    tables overlap another's). `skip`: names left out of every grouping, or
-    {column: names}. Same tables as one :func:`group_tables` call per column."""
+    """{column: :func:`group_tables` grouped by that column} for each column in `by` (a list,
+    or one column name). The tables of all groupings are computed by one set of `n_jobs`
+    processes, so a grouping's slow tables overlap another's. `skip`: names left out of every
+    grouping, or {column: names}. Same tables as one :func:`group_tables` call per column."""
     from tqdm.auto import tqdm
 
-    bys = list(dict.fromkeys(by))
+    bys = [by] if isinstance(by, str) else list(dict.fromkeys(by))
     for b in bys:
         if b not in articles.columns:
             raise KeyError(f"grouping column {b!r} not in the articles "

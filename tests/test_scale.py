@@ -185,6 +185,7 @@ def test_several_groupings_at_once_identical(articles, reference, by_bias, n_job
                 {k: v for k, v in by_bias.items() if k != "similarity"})
     with pytest.raises(KeyError, match="'nope'"):
         pipeline.group_tables_many(articles, parts, ["outlet", "nope"], progress=False)
+    assert list(pipeline.group_tables_many(articles, parts, "bias", progress=False)) == ["bias"]
 
 
 def test_cache_hit_identical_and_not_recomputed(articles, reference, by_bias, tmp_path,
