@@ -6,29 +6,21 @@ every character of the text looking for emoji. :class:`Vader` follows the same r
 same order with the same floating-point operations, so every score is the same float that
 ``SentimentIntensityAnalyzer().polarity_scores`` returns (rounded the same way), but it:
 
-- scores a batch (:meth:`Vader.scores`) mostly with array operations: the texts are split
-  by Arrow (the same whitespace as ``str.split``), so only each distinct token becomes a
-  Python string, and each distinct token is
-  normalised once (bounded memo) to a row of a table of the words the rules name (lexicon,
-  boosters, negations, idiom words, "no", "but"...; all other words share one row), then the
-  rules (the "no" rules, capitals, boosters and negations up to three words back, "never
-  so/this", "without doubt", "least", "but", and ``score_valence``) are applied to the lexicon
-  words of all texts at once, with the same float operations in the same order (Python's
-  ``sum`` over each text's valences in order, Python's ``round``). Texts with an idiom or
-  booster phrase, a booster that is itself a lexicon word, or whose ``but`` rule would find
-  an earlier equal value with ``list.index`` (under 1 in 100) go through the per-sentence
-  function, which :meth:`Vader.polarity_scores` uses too;
-- per sentence, splits a sentence once and normalises each distinct token once per scorer,
-  through a bounded memo;
-- returns at once for sentences with no lexicon word (all-neutral: neu 1.0, or all zeros
-  for empty text), which needs only a set test;
-- skips the booster/negation/idiom window when the three words before a lexicon word are
-  plain words (the reference then only adds zeros), applies the booster rule only to booster
-  words (adding the 0.0 the reference adds for the others), and builds idiom n-gram strings
-  only when a neighbouring word belongs to an idiom;
-- keeps the sentiments of the lexicon words only (every other word's is 0, which changes no
-  sum), building the whole list for the ``but`` rule alone, and counts "!" and "?" only in
-  texts that hold one;
+- scores a batch (:meth:`Vader.scores`) mostly with array operations: the texts are split by
+  Arrow (the same whitespace as ``str.split``), so only distinct tokens become Python strings;
+  each distinct token is normalised once (bounded memo) to a row of a table of the words the
+  rules name (lexicon, boosters, negations, idiom words, "no", "but"...; all other words share
+  one row); then the rules (the "no" rules, capitals, boosters and negations up to three
+  words back, "never so/this", "without doubt", "least", "but", and ``score_valence``) are
+  applied to the lexicon words of all texts at once, with the same float operations in the
+  same order (Python's ``sum`` over each text's valences in order, Python's ``round``);
+- scores one text at a time (:meth:`Vader.polarity_scores`, and the texts of a batch with an
+  idiom or booster phrase, a booster that is itself a lexicon word, or whose ``but`` rule
+  would find an earlier equal value with ``list.index``: under 1 in 100) as the reference
+  does, splitting the text once, normalising each distinct token once per scorer, returning
+  at once when it has no lexicon word, applying the booster rule only to booster words and
+  keeping the sentiments of the lexicon words only (every other word's is 0, which changes
+  no sum; the whole list is built for the ``but`` rule alone);
 - only looks for emoji in non-ASCII text, with one compiled character class;
 - memoizes ``round`` (which goes through decimal formatting) on the recurring values;
 - leaves the reference's quirks in place (the ``but`` rule locating values with
@@ -58,10 +50,6 @@ COLUMNS = ("neg", "neu", "pos", "compound")
 _PUNCT = string.punctuation
 _EMPTY = (0.0, 0.0, 0.0, 0.0)
 _NEUTRAL = (0.0, 1.0, 0.0, 0.0)
-# words the rules look for by name before a lexicon word (besides negations and boosters)
-_CONTEXT_WORDS = frozenset({"never", "without", "so", "this", "least", "no"})
-# words that switch on sentence-level rules
-_RULE_WORDS = frozenset({"no", "least", "but"})
 
 
 def _read_lexicon(name: str) -> dict[str, float]:
@@ -139,22 +127,11 @@ class _Memo(dict):
         return value
 
 
-class _Words(dict):
-    """``words[token]``: VADER's word for a token (punctuation stripped unless that leaves at
-    most two characters, then lowercased), computed once; cleared past `limit` tokens."""
-
-    __slots__ = ("limit",)
-
-    def __init__(self, limit: int = 500_000):
-        super().__init__()
-        self.limit = limit
-
-    def __missing__(self, token):
-        if len(self) >= self.limit:
-            self.clear()
-        stripped = token.strip(_PUNCT)
-        word = self[token] = (token if len(stripped) <= 2 else stripped).lower()
-        return word
+def _word(token: str) -> str:
+    """VADER's word for a token: punctuation stripped unless that leaves at most two
+    characters, then lowercased (the reference's ``_strip_punc_if_word`` and ``lower``)."""
+    stripped = token.strip(_PUNCT)
+    return (token if len(stripped) <= 2 else stripped).lower()
 
 
 # what the batch path knows of a word (bits of its flags)
@@ -169,31 +146,6 @@ _NGRAM_SHIFT = 16  # bits 16-23: the word's number among the words of idioms and
 _NAMED = {"never": _NEVER, "without": _WITHOUT, "so": _SO_THIS, "this": _SO_THIS,
           "doubt": _DOUBT, "no": _NO, "or": _OR_NOR, "nor": _OR_NOR, "least": _LEAST,
           "at": _AT_VERY, "very": _AT_VERY, "but": _BUT}
-
-
-class _Tokens(dict):
-    """``tokens[token]``: 2 * the row of the token's word (as in :class:`_Words`) in the
-    scorer's word table `rows` (``rows.get(word)``; row 0 for the words no rule names, row 1
-    for those holding "n't"), plus 1 when the token is ALL CAPS; computed once, cleared past
-    `limit` tokens."""
-
-    __slots__ = ("rows", "limit")
-
-    def __init__(self, rows: Mapping[str, int], limit: int = 500_000):
-        super().__init__()
-        self.rows = rows
-        self.limit = limit
-
-    def __missing__(self, token):
-        if len(self) >= self.limit:
-            self.clear()
-        stripped = token.strip(_PUNCT)
-        word = (token if len(stripped) <= 2 else stripped).lower()
-        row = self.rows.get(word)
-        if row is None:
-            row = 1 if "n't" in word else 0
-        code = self[token] = 2 * row + token.isupper()
-        return code
 
 
 def _token_codes(texts: list[str], tokens: Mapping[str, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -271,8 +223,7 @@ class Vader:
             w for key in chain(self._special, self._booster) if " " in key for w in key.split(" ")
         )
         self._emoji_search = _emoji_prefilter(self.emojis).search
-        self._score = None  # the per-sentence function and the batch function, built on use
-        self._batch = None
+        self._fns = None  # (per-sentence function, batch function), built on first use
 
     def __repr__(self) -> str:
         return f"Vader(lexicon_overrides={len(self.lexicon_overrides)} words, n_jobs={self.n_jobs})"
@@ -281,7 +232,7 @@ class Vader:
         state = self.__dict__.copy()
         del state["_emoji_search"]
         state["_emoji_pattern"] = self._emoji_search.__self__.pattern
-        state["_score"] = state["_batch"] = None  # rebuilt (with empty memos) where unpickled
+        state["_fns"] = None  # rebuilt (with empty memos) where unpickled
         return state
 
     def __setstate__(self, state):
@@ -293,7 +244,8 @@ class Vader:
 
     def polarity_scores(self, text: str) -> dict[str, float]:
         """``{"neg", "neu", "pos", "compound"}`` exactly as vaderSentiment returns them."""
-        return dict(zip(COLUMNS, self._scorer()(text)))
+        score, _ = self._functions()
+        return dict(zip(COLUMNS, score(text)))
 
     def scores(self, texts: Sequence[str], n_jobs: int | None = None,
                chunk_size: int | None = None) -> np.ndarray:
@@ -323,8 +275,7 @@ class Vader:
     _BATCH_SIZE = 20_000
 
     def _scores_serial(self, texts: list[str]) -> np.ndarray:
-        self._scorer()
-        batch = self._batch
+        _, batch = self._functions()
         out = np.empty((len(texts), 4))
         try:
             for start in range(0, len(texts), self._BATCH_SIZE):
@@ -337,14 +288,14 @@ class Vader:
             raise TypeError(f"texts must be str, got {bad}") from None
         return out
 
-    def _scorer(self):
-        """The function text -> (neg, neu, pos, compound), built once per scorer with the
-        batch function list[str] -> (n, 4) array; their memos (token -> word, word -> context
-        flag, token -> class, rounding) are bounded and only ever hold derived values, so
-        results never depend on what was scored before."""
-        if self._score is None:
-            self._score, self._batch = self._build_scorer()
-        return self._score
+    def _functions(self):
+        """(text -> (neg, neu, pos, compound), list[str] -> (n, 4) array), built once per
+        scorer; their memos (token -> word, word -> context flag, token -> code in the word
+        table, rounding) are bounded and only ever hold derived values, so results never
+        depend on what was scored before."""
+        if self._fns is None:
+            self._fns = self._build_scorer()
+        return self._fns
 
     def _build_scorer(self):
         lexicon = self.lexicon
@@ -384,24 +335,18 @@ class Vader:
                     v = v + booster[seq]
             return v
 
-        word_of = _Words().__getitem__
+        word_of = _Memo(_word).__getitem__
 
-        def context_word(word):
-            # 1 when the word can change the valence of a lexicon word up to three places
-            # after it (negation, booster, "never so", "without doubt", "least", idiom part)
-            return int(word in lexicon or word in booster or word in negate or "n't" in word
-                       or word in _CONTEXT_WORDS or word in idiom_words)
-
-        contextual = _Memo(context_word)
         # round(x, n) formats x in decimal: slow, and the same values recur
         round3 = _Memo(lambda x: round(x, 3))
         round4 = _Memo(lambda x: round(x, 4))
 
-        def boost(lw, toks, j, v):
-            """vaderSentiment's scalar_inc_dec for the word at position j (a booster)."""
+        def boost(lw, toks, j, v, cap):
+            """vaderSentiment's scalar_inc_dec for the word at position j (a booster); `cap`:
+            the text's _cap_differential."""
             word = lw[j]
             b = -booster[word] if v < 0 else booster[word]
-            if toks[j].isupper() and _cap_differential(toks):
+            if cap and toks[j].isupper():
                 b = b + c_incr if v > 0 else b - c_incr
             return b
 
@@ -419,13 +364,8 @@ class Vader:
             last = n - 1
             hits = list(compress(range(n), map(in_lexicon, lw)))
             values = []  # the sentiment of each hit (every other word's is 0)
-            if _RULE_WORDS.isdisjoint(lw):
-                has_no = has_least = has_but = False
-            else:
-                has_no = "no" in lw
-                has_least = "least" in lw
-                has_but = "but" in lw
-            cap = None  # is_cap_diff, computed on first need
+            has_no, has_least = "no" in lw, "least" in lw
+            cap = _cap_differential(toks)
             for i in hits:
                 w = lw[i]
                 if w in booster or (w == "kind" and i < last and lw[i + 1] == "of"):
@@ -438,33 +378,21 @@ class Vader:
                     if (i > 0 and lw[i - 1] == "no") or (i > 1 and lw[i - 2] == "no") or (
                             i > 2 and lw[i - 3] == "no" and lw[i - 1] in ("or", "nor")):
                         v = lexicon[w] * n_scalar
-                if toks[i].isupper():
-                    if cap is None:
-                        cap = _cap_differential(toks)
-                    if cap:
-                        if v > 0:
-                            v += c_incr
-                        else:
-                            v -= c_incr
-                if i > 2 and not (contextual[lw[i - 1]] or contextual[lw[i - 2]]
-                                  or contextual[lw[i - 3]]):
-                    # three plain words before: the reference adds three zero scalars and
-                    # only an idiom starting at this word can apply
-                    v = v + 0.0
-                    if w in idiom_words:
-                        v = idioms(v, lw, i, n)
-                    values.append(v)
-                    continue
+                if cap and toks[i].isupper():
+                    if v > 0:
+                        v += c_incr
+                    else:
+                        v -= c_incr
                 if i > 0:
                     p1 = lw[i - 1]
                     if p1 not in lexicon:
-                        v = v + (boost(lw, toks, i - 1, v) if p1 in booster else 0.0)
+                        v = v + (boost(lw, toks, i - 1, v, cap) if p1 in booster else 0.0)
                         if p1 in negate or "n't" in p1:
                             v = v * n_scalar
                     if i > 1:
                         p2 = lw[i - 2]
                         if p2 not in lexicon:
-                            v = v + (boost(lw, toks, i - 2, v) if p2 in booster else 0.0) * 0.95
+                            v = v + (boost(lw, toks, i - 2, v, cap) if p2 in booster else 0.0) * 0.95
                             if p2 == "never" and (p1 == "so" or p1 == "this"):
                                 v = v * 1.25
                             elif p2 == "without" and p1 == "doubt":
@@ -474,7 +402,7 @@ class Vader:
                         if i > 2:
                             p3 = lw[i - 3]
                             if p3 not in lexicon:
-                                v = v + (boost(lw, toks, i - 3, v) if p3 in booster else 0.0) * 0.9
+                                v = v + (boost(lw, toks, i - 3, v, cap) if p3 in booster else 0.0) * 0.9
                                 if (p3 == "never" and (p2 == "so" or p2 == "this")) or (
                                         p1 == "so" or p1 == "this"):
                                     v = v * 1.25
@@ -494,7 +422,7 @@ class Vader:
                             v = v * n_scalar
                 values.append(v)
 
-            if has_but and any(values):
+            if "but" in lw and any(values):
                 sentiments = [0] * n
                 for i, v in zip(hits, values):
                     sentiments[i] = v
@@ -503,10 +431,10 @@ class Vader:
 
             # score_valence (adding the other words' zeros changes no sum)
             sum_s = float(sum(values))
-            ep_count = text.count("!") if "!" in text else 0
+            ep_count = text.count("!")
             if ep_count > 4:
                 ep_count = 4
-            qm_count = text.count("?") if "?" in text else 0
+            qm_count = text.count("?")
             qm_amplifier = 0
             if qm_count > 1:
                 qm_amplifier = qm_count * 0.18 if qm_count <= 3 else 0.96
@@ -540,10 +468,11 @@ class Vader:
 
         # idioms and booster phrases as numbers: each word's number in a base-256 number
         ngram_word = {w: k for k, w in enumerate(sorted(idiom_words), start=1)}
-        assert len(ngram_word) < 256
         ngram_keys = [[ngram_word[w] for w in key.split(" ")]
                       for key in chain(special, booster) if " " in key]
-        assert {len(key) for key in ngram_keys} <= {2, 3}
+        if len(ngram_word) >= 256 or not {len(key) for key in ngram_keys} <= {2, 3}:
+            raise RuntimeError("vaderSentiment's idioms and booster phrases are not the 2- and "
+                               "3-word phrases of at most 255 words this scorer handles")
         ngram_numbers = {size: np.array(sorted({sum(c << 8 * (size - 1 - k)
                                                      for k, c in enumerate(key))
                                                  for key in ngram_keys if len(key) == size}),
@@ -567,7 +496,18 @@ class Vader:
         flag_of = np.array([row[0] for row in table], np.int64)
         valence_of = np.array([row[1] for row in table], np.float64)
         boost_of = np.array([row[2] for row in table], np.float64)
-        tokens = _Tokens({w: k for k, w in enumerate(named, start=2)})
+        rows = {w: k for k, w in enumerate(named, start=2)}
+
+        def token_code(token):
+            # 2 x the row of the token's word in the table (0: a word no rule names, 1: one
+            # holding "n't"), + 1 when the token is ALL CAPS
+            word = _word(token)
+            row = rows.get(word)
+            if row is None:
+                row = 1 if "n't" in word else 0
+            return 2 * row + token.isupper()
+
+        tokens = _Memo(token_code)
 
         def has_ngram(flags, pos, sent, n):
             """Whether each text holds an idiom or a booster phrase (consecutive words)."""

@@ -215,7 +215,7 @@ def test_empty_batch_and_types(scorer):
 def test_pickle_roundtrip(scorer, sentences):
     scorer.scores(sentences[:10])  # builds the memos; they must not be pickled
     clone = pickle.loads(pickle.dumps(scorer))
-    assert clone._score is None
+    assert clone._fns is None
     np.testing.assert_array_equal(clone.scores(sentences), scorer.scores(sentences))
 
 
@@ -223,7 +223,7 @@ def test_memo_stays_bounded():
     memo = vader._Memo(str.upper, limit=3)
     assert [memo[k] for k in "abcdef"] == list("ABCDEF")
     assert len(memo) <= 3
-    words = vader._Words(limit=3)
+    words = vader._Memo(vader._word, limit=3)
     assert [words[t] for t in ("Good!", "BAD", "ok.", ":)", "Nice,", "(x)")] == [
         "good", "bad", "ok.", ":)", "nice", "(x)"]
     assert len(words) <= 3
