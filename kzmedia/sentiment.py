@@ -115,11 +115,9 @@ class _Rules:
         # word boundary is checked in org_spans instead.
         self.org_run = re.compile(rf"{word}(?:[ \t]+(?:(?:{conn})[ \t]+)*{word})+")
         # A run is masked only if one of its words, or a hyphen-separated part of one, is a
-        # keyword: texts where no keyword stands that way have no organisation span.
+        # keyword (_is_org). keyword_scan, a trie, finds every keyword that ends a word: a
+        # superset, so a text or run it finds nothing in has no organisation name.
         kw = sorted(self.keywords)
-        self.has_keyword = re.compile(r"(?<![\w'\u2019])(?:" + "|".join(map(re.escape, kw))
-                                      + r")(?![\w'\u2019])")
-        # the same without the look-behind, as a trie: a fast scan for candidate texts
         self.keyword_scan = re.compile(rf"(?:{_trie(kw)})(?![\w'\u2019])") if kw else None
         phrases = sorted(s["risky_phrases"], key=lambda p: (-len(p), p))
         self.phrase_branches = [_branch(p) for p in phrases]
@@ -129,6 +127,10 @@ class _Rules:
         # scan for candidate texts compares lower-cased ASCII words)
         self.phrase_heads = sorted({p.split()[0].lower() for p in phrases if p.split()})
         self.phrase_scan = all(h.isascii() for h in self.phrase_heads)
+
+    def may_hold_keyword(self, text: str) -> bool:
+        """False when `text` cannot hold an organisation name (no keyword in it)."""
+        return self.keyword_scan is not None and self.keyword_scan.search(text) is not None
 
     def _is_org(self, segment: str) -> bool:
         words = [w for w in segment.split() if w[:1].isupper()]
@@ -142,7 +144,7 @@ class _Rules:
         for m in self.org_run.finditer(text):
             run, pos = m.group(0), m.start()
             # a part holds a keyword only if the run does (most runs are names of people)
-            if _word_char_before(text, pos) or not self.has_keyword.search(run) or sum(
+            if _word_char_before(text, pos) or not self.may_hold_keyword(run) or sum(
                     w[:1].isupper() for w in run.split()) < 2:
                 continue
             for i, part in enumerate(re.split(r"([ \t]+(?:and|&)[ \t]+)", run)):
@@ -217,7 +219,8 @@ def make_masker(
     for example the matched text of the gazetteer's mentions). Organisation names are masked
     first, then surfaces and phrases left to right (a surface wins where both start).
 
-    ``sentences`` masks the exact spans of each sentence's own mentions instead.
+    ``sentences`` masks the exact spans of each sentence's own mentions instead, with
+    ``_mask_one``, which applies the same order (the tests check the two agree).
     """
     rules = _Rules(settings or load_settings())
     placeholder = rules.placeholder
@@ -232,7 +235,7 @@ def make_masker(
 
     def mask(text: str) -> str:
         original = text
-        if organisations and rules.has_keyword.search(text):
+        if organisations and rules.may_hold_keyword(text):
             text = _replace(text, rules.org_spans(text), placeholder)
         if literal is not None:
             text = literal.sub(_literal, text)
@@ -293,29 +296,30 @@ def _mask_sentences(texts: list[str], spans: tuple, rules: _Rules) -> list[str]:
     out = list(texts)
     r, a, b = spans
     placeholder = rules.placeholder
+    todo = org | phrases
     if len(r):
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         same = r[1:] == r[:-1]
         odd = (a < 0) | (b < a) | (b > lengths[r])
         odd[1:] |= same & (a[1:] < b[:-1])
         odd[:-1] |= same & (a[1:] < b[:-1])
-        alone = set(r[odd].tolist())
-        rows = np.unique(r)
+        todo |= set(r[odd].tolist())
+        # the other texts with mentions: one replacement over them joined, split back
+        keep = ~np.isin(r, np.fromiter(todo, dtype=r.dtype, count=len(todo)))
+        rk, ak, bk = r[keep], a[keep], b[keep]
+        rows = np.unique(rk)
         joined = "\x00".join([texts[i] for i in rows.tolist()])
         if "\x00" not in placeholder and joined.count("\x00") == len(rows) - 1:
-            # one replacement over the texts with mentions joined, split back
             starts = np.concatenate(([0], np.cumsum(lengths[rows][:-1] + 1)))
-            base = starts[np.searchsorted(rows, r)]
-            cut_from = np.concatenate(([0], base + b)).tolist()
-            cut_to = np.concatenate((base + a, [len(joined)])).tolist()
+            base = starts[np.searchsorted(rows, rk)]
+            cut_from = np.concatenate(([0], base + bk)).tolist()
+            cut_to = np.concatenate((base + ak, [len(joined)])).tolist()
             masked = placeholder.join([joined[i:j] for i, j in zip(cut_from, cut_to)])
             for i, t in zip(rows.tolist(), masked.split("\x00")):
                 out[i] = t
         else:
-            alone.update(rows.tolist())
-    else:
-        alone = set()
-    todo = sorted(org | phrases | alone)
+            todo.update(rows.tolist())
+    todo = sorted(todo)
     lo = np.searchsorted(r, todo, side="left").tolist()
     hi = np.searchsorted(r, todo, side="right").tolist()
     a, b = a.tolist(), b.tolist()
@@ -338,7 +342,7 @@ def _scorer(neutral_words: Sequence[str] = ()) -> vader.Vader:
 def _scorer_for(neutral_words: tuple[str, ...]) -> vader.Vader:
     if not neutral_words:
         return vader.Vader()
-    lexicon = vader.Vader().lexicon
+    lexicon = _scorer_for(()).lexicon
     return vader.Vader({w.lower(): 0.0 for w in neutral_words if w.lower() in lexicon})
 
 
@@ -654,8 +658,6 @@ def vector_tone(
     lists = [c.split("|") for c in combos]
     if exclusive:
         if focal is None:
-            from . import actors
-
             focal = actors.load_gazetteer(gazetteer).focal
         partners = [[v for v in vs if v != focal] for vs in lists]
         # one partner (with or without the focal country), or the focal country alone
