@@ -33,6 +33,8 @@ SMALL_N = 4
 # this many groups of one size are bootstrapped together (their means: n_resamples x groups).
 _DRAW_CHUNK = 250_000
 _CELL_CHUNK = 2_000
+# values per batch of scipy's permutation test (bounds its memory for large groups)
+_PERMUTATION_CELLS = 4_000_000
 
 
 def _rng_kwargs(func: Callable, seed) -> dict:
@@ -97,12 +99,14 @@ def summarize(
     order given), with columns:
     by..., [variable,] n_articles, mean, ci_low, ci_high, interval (str), article_values (list
     of floats, in unit order, filled only when n_articles <= 4, else an empty list).
-    interval is "n=1: no interval" (ci_low/ci_high NaN), "range of n articles" for n = 2..4
+    interval is "n=0: no data" (a group with no value of that variable; mean, ci_low and
+    ci_high NaN), "n=1: no interval" (ci_low/ci_high NaN), "range of n articles" for n = 2..4
     (ci_low = min, ci_high = max of the article values), or "95% bootstrap over articles"
     (percentile bootstrap of the article mean, the article resampled as a cluster) for n >= 5.
-    The bootstrap interval is the one ``scipy.stats.bootstrap((x,), np.mean,
-    method="percentile", n_resamples=n_resamples, confidence_level=ci)`` gives with
-    ``np.random.default_rng(seed)`` for each group: as every group starts from the same seed,
+    The bootstrap interval is, up to floating-point rounding (about 1e-12 relative), the one
+    ``scipy.stats.bootstrap((x,), np.mean, method="percentile", n_resamples=n_resamples,
+    confidence_level=ci)`` gives with ``np.random.default_rng(seed)`` for each group: the same
+    resamples, their means summed in another order. As every group starts from the same seed,
     groups of the same size share their resamples, which are drawn once (see
     :func:`_bootstrap_means`). Groups whose articles all have the same value get that value
     as both bounds.
@@ -245,7 +249,7 @@ def permutation_test(
             vectorized=True,
             n_resamples=n_resamples,
             alternative=alternative,
-            batch=max(1, 4_000_000 // (n_a + n_b)),  # bounded memory for large groups
+            batch=max(1, _PERMUTATION_CELLS // (n_a + n_b)),
             **_rng_kwargs(scipy.stats.permutation_test, seed),
         )
         p = float(res.pvalue)

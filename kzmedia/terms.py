@@ -318,10 +318,9 @@ def _union_vocabulary(vocabularies: list[np.ndarray]) -> tuple[np.ndarray, list[
     try:
         arrays = [pa.array(v, pa.large_string()) for v in vocabularies]
     except (pa.ArrowException, UnicodeError):
-        union = np.array(sorted(set().union(*(v.tolist() for v in vocabularies))), dtype=object)
-        pos = {t: i for i, t in enumerate(union)}
-        return union, [np.fromiter((pos[t] for t in v), dtype=np.int64, count=len(v))
-                       for v in vocabularies]
+        codes, union = pd.factorize(np.concatenate(vocabularies), sort=True)
+        return (np.asarray(union, dtype=object),
+                np.split(codes.astype(np.int64), np.cumsum([len(v) for v in vocabularies])[:-1]))
     every = pa.chunked_array(arrays, pa.large_string())
     union = pc.unique(every)
     union = union.take(pc.array_sort_indices(union))
@@ -366,7 +365,7 @@ def _binary(m: sp.csr_matrix) -> sp.csr_matrix:
 def _group_tables(articles, by, dtm, token_opts):
     """(DocTerm, codes, labels, indicator, counts, document frequencies, articles per
     group): counts and document frequencies are groups x terms float CSR matrices with one
-    sparsity pattern (counts() relies on it) and sorted indices."""
+    sparsity pattern (counts, tfidf_profiles and keyness rely on it) and sorted indices."""
     d = _dtm(articles, dtm, token_opts)
     codes, labels, g = _groups(articles, by)
     m = d.matrix
@@ -446,7 +445,7 @@ def tfidf_profiles(articles: pd.DataFrame, by: str = "outlet", top: int | None =
     ``doc_freq``, ``n_articles``. ``top`` terms per group (None = all), sorted by group, rank.
     """
     d, _, labels, _, cnt, df, n_art = _group_tables(articles, by, dtm, token_opts)
-    w = _tfidf(cnt).tocsr()
+    w = _tfidf(cnt).tocsr()  # the same sparsity pattern as cnt and df (idf >= 1)
     w.sort_indices()
     row = np.repeat(np.arange(w.shape[0], dtype=np.int64), np.diff(w.indptr))
     order = np.lexsort((-w.data, row))  # group, tfidf desc, term (stable: indices sorted)
@@ -457,8 +456,8 @@ def tfidf_profiles(articles: pd.DataFrame, by: str = "outlet", top: int | None =
     return pd.DataFrame({
         by: _take(labels, row), "term": _take(d.vocabulary, col), "tfidf": w.data[order],
         "rank": rank,
-        "n": np.asarray(cnt[row, col]).ravel().astype(np.int64),
-        "doc_freq": np.asarray(df[row, col]).ravel().astype(np.int64),
+        "n": cnt.data[order].astype(np.int64),
+        "doc_freq": df.data[order].astype(np.int64),
         "n_articles": n_art[row],
     })
 
@@ -841,9 +840,9 @@ def _split_cosines(c: sp.csr_matrix, idf: np.ndarray, split: np.ndarray) -> np.n
         return ab / np.sqrt(aa * bb)
 
 
-def _profile_cosines(cnt: sp.csr_matrix) -> np.ndarray:
-    """Groups x groups cosine of the pooled TF-IDF profiles, diagonal 1 (NaN: no terms)."""
-    w = _tfidf(cnt)
+def _profile_cosines(w: sp.csr_matrix) -> np.ndarray:
+    """Groups x groups cosine of the pooled TF-IDF profiles `w` (L2-normalised rows),
+    diagonal 1 (NaN: no terms)."""
     sim = (w @ w.T).toarray()
     np.fill_diagonal(sim, np.where(np.diff(w.tocsr().indptr) > 0, 1.0, np.nan))
     return sim
@@ -856,15 +855,15 @@ def _n_splits_at_most(n: int, k: int, limit: int) -> bool:
         c = c * (n - m + i) // i  # C(n - m + i, i), increasing in i: stop once too large
         if c > limit:
             return False
-    return c <= limit
+    return True
 
 
 def similarity_matrix(articles: pd.DataFrame, by: str = "outlet", *,
                       dtm: DocTerm | None = None, **token_opts) -> pd.DataFrame:
     """Cosine similarity of the groups' pooled TF-IDF profiles (see :func:`tfidf_profiles`):
     a square DataFrame, index and columns = group labels (sorted), diagonal 1."""
-    d, _, labels, _, cnt, _, _ = _group_tables(articles, by, dtm, token_opts)
-    return pd.DataFrame(_profile_cosines(cnt), index=pd.Index(labels, name=by),
+    _, _, labels, _, cnt, _, _ = _group_tables(articles, by, dtm, token_opts)
+    return pd.DataFrame(_profile_cosines(_tfidf(cnt)), index=pd.Index(labels, name=by),
                         columns=pd.Index(labels, name=by))
 
 
@@ -885,9 +884,10 @@ def similarity(articles: pd.DataFrame, by: str = "outlet", permutations: int = 9
     Columns: ``group_a``, ``group_b`` (labels, a < b), ``cosine``, ``n_a``, ``n_b``,
     ``p_value``, ``n_permutations``, ``note``. Sorted by group_a, group_b.
     """
-    d, codes, labels, g, cnt, _, n_art = _group_tables(articles, by, dtm, token_opts)
-    idf = TfidfTransformer(norm="l2", smooth_idf=True).fit(cnt).idf_
-    sim = _profile_cosines(cnt)
+    d, codes, labels, _, cnt, _, n_art = _group_tables(articles, by, dtm, token_opts)
+    tfidf = TfidfTransformer(norm="l2", use_idf=True, smooth_idf=True).fit(cnt)
+    idf = tfidf.idf_
+    sim = _profile_cosines(tfidf.transform(cnt))
     rng = np.random.default_rng(seed)
     ia, ib = np.triu_indices(len(labels), 1)  # the pairs in itertools.combinations order
     na, nb = n_art[ia], n_art[ib]
