@@ -7,8 +7,9 @@ same order with the same floating-point operations, so every score is the same f
 ``SentimentIntensityAnalyzer().polarity_scores`` returns (rounded the same way), but it:
 
 - scores a batch (:meth:`Vader.scores`) mostly with array operations: the texts are split by
-  Arrow (the same whitespace as ``str.split``), so only distinct tokens become Python strings;
-  each distinct token is normalised once (bounded memo) to a row of a table of the words the
+  Arrow (the same whitespace as ``str.split``) and each distinct token is normalised once
+  (ASCII tokens by Arrow's ASCII functions, the others in Python with a bounded memo) to a
+  row of a table of the words the
   rules name (lexicon, boosters, negations, idiom words, "no", "but"...; all other words share
   one row); then the rules (the "no" rules, capitals, boosters and negations up to three
   words back, "never so/this", "without doubt", "least", "but", and ``score_valence``) are
@@ -148,12 +149,15 @@ _NAMED = {"never": _NEVER, "without": _WITHOUT, "so": _SO_THIS, "this": _SO_THIS
           "at": _AT_VERY, "very": _AT_VERY, "but": _BUT}
 
 
-def _token_codes(texts: list[str], tokens: Mapping[str, int]) -> tuple[np.ndarray, np.ndarray]:
+def _token_codes(texts: list[str], tokens: Mapping[str, int],
+                 distinct_codes=None) -> tuple[np.ndarray, np.ndarray]:
     """(number of tokens of each text, ``tokens[token]`` of every token of every text in
     order), the tokens being those of ``text.split()``. Split by Arrow, whose whitespace is
     Python's (the empty strings it gives for leading and trailing whitespace are dropped),
-    so that only each distinct token becomes a Python string; split by Python when Arrow
-    cannot take the texts (a lone surrogate)."""
+    and dictionary-encoded, so that each distinct token is looked at once:
+    ``distinct_codes(array of distinct tokens)`` gives their codes if given, else
+    ``tokens[token]`` on each as a Python string. Split by Python when Arrow cannot take the
+    texts (a lone surrogate)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -170,8 +174,11 @@ def _token_codes(texts: list[str], tokens: Mapping[str, int]) -> tuple[np.ndarra
     owner = np.repeat(np.arange(n), np.diff(split.offsets.to_numpy()))
     lens = np.bincount(owner[keep.to_numpy(zero_copy_only=False)], minlength=n).astype(np.intp)
     encoded = pc.dictionary_encode(flat.filter(keep))
-    distinct = np.fromiter(map(tokens.__getitem__, encoded.dictionary.to_pylist()), np.intp,
-                           len(encoded.dictionary))
+    if distinct_codes is not None:
+        distinct = distinct_codes(encoded.dictionary)
+    else:
+        distinct = np.fromiter(map(tokens.__getitem__, encoded.dictionary.to_pylist()), np.intp,
+                               len(encoded.dictionary))
     return lens, distinct[encoded.indices.to_numpy()]
 
 
@@ -508,6 +515,37 @@ class Vader:
             return 2 * row + token.isupper()
 
         tokens = _Memo(token_code)
+        named_array = None
+
+        def distinct_codes(array):
+            """token_code of each of an Arrow array of distinct tokens: the ASCII ones with
+            Arrow's ASCII functions (the same results as Python's strip, lower and isupper on
+            ASCII), the others through the memo."""
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            nonlocal named_array
+            if named_array is None:
+                named_array = pa.array(named, pa.large_string())
+            ascii = pc.string_is_ascii(array).to_numpy(zero_copy_only=False)
+            if not ascii.all():
+                out = np.empty(len(array), np.intp)
+                rest = np.flatnonzero(~ascii)
+                out[rest] = np.fromiter(map(tokens.__getitem__, array.take(rest).to_pylist()),
+                                        np.intp, len(rest))
+                keep = np.flatnonzero(ascii)
+                out[keep] = distinct_codes(array.take(keep))
+                return out
+            stripped = pc.ascii_trim(array, characters=_PUNCT)
+            short = pc.less_equal(pc.binary_length(stripped), 2)
+            word = pc.ascii_lower(pc.if_else(short, array, stripped))
+            row = pc.index_in(word, value_set=named_array).to_numpy(zero_copy_only=False)
+            missing = np.isnan(row)
+            row = np.where(missing, 0, row + 2).astype(np.intp) if missing.any() else (
+                row.astype(np.intp) + 2)
+            if missing.any():
+                row[missing & pc.match_substring(word, "n't").to_numpy(zero_copy_only=False)] = 1
+            return 2 * row + pc.ascii_is_upper(array).to_numpy(zero_copy_only=False)
 
         def has_ngram(flags, pos, sent, n):
             """Whether each text holds an idiom or a booster phrase (consecutive words)."""
@@ -614,7 +652,7 @@ class Vader:
                 for i in non_ascii.tolist():
                     if emoji_search(texts[i]):
                         prepared[i] = _replace_emojis(texts[i], emojis)
-            lens, codes = _token_codes(prepared, tokens)
+            lens, codes = _token_codes(prepared, tokens, distinct_codes)
             word = codes >> 1  # row in the word table
             upper = (codes & 1).astype(bool)
             flags = flag_of[word]

@@ -256,3 +256,18 @@ def test_batch_scores_texts_with_unusual_whitespace(scorer):
     for text, row in zip(texts, got):
         want = analyzer.polarity_scores(text)
         assert row.tolist() == [want[c] for c in vader.COLUMNS], text
+
+
+def test_batch_token_words_ascii_and_not(scorer):
+    """The batch path normalises ASCII tokens with Arrow and the others in Python: in one
+    batch, tokens with punctuation to strip (or too short to strip), negations with "n't",
+    capitals, and non-ASCII letters score as the reference scores them."""
+    analyzer = vs.SentimentIntensityAnalyzer()
+    texts = ["ISN'T that GOOD?", "(good) [bad] {nice}", "!!!great!!!", "ok :) :-( ;)", "x",
+             "Aren't you HAPPY", "Café très GOOD", "naïve but LOVELY", "ﬁne good", "İSTANBUL nice",
+             "GOOD—bad", "“great” ‘awful’", "no-good deal", "a.b.c good", "Don’t like it",
+             "WON'T WORK, not GOOD", "''good''", "1st-rate GOOD 2", "ÆØÅ bad"]
+    got = scorer.scores(texts)
+    for text, row in zip(texts, got):
+        want = analyzer.polarity_scores(text)
+        assert row.tolist() == [want[c] for c in vader.COLUMNS], text
