@@ -159,7 +159,7 @@ def main(argv=None) -> int:
 
     memory = PssSampler().__enter__()
     wall0, cpu0 = time.perf_counter(), cpu_s()
-    articles, dt, cpu = timed(lambda: corpus.load(args.corpus))
+    articles, dt, cpu = timed(lambda: corpus.load(args.corpus, n_jobs=jobs))
     n = len(articles)
     mb = articles["text"].str.encode("utf-8").str.len().sum() / 1e6
     t = Table(n, mb, memory)

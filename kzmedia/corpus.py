@@ -128,7 +128,7 @@ def validate(articles: pd.DataFrame) -> pd.DataFrame:
 
 
 def load(path, manifest=None, *, lang: bool = True, clean: bool | None = None,
-         lang_chars: int = 500, **column_map) -> pd.DataFrame:
+         lang_chars: int = 500, n_jobs: int | None = None, **column_map) -> pd.DataFrame:
     """Load articles from a folder, a single raw file or a table.
 
     Parameters
@@ -143,6 +143,10 @@ def load(path, manifest=None, *, lang: bool = True, clean: bool | None = None,
         ``False`` sets ``lang`` to "und".
     clean : run the raw-text cleaner on table texts (default: only for ``.txt`` inputs;
         table texts are taken as already clean, paragraph breaks normalized).
+    n_jobs : cores to use on large inputs (None: all; 1: this process and thread only). With
+        more than one, paragraph breaks of a table's texts are normalized in threads and, on
+        Linux, the language is detected in a forked process while this one counts words
+        (at least ``PARALLEL_MIN_TEXTS`` texts). The result is the same either way.
     **column_map : article column -> source column name, e.g. ``text="body", doc_id="id"``
         (applies to a table, or to a manifest).
 
@@ -172,14 +176,14 @@ def load(path, manifest=None, *, lang: bool = True, clean: bool | None = None,
         frame, audit, rejected = _load_files([path], None, manifest, column_map)
         empty_reason = "empty after cleaning"
     elif _suffix(path) in TABLE_EXTENSIONS:
-        frame, audit, rejected = _load_table(path, column_map, bool(clean))
+        frame, audit, rejected = _load_table(path, column_map, bool(clean), n_jobs)
         empty_reason = "empty after cleaning" if clean else "empty text"
     else:
         raise ValueError(
             f"{path}: unsupported extension {_suffix(path)!r}; expected a folder or one of "
             f"{list(RAW_EXTENSIONS + TABLE_EXTENSIONS)}"
         )
-    return _finish(frame, rejected, audit, empty_reason, lang, lang_chars)
+    return _finish(frame, rejected, audit, empty_reason, lang, lang_chars, n_jobs)
 
 
 def _suffix(path: Path) -> str:
@@ -413,7 +417,7 @@ def _read_jsonl(path: Path) -> tuple[pd.DataFrame, list[int]]:
     return pd.DataFrame(rows), line_nos
 
 
-def _load_table(path: Path, column_map: dict, clean: bool):
+def _load_table(path: Path, column_map: dict, clean: bool, n_jobs=None):
     ext = _suffix(path)
     if ext in (".jsonl", ".jsonl.gz"):
         df, rows = _read_jsonl(path)
@@ -447,18 +451,32 @@ def _load_table(path: Path, column_map: dict, clean: bool):
         audit = _collect_audit([r["audit"].assign(_source=s)
                                 for r, s in zip(results, out["source"])])
     else:
-        out["text"] = _normalize_paragraphs(out["text"])
+        out["text"] = _normalize_paragraphs(out["text"], n_jobs)
         audit = _empty_audit()
     return out.reset_index(drop=True), audit, []
 
 
-def _normalize_paragraphs(text: pd.Series) -> pd.Series:
-    """Trim; any run of line breaks (with surrounding spaces) becomes one blank line."""
+def _normalize_paragraphs(text: pd.Series, n_jobs=None) -> pd.Series:
+    """Trim; any run of line breaks (with surrounding spaces) becomes one blank line. Arrow's
+    string functions release the GIL: a large column is done in slices by `n_jobs` threads."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    arr = pc.utf8_trim_whitespace(pa.array(text.astype("str").array))
-    arr = pc.replace_substring_regex(arr, r"[ \t]*(?:\r\n?|\n)[ \t\r\n]*", "\n\n")
+    def normalize(arr):
+        arr = pc.utf8_trim_whitespace(arr)
+        return pc.replace_substring_regex(arr, r"[ \t]*(?:\r\n?|\n)[ \t\r\n]*", "\n\n")
+
+    arr = pa.array(text.astype("str").array)
+    jobs = _jobs(n_jobs)
+    if jobs > 1 and len(arr) >= PARALLEL_MIN_TEXTS:
+        from concurrent.futures import ThreadPoolExecutor
+
+        size = -(-len(arr) // (4 * jobs))
+        with ThreadPoolExecutor(jobs) as pool:
+            arr = pa.chunked_array(pool.map(normalize, (arr.slice(i, size)
+                                                        for i in range(0, len(arr), size))))
+    else:
+        arr = normalize(arr)
     return pd.Series(arr, index=text.index, dtype="str")
 
 
@@ -537,7 +555,53 @@ def _detect_lang(text: pd.Series, chars: int) -> pd.Series:
     return pd.Series(labels, index=text.index, dtype="str")
 
 
-def _finish(frame, rejected, audit, empty_reason, lang, lang_chars) -> pd.DataFrame:
+# Inputs of at least this many texts use several cores (see ``load``'s n_jobs).
+PARALLEL_MIN_TEXTS = 5000
+
+# What a forked language-detection process reads: set just before it is forked.
+_LANG_STATE: tuple | None = None
+
+
+def _jobs(n_jobs) -> int:
+    from .pipeline import _default_jobs
+
+    return _default_jobs(n_jobs)
+
+
+def _forked_lang() -> pd.Series:
+    text, chars = _LANG_STATE
+    return _detect_lang(text, chars)
+
+
+def _words_and_lang(text: pd.Series, lang: bool, chars: int, n_jobs=None):
+    """(number of whitespace-separated words, language or "und") of each text. With several
+    cores on Linux, the language of a large input is detected in a forked process (which
+    reads the texts without copying them) while this one counts the words."""
+    from .pipeline import _can_fork
+
+    global _LANG_STATE
+
+    def words():
+        return np.fromiter((len(t.split()) for t in text), dtype="int64", count=len(text))
+
+    if not lang:
+        return words(), "und"
+    if len(text) < PARALLEL_MIN_TEXTS or _jobs(n_jobs) < 2 or not _can_fork():
+        return words(), _detect_lang(text, chars)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    _LANG_STATE = (text, chars)
+    try:
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+            detected = pool.submit(_forked_lang)
+            n_words = words()
+            return n_words, detected.result()
+    finally:
+        _LANG_STATE = None
+
+
+def _finish(frame, rejected, audit, empty_reason, lang, lang_chars, n_jobs=None) -> pd.DataFrame:
     rejected = list(rejected)
     frame = frame.copy()
     empty = frame["text"].str.strip() == ""
@@ -555,9 +619,7 @@ def _finish(frame, rejected, audit, empty_reason, lang, lang_chars) -> pd.DataFr
     audit = audit[list(AUDIT_COLUMNS)].astype(
         {"line_no": "int64", "text": "str", "kept": "bool", "reason": "str"})
     frame["date"], frame["date_precision"] = _normalize_dates(frame["date"])
-    frame["n_words"] = np.fromiter((len(t.split()) for t in frame["text"]), dtype="int64",
-                                   count=len(frame))
-    frame["lang"] = _detect_lang(frame["text"], lang_chars) if lang else "und"
+    frame["n_words"], frame["lang"] = _words_and_lang(frame["text"], lang, lang_chars, n_jobs)
     extras = [c for c in frame.columns if c not in COLUMNS]
     for c in COLUMNS:
         if c != "n_words":

@@ -319,6 +319,27 @@ def test_language_detection_matches_py3langid():
     assert got == ["en", "fr", "de", "ru", ""]
 
 
+def test_parallel_load_identical(tmp_path, monkeypatch):
+    """With several cores a large table's paragraphs are normalized in threads and its
+    language detected in a forked process: the same articles as in one process."""
+    texts = [BODY_A, "La politique étrangère du Kazakhstan est équilibrée entre ses voisins.",
+             "  Die Außenpolitik Kasachstans  \r\n \n sucht gute Beziehungen.\t",
+             "Внешняя политика\u3000Казахстана остаётся многовекторной.", "", "one\x1ctwo  three"]
+    path = tmp_path / "t.jsonl"
+    path.write_text("\n".join(json.dumps({"id": str(i), "outlet": "X", "text": t})
+                              for i, t in enumerate(texts)))
+    monkeypatch.setattr(corpus, "PARALLEL_MIN_TEXTS", 2)
+    one = corpus.load(path, n_jobs=1)
+    two = corpus.load(path, n_jobs=2)
+    pd.testing.assert_frame_equal(one, two)
+    for key in ("rejected", "audit"):
+        pd.testing.assert_frame_equal(one.attrs[key], two.attrs[key])
+    assert two["lang"].tolist() == ["en", "fr", "de", "ru", "en"]
+    assert two["n_words"].tolist() == [len(BODY_A.split()), 10, 6, 5, 3]
+    assert two.loc[2, "text"] == "Die Außenpolitik Kasachstans\n\nsucht gute Beziehungen."
+    assert one.attrs["rejected"]["reason"].tolist() == ["empty text"]
+
+
 def test_seeds_end_to_end():
     arts = corpus.load(SEEDS)
     corpus.validate(arts)
