@@ -206,6 +206,30 @@ def _default_jobs(n_jobs) -> int:
     return int(n_jobs)
 
 
+def _run_partition_to_file(part: pd.DataFrame, shared: dict, folder: str) -> str:
+    """:func:`_run_partition`, its result pickled to a new file in `folder`; returns its path.
+    A worker that handed its result back through the pool's pipe would wait, idle, until the
+    parent process (which shares the cores with the workers) had read it all."""
+    import pickle
+    import tempfile
+
+    result = _run_partition(part, shared)
+    fd, path = tempfile.mkstemp(suffix=".pickle", dir=folder)
+    with os.fdopen(fd, "wb") as fh:
+        pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+def _read_result(path: str):
+    import pickle
+
+    try:
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    finally:
+        os.unlink(path)
+
+
 def _map_local(parts, shared, n_jobs: int, bar):
     results = [None] * len(parts)
     if n_jobs <= 1 or len(parts) == 1:
@@ -213,12 +237,15 @@ def _map_local(parts, shared, n_jobs: int, bar):
             results[i] = _run_partition(part, shared)
             bar.update(1)
         return results
+    import tempfile
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    with ProcessPoolExecutor(max_workers=min(n_jobs, len(parts))) as pool:
-        futures = {pool.submit(_run_partition, part, shared): i for i, part in enumerate(parts)}
+    with tempfile.TemporaryDirectory(prefix="kzmedia-") as folder, \
+            ProcessPoolExecutor(max_workers=min(n_jobs, len(parts))) as pool:
+        futures = {pool.submit(_run_partition_to_file, part, shared, folder): i
+                   for i, part in enumerate(parts)}
         for future in as_completed(futures):
-            results[futures[future]] = future.result()
+            results[futures[future]] = _read_result(future.result())
             bar.update(1)
     return results
 

@@ -83,10 +83,31 @@ def test_partitions_equal_one_pass(articles, reference):
     assert_same(one_pass, reference)
 
 
-def test_two_processes_identical(articles, reference):
+def test_two_processes_identical(articles, reference, tmp_path, monkeypatch):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the workers' result files
     tables = pipeline.analyze(articles, by="outlet", n_jobs=2, chunk_size=15, sentences=True,
                               progress=False)
     assert_same(tables, reference)
+    assert list(tmp_path.iterdir()) == []
+
+    # an error in a worker names the table and leaves no files behind (the workers see the
+    # broken stage if they are forked)
+    import multiprocessing
+
+    if multiprocessing.get_start_method() != "fork":
+        return
+
+    def broken(articles, by, tables):
+        raise ValueError("no sentences here")
+
+    monkeypatch.setattr(pipeline, "STAGES", [(n, broken if n == "actor_mentions" else f)
+                                             for n, f in pipeline.STAGES])
+    with pytest.raises(ValueError, match="no sentences here") as err:
+        pipeline.article_tables(articles, n_jobs=2, chunk_size=15, progress=False)
+    assert "'actor_mentions'" in " ".join(getattr(err.value, "__notes__", []))
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_smaller_partitions_at_the_end_identical(articles, reference):
