@@ -206,18 +206,21 @@ def _default_jobs(n_jobs) -> int:
     return int(n_jobs)
 
 
-def _run_partition_to_file(part: pd.DataFrame, shared: dict, folder: str) -> str:
-    """:func:`_run_partition`, its result pickled to a new file in `folder`; returns its path.
-    A worker that handed its result back through the pool's pipe would wait, idle, until the
-    parent process (which shares the cores with the workers) had read it all."""
+def _to_file(result, folder: str) -> str:
+    """Pickle `result` to a new file in `folder`; returns its path. A worker process hands
+    large results back this way: through the pool's pipe it would wait, idle, until the
+    parent process (which shares the cores with the workers) had read them all."""
     import pickle
     import tempfile
 
-    result = _run_partition(part, shared)
     fd, path = tempfile.mkstemp(suffix=".pickle", dir=folder)
     with os.fdopen(fd, "wb") as fh:
         pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
     return path
+
+
+def _run_partition_to_file(part: pd.DataFrame, shared: dict, folder: str) -> str:
+    return _to_file(_run_partition(part, shared), folder)
 
 
 def _read_result(path: str):
@@ -423,13 +426,14 @@ def _can_fork() -> bool:
 _FORK_STATE: tuple | None = None
 
 
-def _forked_stage(by: str, name: str, tables: dict):
-    """In a forked process: (seconds, table) of one group stage; `tables`: the group tables
-    it reads that were computed after this process was forked."""
+def _forked_stage(by: str, name: str, tables: dict, folder: str) -> str:
+    """In a forked process: (seconds, table) of one group stage, in a file in `folder` (see
+    :func:`_to_file`); `tables`: the group tables it reads that were computed after this
+    process was forked."""
     articles, computed = _FORK_STATE
     computed = {**computed[by], **tables}
     seconds = _run_stage(name, dict(STAGES)[name], articles, by, computed)
-    return seconds, computed[name]
+    return _to_file((seconds, computed[name]), folder)
 
 
 def _forked_stages(todo: dict, articles, computed: dict, jobs: int, bar) -> dict:
@@ -438,6 +442,7 @@ def _forked_stages(todo: dict, articles, computed: dict, jobs: int, bar) -> dict
     are pickled back). The tables that `LATE` stages read go first; a `LATE` stage goes next
     as soon as they are done."""
     import multiprocessing
+    import tempfile
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     global _FORK_STATE
@@ -449,8 +454,9 @@ def _forked_stages(todo: dict, articles, computed: dict, jobs: int, bar) -> dict
     done: dict = {}
     _FORK_STATE = (articles, computed)
     try:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(queue) + len(late)),
-                                 mp_context=multiprocessing.get_context("fork")) as pool:
+        with tempfile.TemporaryDirectory(prefix="kzmedia-") as folder, \
+                ProcessPoolExecutor(max_workers=min(jobs, len(queue) + len(late)),
+                                    mp_context=multiprocessing.get_context("fork")) as pool:
             running: dict = {}
             while queue or late or running:
                 for key in [k for k, deps in late.items() if all(d in done for d in deps)]:
@@ -459,10 +465,10 @@ def _forked_stages(todo: dict, articles, computed: dict, jobs: int, bar) -> dict
                 while queue and len(running) < jobs:
                     b, name = key = queue.pop(0)
                     tables = {d: done[b, d][1] for d in LATE.get(name, ()) if (b, d) in done}
-                    running[pool.submit(_forked_stage, b, name, tables)] = key
+                    running[pool.submit(_forked_stage, b, name, tables, folder)] = key
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    done[running.pop(future)] = future.result()
+                    done[running.pop(future)] = _read_result(future.result())
                     bar.update(1)
         return done
     finally:

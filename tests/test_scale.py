@@ -152,7 +152,11 @@ def test_second_grouping_reuses_article_tables(articles, reference, by_bias):
 
 
 @pytest.mark.skipif(not pipeline._can_fork(), reason="no fork on this platform")
-def test_group_tables_in_forked_processes_identical(articles, reference, by_bias, monkeypatch):
+def test_group_tables_in_forked_processes_identical(articles, reference, by_bias, monkeypatch,
+                                                     tmp_path):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the processes' result files
     parts = pipeline.article_tables(articles, n_jobs=1, chunk_size=15, progress=False)
     forked = []
     real = pipeline._forked_stages
@@ -183,6 +187,7 @@ def test_group_tables_in_forked_processes_identical(articles, reference, by_bias
     with pytest.raises(ValueError, match="no such column") as err:
         pipeline.group_tables(articles, parts, "outlet", n_jobs=2, progress=False)
     assert "'balance'" in " ".join(getattr(err.value, "__notes__", []))
+    assert list(tmp_path.iterdir()) == []
     # without more than FORK_MIN_ARTICLES articles, n_jobs=None stays in this process
     forked.clear()
     monkeypatch.setattr(pipeline, "STAGES", original)
