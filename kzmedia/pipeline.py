@@ -126,6 +126,11 @@ _COMPARED = ("articles", "keyness_log_odds", "frame_scores_group", "attention", 
              "article_tone", "group_tone", "vector_tone")
 LATE = {"profile": _COMPARED, "contrasts": _COMPARED}
 
+# Of the group stages that no LATE stage waits for, the slowest on large corpora, slowest
+# first: the forked processes start them before the quick ones, so that no process is
+# left alone with a slow table at the end.
+SLOW_FIRST = ("similarity", "keyness_g2", "term_counts", "tfidf_profiles")
+
 # With n_jobs=None, group tables of at most this many articles are computed in this process
 # (forking costs more than it saves on small corpora).
 FORK_MIN_ARTICLES = 2000
@@ -439,8 +444,8 @@ def _forked_stage(by: str, name: str, tables: dict, folder: str) -> str:
 def _forked_stages(todo: dict, articles, computed: dict, jobs: int, bar) -> dict:
     """{(by, name): (seconds, table)} for the group stages `todo` ({by: names}), computed by
     `jobs` forked processes that inherit `computed` ({by: tables}; only the resulting tables
-    are pickled back). The tables that `LATE` stages read go first; a `LATE` stage goes next
-    as soon as they are done."""
+    are handed back). The tables that `LATE` stages read go first, then those of `SLOW_FIRST`;
+    a `LATE` stage goes next as soon as the tables it reads are done."""
     import multiprocessing
     import tempfile
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -449,8 +454,9 @@ def _forked_stages(todo: dict, articles, computed: dict, jobs: int, bar) -> dict
     late = {(b, n): [(b, d) for d in LATE[n] if d in names]
             for b, names in todo.items() for n in names if n in LATE}
     needed = {d for deps in late.values() for d in deps}
+    slow = {name: rank for rank, name in enumerate(SLOW_FIRST)}
     queue = sorted(((b, n) for b, names in todo.items() for n in names if (b, n) not in late),
-                   key=lambda key: key not in needed)
+                   key=lambda key: (key not in needed, slow.get(key[1], len(slow))))
     done: dict = {}
     _FORK_STATE = (articles, computed)
     try:
