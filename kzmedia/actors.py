@@ -138,6 +138,54 @@ def _lower(text: str) -> str:
     return low if len(low) == len(text) else "".join(ch.lower()[:1] or ch for ch in text)
 
 
+# Prefilter (RE2, through Arrow): a superset of the texts where a pattern can match. A word
+# boundary is any character but an ASCII letter, digit or underscore (which every Python word
+# boundary is); letters are compared case-insensitively by Unicode case folding, which agrees
+# with Python's lower() but for U+0130 (dotted I, lower-cased to two characters). Texts that
+# hold U+0130 or a separator beyond ASCII (no-break and other Unicode spaces, Unicode
+# hyphens) always pass, so that separators are ASCII here (RE2's automaton stays small).
+_RE2_SEP = r"[\t\n\x0b\x0c\r\x1c-\x1f \-]"
+_RE2_WORD_RUN = r"[^\t\n\x0b\x0c\r\x1c-\x1f \-]*"     # more than any run of word characters
+_RE2_EDGE = "[^0-9A-Za-z_]"
+_RE2_ALWAYS = (r"[\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}"
+               r"\x{3000}\x{2010}\x{2011}\x{130}]")
+# lists of at least this many texts are prefiltered (Arrow's conversion costs more on fewer)
+_PREFILTER_MIN = 512
+
+
+def _re2_literal(text: str) -> str:
+    return "".join(ch if ch.isascii() and ch.isalnum() else f"\\x{{{ord(ch):x}}}" for ch in text)
+
+
+def _re2_rest(rem: str) -> str | None:
+    """The RE2 form of a remainder built by :func:`_parts` (its separators, apostrophes,
+    escaped literals and word wildcards; a last ``\\w*`` is kept as it is, for the caller
+    to drop), or None if it holds anything else."""
+    out, i = [], 0
+    while i < len(rem):
+        if rem.startswith(_SEP, i):
+            out.append(_RE2_SEP)
+            i += len(_SEP)
+        elif rem.startswith("['’]", i):
+            out.append("['\\x{2019}]")
+            i += 4
+        elif rem.startswith("\\w*", i):      # any run of Python word characters
+            out.append("\\w*" if i + 3 == len(rem) else _RE2_WORD_RUN)
+            i += 3
+        elif rem[i] in "?+" and out and out[-1] == _RE2_SEP:
+            out.append(rem[i])
+            i += 1
+        elif rem[i] == "\\" and i + 1 < len(rem) and not rem[i + 1].isalnum():
+            out.append(_re2_literal(rem[i + 1]))
+            i += 2
+        elif rem[i] not in "\\[](){}?+*|^$.":
+            out.append(_re2_literal(rem[i]))
+            i += 1
+        else:
+            return None
+    return "".join(out)
+
+
 class _Matcher:
     """All patterns of a codebook or gazetteer as character tries, scanned a chunk at a time.
 
@@ -154,7 +202,9 @@ class _Matcher:
     can match, so a few regex scans cover many sentences: one scan of the lower-cased chunk
     finds every word start where either trie may match (case-sensitive patterns enter it
     lower-cased), and each trie then confirms its own match there. The results are those
-    of matching every text on its own.
+    of matching every text on its own. A long list of texts is first narrowed to those a
+    pattern may match by one RE2 scan through Arrow (:meth:`candidates`; in news text,
+    about a tenth to a third of the sentences), many times faster than Python's regexes.
     """
 
     def __init__(self, entries, strip=(), overlapping=False):
@@ -206,11 +256,48 @@ class _Matcher:
         order = sorted(range(len(self.branches)),
                        key=lambda i: (-len(self.branches[i]["pattern"].rstrip("*")), i))
         self.order = {c: [i for i in order if self.branches[i]["cs"] == c] for c in (False, True)}
+        self._prefilter = self._prefilter_source()
         self.colliders = {}
         if overlapping:
             for i, b in enumerate(self.branches):
                 self.colliders[i] = [j for j in self.order[b["cs"]] if j != i and (
                     self.branches[j]["lit"].startswith(b["lit"]) or b["lit"].startswith(self.branches[j]["lit"]))]
+
+    def _prefilter_source(self) -> str | None:
+        """RE2 source that matches every text where a branch with a target can match (a
+        superset: a separator matches more, the end of a word is not checked after a
+        wildcard, case is folded); None when some pattern has no RE2 form here."""
+        alts = []
+        for b in self.branches:
+            if b["strip"] or not b["targets"]:
+                continue                     # strip phrases only remove matches
+            rest = _re2_rest(b["rem"])
+            if rest is None:
+                return None
+            src = _re2_literal(b["lit"]) + rest
+            if src.endswith("\\w*"):
+                src = src[:-3]
+            elif src[-1].isalnum():          # ends in a letter or digit: then not in a word
+                src += r"\b"
+            alts.append(src if b["cs"] else f"(?i:{src})")
+        if not alts:
+            return "[^\\x{0}-\\x{10ffff}]"           # nothing matches
+        return f"(?:^|{_RE2_EDGE})(?:{'|'.join(alts)})|{_RE2_ALWAYS}"
+
+    def candidates(self, texts: list[str]) -> list[int] | None:
+        """Indices of the texts a pattern may match (a superset, by one RE2 scan of all
+        texts through Arrow), or None: all of them (a short list, no RE2 form, or texts
+        Arrow cannot take)."""
+        if self._prefilter is None or len(texts) < _PREFILTER_MIN:
+            return None
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        try:
+            hit = pc.match_substring_regex(pa.array(texts, pa.large_string()), self._prefilter)
+        except (pa.ArrowException, UnicodeError, TypeError):
+            return None
+        return np.flatnonzero(hit.to_numpy(zero_copy_only=False)).tolist()
 
     def _rx(self, i: int) -> re.Pattern:
         """The compiled pattern of branch ``i`` on its own (compiled when first needed)."""
@@ -318,6 +405,13 @@ class _Matcher:
         resolved.
         """
         texts = texts if isinstance(texts, list) else list(texts)
+        keep = self.candidates(texts)
+        if keep is None:
+            return self._matches(texts, context)
+        found = self._matches([texts[k] for k in keep], context)
+        return [keep[k] for k in found[0]], *found[1:]
+
+    def _matches(self, texts: list[str], context=None):
         out_i, out_s, out_e, out_b, out_t = [], [], [], [], []
         branches, overlapping = self.branches, self.overlapping
         for first, offsets, chunk, low in self._chunks(texts):

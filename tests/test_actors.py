@@ -194,3 +194,39 @@ def test_matcher_is_built_once_per_pattern_set_and_results_do_not_leak():
     after = actors.mentions(a, small)
     pd.testing.assert_frame_equal(before, after)
     assert after["match"].tolist() == ["Kazakhstan", "Russia"]   # no Putin: not in `small`
+
+
+PREFILTER_TEXTS = TRICKY + [
+    "Belt\u00a0and Road projects", "the Belt and\u2010Road", "Nur\u2011Sultan talks", "NUR-SULTAN",
+    "diversifiées partnerships", "Diversified partnerships", "One Belt, One Road", "(China)",
+    "China", "Xi\tJinping", "U.S.-led", "u.s. troops", "the USA and U.S.A.", "\u212azakhstan",
+    "Erdoğan and ERDOĞAN", "Orbán", "the EU’s", "Moscow’s line", "Kazakhstan’s", "Chinas",
+    "filler text about the weather", "nothing to see", "Sino-Russian", "RUSSIA", "Astana,",
+]
+
+
+@pytest.mark.parametrize("which", ["gazetteer", "codebook"])
+def test_prefilter_keeps_every_text_a_pattern_matches(which):
+    """A long list of texts is first narrowed by one RE2 scan (through Arrow) to the texts a
+    pattern may match: the same matches as without it, on texts with Unicode spaces and
+    hyphens, dotted I, the Kelvin sign, curly apostrophes, capitals and wildcards."""
+    from kzmedia import frames
+
+    gaz = actors.load_gazetteer()
+    m = gaz.matcher() if which == "gazetteer" else frames.load_codebook(gazetteer=gaz).matcher()
+    assert m._prefilter is not None                  # every default pattern has an RE2 form
+    texts = (PREFILTER_TEXTS * (actors._PREFILTER_MIN // len(PREFILTER_TEXTS) + 1))
+    keep = m.candidates(texts)
+    assert keep is not None and 0 < len(keep) < len(texts)
+    assert m.matches(texts) == m._matches(texts)
+    assert m.candidates(texts[:10]) is None          # short lists: no prefilter
+
+
+def test_re2_forms_of_pattern_remainders():
+    _, rem = actors._parts("one belt* one road")
+    assert actors._re2_rest(rem) == (actors._RE2_SEP + "+belt" + actors._RE2_WORD_RUN
+                                     + actors._RE2_SEP + "+one" + actors._RE2_SEP + "+road")
+    assert actors._parts("U.S.") == ("U.S.", "") and actors._re2_literal("U.S.") == r"U\x{2e}S\x{2e}"
+    assert actors._re2_rest(actors._parts("diversif*")[1]) == r"\w*"
+    assert actors._re2_rest(actors._parts("Moscow's")[1]) == r"['\x{2019}]s"
+    assert actors._re2_rest("(?:x)") is None
