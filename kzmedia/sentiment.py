@@ -127,6 +127,15 @@ class _Rules:
         # scan for candidate texts compares lower-cased ASCII words)
         self.phrase_heads = sorted({p.split()[0].lower() for p in phrases if p.split()})
         self.phrase_scan = all(h.isascii() for h in self.phrase_heads)
+        # the same scans in RE2 (see candidates): a keyword not followed by a letter, digit,
+        # underscore or apostrophe (ASCII: a looser end than Python's); a phrase's first
+        # word in any letter case, or a letter Python's case-insensitive matching may equate
+        # with an ASCII one
+        lit = actors._re2_literal
+        self.keyword_re2 = (f"(?:{'|'.join(map(lit, kw))})(?:[^0-9A-Za-z_'\\x{{2019}}]|$)"
+                            if kw else None)
+        self.phrase_re2 = (f"(?i:{'|'.join(map(lit, self.phrase_heads))})|[{lit(_ODD_CASE)}]"
+                           if self.phrase_heads else None)
 
     def may_hold_keyword(self, text: str) -> bool:
         """False when `text` cannot hold an organisation name (no keyword in it)."""
@@ -169,39 +178,26 @@ class _Rules:
 
     def candidates(self, texts: list[str]) -> tuple[set, set]:
         """(indices of the texts that may hold an organisation keyword, indices of those that
-        may hold a risky phrase): one scan of all texts joined, a superset of the texts
-        where ``org_spans`` / ``phrase_spans`` find anything."""
-        joined = "\x00".join(texts)    # not a word character, a space or a hyphen
-        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-        starts = np.concatenate(([0], np.cumsum(lengths[:-1] + 1)))
+        may hold a risky phrase): supersets of the texts where ``org_spans`` /
+        ``phrase_spans`` find anything, by one RE2 scan of all texts each (through Arrow).
+        All texts when Arrow cannot take them (a lone surrogate) or, for phrases, when a
+        phrase starts with a letter beyond ASCII."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
 
-        def rows(positions) -> set:
-            return set((np.searchsorted(starts, positions, side="right") - 1).tolist())
+        every = set(range(len(texts)))
+        try:
+            array = pa.array(texts, pa.large_string())
+        except (pa.ArrowException, UnicodeError):
+            return every, every
 
-        org = set()
-        if self.keyword_scan is not None:
-            org = rows([m.start() for m in self.keyword_scan.finditer(joined)])
-        if not self.phrase_scan:
-            return org, set(range(len(texts)))
-        # The heads are ASCII: looked for in the UTF-8 bytes lower-cased (ASCII letters only,
-        # much faster than str.lower); the texts with a letter that lower-cases or matches as
-        # an ASCII letter (_ODD_CASE) are candidates anyway.
-        odd = rows([i for c in _ODD_CASE for i in _find_all(joined, c)])
-        low = joined.encode("utf-8", "surrogatepass").lower()
-        seps = np.flatnonzero(np.frombuffer(low, dtype=np.uint8) == 0)
-        if len(seps) != len(texts) - 1:     # a text holds the separator
-            return org, set(range(len(texts)))
-        found = [i for h in self.phrase_heads for i in _find_all(low, h.encode("ascii"))]
-        first = np.concatenate(([0], seps + 1))
-        return org, odd | set((np.searchsorted(first, found, side="right") - 1).tolist())
+        def rows(pattern) -> set:
+            if pattern is None:
+                return set()
+            hit = pc.match_substring_regex(array, pattern).to_numpy(zero_copy_only=False)
+            return set(np.flatnonzero(hit).tolist())
 
-
-def _find_all(text: str, sub: str):
-    """Start of every occurrence of `sub` in `text`."""
-    i = text.find(sub)
-    while i >= 0:
-        yield i
-        i = text.find(sub, i + 1)
+        return rows(self.keyword_re2), rows(self.phrase_re2) if self.phrase_scan else every
 
 
 # The letters beyond ASCII that case-insensitive regex matching equates with an ASCII letter

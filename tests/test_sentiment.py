@@ -168,6 +168,23 @@ def test_phrases_found_in_any_letter_case():
     assert s["masked"].tolist() == ["They Entity.", "They make war."]
 
 
+def test_candidates_hold_every_name_and_phrase():
+    """The RE2 scans for texts that may hold an organisation name or a risky phrase miss
+    none that org_spans / phrase_spans find; a text Arrow cannot take makes every text a
+    candidate."""
+    rules = sentiment._Rules(sentiment.load_settings())
+    texts = ["The Security Council met.", "The Security Council's vote.", "UNITED NATIONS",
+             "Eurasian Economic Union\u00e9", "Co-operation Council of the Gulf", "peace\ttalks",
+             "The unıted nations", "ſecurity council", "no names here", "European Union",
+             "the Council", "Union", "Shanghai Cooperation Organisation summit", ""]
+    org, phrases = rules.candidates(texts)
+    assert {i for i, t in enumerate(texts) if rules.org_spans(t)} <= org
+    assert {i for i, t in enumerate(texts) if rules.phrase_spans(t)} <= phrases
+    assert 8 not in org | phrases and 13 not in org | phrases
+    every = set(range(len(texts) + 1))
+    assert rules.candidates(texts + ["lone \ud800"]) == (every, every)
+
+
 def test_overlapping_and_disjoint_mention_offsets():
     # disjoint mentions are all masked; of overlapping ones, the one starting first
     texts = ["Ann met Bob and Cy.", "Ann met Bob and Cy."]
