@@ -18,6 +18,7 @@ the package data file ``sentiment.yaml``; every function takes them as arguments
 from __future__ import annotations
 
 import functools
+import operator
 import re
 import warnings
 from collections.abc import Callable, Iterable, Sequence
@@ -247,8 +248,14 @@ def _capitals(originals: list[str], masked: list[str], placeholder: str) -> list
     upper = placeholder.upper()
     if upper == placeholder:
         return masked
-    return [m.replace(placeholder, upper) if placeholder in m and o.isupper() else m
-            for o, m in zip(originals, masked)]
+    # a text left as it was is not changed here either: if it holds the placeholder it is
+    # not in capitals, the placeholder not being so
+    out = list(masked)
+    for i in compress(range(len(out)), map(operator.is_not, originals, masked)):
+        m = out[i]
+        if placeholder in m and originals[i].isupper():
+            out[i] = m.replace(placeholder, upper)
+    return out
 
 
 def _mask_one(text: str, org: bool, phrases: bool, mentions: list, rules: _Rules) -> str:
