@@ -10,7 +10,9 @@ The analysis runs in two phases:
    so they run on partitions of consecutive articles (`chunk_size` articles each, the last
    ones half that; see `TAIL_PARTITIONS`) - in this
    process, in a pool of `n_jobs` worker processes, or on a dask.distributed cluster - and
-   the partition results are concatenated in order (:func:`article_tables`).
+   the partition results are concatenated in order (:func:`article_tables`). Worker
+   processes hand their results back through files in a temporary folder (``TMPDIR``),
+   removed as they are read.
 2. **Per group** (everything else: counts, TF-IDF, keyness, similarity, frame prevalence,
    attention, balance, co-occurrence, tone aggregates, profile, contrasts), computed once
    from the concatenated tables (:func:`group_tables`). On Linux the group tables are
@@ -211,31 +213,40 @@ def _default_jobs(n_jobs) -> int:
     return int(n_jobs)
 
 
-def _to_file(result, folder: str) -> str:
-    """Pickle `result` to a new file in `folder`; returns its path. A worker process hands
+def _to_file(result, folder: str):
+    """Pickle `result` (a tuple) to a new file in `folder` and return its path; return the
+    result itself when the file cannot be written (a full disk). A worker process hands
     large results back this way: through the pool's pipe it would wait, idle, until the
     parent process (which shares the cores with the workers) had read them all."""
     import pickle
     import tempfile
 
     fd, path = tempfile.mkstemp(suffix=".pickle", dir=folder)
-    with os.fdopen(fd, "wb") as fh:
-        pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    except OSError:
+        os.unlink(path)
+        return result
     return path
 
 
-def _run_partition_to_file(part: pd.DataFrame, shared: dict, folder: str) -> str:
+def _run_partition_to_file(part: pd.DataFrame, shared: dict, folder: str):
     return _to_file(_run_partition(part, shared), folder)
 
 
-def _read_result(path: str):
+def _read_result(handed):
+    """What :func:`_to_file` handed back: the result read from its file (then removed), or
+    the result itself."""
     import pickle
 
+    if not isinstance(handed, str):
+        return handed
     try:
-        with open(path, "rb") as fh:
+        with open(handed, "rb") as fh:
             return pickle.load(fh)
     finally:
-        os.unlink(path)
+        os.unlink(handed)
 
 
 def _map_local(parts, shared, n_jobs: int, bar):
@@ -431,7 +442,7 @@ def _can_fork() -> bool:
 _FORK_STATE: tuple | None = None
 
 
-def _forked_stage(by: str, name: str, tables: dict, folder: str) -> str:
+def _forked_stage(by: str, name: str, tables: dict, folder: str):
     """In a forked process: (seconds, table) of one group stage, in a file in `folder` (see
     :func:`_to_file`); `tables`: the group tables it reads that were computed after this
     process was forked."""

@@ -302,3 +302,16 @@ def test_report_passes_an_absolute_cache_folder(tmp_path):
         assert results[0].status == "ok"
         printed = nbformat.read(results[0].executed, as_version=4).cells[-1].outputs[0]["text"]
         assert printed.strip() == repr(str(expected))
+
+
+def test_results_handed_back_without_a_file_when_the_disk_is_full(tmp_path, monkeypatch):
+    import pickle
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pickle, "dump", full)
+    result = ({"table": pd.DataFrame({"a": [1]})}, [("stage", 0.1)])
+    handed = pipeline._to_file(result, str(tmp_path))
+    assert handed is result and list(tmp_path.iterdir()) == []
+    assert pipeline._read_result(handed) is result
