@@ -509,17 +509,25 @@ def _detect_lang(text: pd.Series, chars: int) -> pd.Series:
 
     The model's byte automaton is walked for a whole batch of texts at once with numpy (same
     features and scores as ``py3langid.classify``, which is used when its model layout is not
-    the expected one).
+    the expected one): each text's feature counts, log1p-scaled, in a sparse matrix with
+    its features in ascending order (as scipy's sum of duplicates leaves them), times the
+    model's weights.
     """
     import py3langid
+    import pyarrow as pa
+    import pyarrow.compute as pc
     from py3langid import langid
 
-    prefixes = [t[:chars] for t in text]
+    try:
+        prefixes = pc.utf8_slice_codeunits(pa.array(text.array, pa.large_string()), 0,
+                                           chars).to_pylist()
+    except (pa.ArrowException, UnicodeError):
+        prefixes = [t[:chars] for t in text]
     try:
         ident = langid._get_identifier()
         nextmove, output = np.asarray(ident.tk_nextmove), np.asarray(ident.tk_output)
         rowbase = np.asarray(ident._rowbase, dtype=np.int64)
-        ptc, pc, classes = ident.nb_ptc.astype(np.float32), ident.nb_pc, list(ident.nb_classes)
+        ptc, pc_, classes = ident.nb_ptc.astype(np.float32), ident.nb_pc, list(ident.nb_classes)
         aliases = list(ident._alias_pairs)
         encode = ident._encode
     except AttributeError:
@@ -529,24 +537,38 @@ def _detect_lang(text: pd.Series, chars: int) -> pd.Series:
 
     encoded = [encode(t) for t in prefixes]
     lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+    buffer = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+    first = np.cumsum(lengths) - lengths
+    n_feats = ptc.shape[0]
     order = np.argsort(lengths, kind="stable")  # similar lengths batch together
     best = np.zeros(len(encoded), dtype=np.int64)
     for chunk in np.array_split(order, max(1, len(order) // 2048)):
-        width = int(lengths[chunk].max(initial=0))
-        data = np.zeros((len(chunk), width), dtype=np.int64)
-        for i, k in enumerate(chunk):
-            data[i, :lengths[k]] = np.frombuffer(encoded[k], dtype=np.uint8)
-        state = np.zeros(len(chunk), dtype=np.int64)
-        feats = np.empty((len(chunk), width), dtype=np.int64)
+        n, width = len(chunk), int(lengths[chunk].max(initial=0))
+        # bytes, position x text (each row contiguous for the walk), 0 past a text's end
+        size = lengths[chunk]
+        text_of = np.repeat(np.arange(n), size)
+        at = np.arange(int(size.sum())) - np.repeat(np.cumsum(size) - size, size)
+        data = np.zeros((width, n), dtype=np.int64)
+        data[at, text_of] = buffer[np.repeat(first[chunk], size) + at]
+        state = np.zeros(n, dtype=np.int64)
+        feats = np.empty((width, n), dtype=np.int64)
         for j in range(width):
-            state = nextmove[rowbase[state] + data[:, j]]
-            feats[:, j] = output[state]
-        feats[np.arange(width) >= lengths[chunk, None]] = -1
-        doc, pos = np.nonzero(feats >= 0)
-        counts = sparse.csr_matrix((np.ones(len(doc), dtype=np.float32),
-                                    (doc, feats[doc, pos])), shape=(len(chunk), ptc.shape[0]))
-        counts.data = np.log1p(counts.data)
-        scores = np.asarray(counts @ ptc, dtype=np.float32) + pc
+            state = nextmove[rowbase[state] + data[j]]
+            feats[j] = output[state]
+        feats[np.arange(width)[:, None] >= size] = -1
+        # per text: its features sorted, each with its count
+        feats = np.sort(np.where(feats >= 0, feats, n_feats).T, axis=1).ravel()
+        row = np.repeat(np.arange(n), width)
+        new = np.ones(len(feats), dtype=bool)
+        new[1:] = (feats[1:] != feats[:-1]) | (row[1:] != row[:-1])
+        starts = np.flatnonzero(new)  # runs of one feature in one text
+        counts = np.diff(np.append(starts, len(feats)))
+        real = feats[starts] < n_feats
+        starts, counts = starts[real], counts[real]
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(row[starts], minlength=n))])
+        matrix = sparse.csr_matrix((np.log1p(counts.astype(np.float32)), feats[starts], indptr),
+                                   shape=(n, n_feats))
+        scores = np.asarray(matrix @ ptc, dtype=np.float32) + pc_
         for i, j in aliases:
             scores[:, i] = np.maximum(scores[:, i], scores[:, j])
             scores[:, j] = langid.RAW_FLOOR
