@@ -378,6 +378,23 @@ def _empty_audit() -> pd.DataFrame:
 # --------------------------------------------------------------------------- tables
 
 
+def _gunzip(data: bytes, path: Path) -> bytes:
+    """Every member of a (concatenated) gzip file, decompressed by ISA-L (python-isal, about
+    three times faster than zlib) when it is installed."""
+    if data[:2] != b"\x1f\x8b":
+        raise ValueError(f"{path}: not a readable gzip file (it does not start as gzip does)")
+    try:
+        from isal import igzip, isal_zlib
+    except ImportError:
+        decompress, errors = gzip.decompress, (OSError, EOFError, zlib.error)
+    else:
+        decompress, errors = igzip.decompress, (OSError, EOFError, isal_zlib.error)
+    try:
+        return decompress(data)
+    except errors as err:
+        raise ValueError(f"{path}: not a readable gzip file: {err}") from None
+
+
 def _read_jsonl(path: Path) -> tuple[pd.DataFrame, list[int]]:
     """The JSON objects of a JSONL(.gz) file as a DataFrame, with the line number of each.
 
@@ -392,10 +409,7 @@ def _read_jsonl(path: Path) -> tuple[pd.DataFrame, list[int]]:
     with open(path, "rb") as fh:
         data = fh.read()
     if path.name.lower().endswith(".gz"):
-        try:
-            data = gzip.decompress(data)  # every member of a concatenated file
-        except (OSError, EOFError, zlib.error) as err:
-            raise ValueError(f"{path}: not a readable gzip file: {err}") from None
+        data = _gunzip(data, path)
     lines = data.split(b"\n")
     line_nos = [i for i, line in enumerate(lines, 1) if line.strip()]
     try:

@@ -466,3 +466,35 @@ def test_jsonl_iso_dates_stay_as_written(tmp_path):
     arts = corpus.load(path, lang=False)
     assert arts["date"].tolist() == ["2021-03-04"]
     assert arts["seen"].tolist() == ["2021-03-04T10:00:00"]
+
+
+@pytest.mark.parametrize("isal", [True, False])
+def test_unreadable_gzip_names_the_file(tmp_path, monkeypatch, isal):
+    """Not gzip, cut short, a damaged block or a wrong checksum: a ValueError naming the
+    file, whether ISA-L or zlib decompresses it."""
+    import builtins
+    import os
+
+    if not isal:
+        real = builtins.__import__
+
+        def no_isal(name, *args, **kwargs):
+            if name.startswith("isal"):
+                raise ImportError(name)
+            return real(name, *args, **kwargs)
+
+        monkeypatch.setattr(builtins, "__import__", no_isal)
+    good = gzip.compress((json.dumps({"text": "x " * 3000}) + "\n").encode())
+    damaged = bytearray(gzip.compress(os.urandom(3000) + b"x" * 5000))
+    damaged[40:60] = b"\xff" * 20
+    crc = bytearray(good)
+    crc[-6] ^= 0xFF
+    for name, data in [("plain.jsonl.gz", b'{"text": "x"}\n'), ("short.jsonl.gz", good[:30]),
+                       ("damaged.jsonl.gz", bytes(damaged)), ("crc.jsonl.gz", bytes(crc))]:
+        path = tmp_path / name
+        path.write_bytes(data)
+        with pytest.raises(ValueError, match=re.escape(str(path)) + ": not a readable gzip"):
+            corpus.load(path, lang=False)
+    path = tmp_path / "good.jsonl.gz"
+    path.write_bytes(good)
+    assert corpus.load(path, lang=False)["n_words"].tolist() == [3000]
