@@ -232,6 +232,25 @@ def _memo() -> dict:
     return {"abbrevs": frozenset(_punkt()._params.abbrev_types), "kinds": {}, "exact": {}}
 
 
+# Entries kept in each of the shared memo's dicts before it is emptied (memory stays bounded).
+_MEMO_LIMIT = 200_000
+
+
+@functools.cache
+def _shared_memo() -> dict:
+    """One memo of :func:`_split_fast` per process: its entries (how a word before a period
+    is read, Punkt's answer for an unusual context) depend only on the abbreviations, so
+    partitions split one after the other in a worker reuse them."""
+    return _memo()
+
+
+def _bounded(memo: dict) -> dict:
+    for key in ("kinds", "exact"):
+        if len(memo[key]) > _MEMO_LIMIT:
+            memo[key].clear()
+    return memo
+
+
 def _strings(values) -> pd.Series:
     """A column of str in pandas' default string dtype, built through pyarrow when that is
     the storage (several times faster than pandas' element-wise conversion)."""
@@ -280,7 +299,7 @@ def sentences(articles: pd.DataFrame, method: str = "fast") -> pd.DataFrame:
     if method == "punkt":
         split = _split_punkt
     elif method == "fast":
-        memo = _memo()
+        memo = _bounded(_shared_memo())
 
         def split(t):
             return _split_fast(t, memo)

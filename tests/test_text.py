@@ -270,3 +270,18 @@ def test_seed_texts_split_and_tokenize():
 def test_collocations_punctuation_breaks_pairs():
     arts = pd.DataFrame({"doc_id": ["a"], "text": ["Russia, China and Iran. Russia, China."]})
     assert "russia china" not in set(text.collocations(arts, min_count=1).collocation)
+
+
+def test_shared_memo_gives_the_same_sentences(monkeypatch):
+    """The fast splitter's memo is kept per process and emptied past _MEMO_LIMIT entries:
+    the sentences are those of a fresh memo, whatever was split before."""
+    texts = ["Mr. Smith met Gov. Jones in the U.S. The talks ended. Prof. X. Y. agreed.",
+             "It cost $5.5 bn. on Jan. 5. (Really.) \u201cYes.\u201d He left... Then no. 1 won.",
+             "A. B. Tokayev spoke. Inc. The firm grew. St. Petersburg hosted it."]
+    arts = pd.DataFrame({"doc_id": ["a", "b", "c"], "text": texts})
+    fresh = [text._split_fast(t, text._memo()) for t in texts]
+    monkeypatch.setattr(text, "_MEMO_LIMIT", 2)
+    for _ in range(3):
+        got = text.sentences(arts).groupby("doc_id", sort=True)["sentence"].apply(list)
+        assert got.tolist() == fresh
+        assert all(len(text._shared_memo()[k]) <= 40 for k in ("kinds", "exact"))
