@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .parallel import can_fork, n_processes
+
 __all__ = ["COLUMNS", "load", "validate", "duplicates", "dedupe"]
 
 COLUMNS = (
@@ -481,7 +483,7 @@ def _normalize_paragraphs(text: pd.Series, n_jobs=None) -> pd.Series:
         return pc.replace_substring_regex(arr, r"[ \t]*(?:\r\n?|\n)[ \t\r\n]*", "\n\n")
 
     arr = pa.array(text.astype("str").array)
-    jobs = _jobs(n_jobs)
+    jobs = n_processes(n_jobs)
     if jobs > 1 and len(arr) >= PARALLEL_MIN_TEXTS:
         from concurrent.futures import ThreadPoolExecutor
 
@@ -598,12 +600,6 @@ PARALLEL_MIN_TEXTS = 5000
 _LANG_STATE: tuple | None = None
 
 
-def _jobs(n_jobs) -> int:
-    from .pipeline import _default_jobs
-
-    return _default_jobs(n_jobs)
-
-
 def _forked_lang() -> pd.Series:
     text, chars = _LANG_STATE
     return _detect_lang(text, chars)
@@ -613,8 +609,6 @@ def _words_and_lang(text: pd.Series, lang: bool, chars: int, n_jobs=None):
     """(number of whitespace-separated words, language or "und") of each text. With several
     cores on Linux, the language of a large input is detected in a forked process (which
     reads the texts without copying them) while this one counts the words."""
-    from .pipeline import _can_fork
-
     global _LANG_STATE
 
     def words():
@@ -622,7 +616,7 @@ def _words_and_lang(text: pd.Series, lang: bool, chars: int, n_jobs=None):
 
     if not lang:
         return words(), "und"
-    if len(text) < PARALLEL_MIN_TEXTS or _jobs(n_jobs) < 2 or not _can_fork():
+    if len(text) < PARALLEL_MIN_TEXTS or n_processes(n_jobs) < 2 or not can_fork():
         return words(), _detect_lang(text, chars)
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor

@@ -39,6 +39,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .parallel import can_fork, n_processes
+
 __all__ = ["STAGES", "OPTIONAL", "ARTICLE_LOCAL", "StageMissing", "analyze", "article_tables",
            "group_tables", "group_tables_many", "write_tables"]
 
@@ -205,14 +207,6 @@ def _partitions(articles: pd.DataFrame, chunk_size: int) -> list[pd.DataFrame]:
     return [slim.iloc[i:j] for i, j in zip(bounds, bounds[1:] + [n])] or [slim]
 
 
-def _default_jobs(n_jobs) -> int:
-    if n_jobs is None or n_jobs == 0:
-        return os.cpu_count() or 1
-    if n_jobs < 0:  # joblib style: -1 all cores, -2 all but one
-        return max(1, (os.cpu_count() or 1) + 1 + n_jobs)
-    return int(n_jobs)
-
-
 def _to_file(result, folder: str):
     """Pickle `result` (a tuple) to a new file in `folder` and return its path; return the
     result itself when the file cannot be written (a full disk). A worker process hands
@@ -315,7 +309,7 @@ def article_tables(articles: pd.DataFrame, *, n_jobs: int | None = None, dask=No
         if dask is not None:
             results = _map_dask(parts, shared, dask, bar)
         else:
-            results = _map_local(parts, shared, _default_jobs(n_jobs), bar)
+            results = _map_local(parts, shared, n_processes(n_jobs), bar)
     finally:
         bar.close()
     if timings is not None:
@@ -404,9 +398,9 @@ def group_tables_many(articles: pd.DataFrame, parts: dict, by=("outlet",), *,
     n_tables = sum(map(len, todo.values()))
     desc = "groups by " + ", ".join(bys)
     bar = tqdm(total=n_tables, desc=desc, unit="table", disable=not progress)
-    jobs = _default_jobs(n_jobs) if n_jobs is not None or len(articles) > FORK_MIN_ARTICLES else 1
+    jobs = n_processes(n_jobs) if n_jobs is not None or len(articles) > FORK_MIN_ARTICLES else 1
     try:
-        if jobs > 1 and n_tables > 1 and _can_fork():
+        if jobs > 1 and n_tables > 1 and can_fork():
             done = _forked_stages(todo, articles, computed, jobs, bar)
         else:
             done = {}
@@ -427,15 +421,6 @@ def group_tables_many(articles: pd.DataFrame, parts: dict, by=("outlet",), *,
                 if not name.startswith("_") and name not in left_out[b] and name in computed[b]
                 and (name not in OPTIONAL or sentences)}
             for b in bys}
-
-
-def _can_fork() -> bool:
-    """Fork only on Linux: macOS system libraries are not fork-safe (Python's own default
-    there is spawn) and Windows has no fork."""
-    import multiprocessing
-    import sys
-
-    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
 # What forked group-stage processes read: set just before they are forked, cleared after.

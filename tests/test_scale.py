@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kzmedia import cache, corpus, pipeline
+from kzmedia import cache, corpus, parallel, pipeline
 from kzmedia.cli import main
 
 OUTLETS = {"Steppe Daily": "center", "Eastern Wire": "left", "Atlantic Post": "right"}
@@ -151,7 +151,7 @@ def test_second_grouping_reuses_article_tables(articles, reference, by_bias):
     assert_same(pipeline.group_tables(articles, parts, "bias", progress=False), by_bias)
 
 
-@pytest.mark.skipif(not pipeline._can_fork(), reason="no fork on this platform")
+@pytest.mark.skipif(not parallel.can_fork(), reason="no fork on this platform")
 def test_group_tables_in_forked_processes_identical(articles, reference, by_bias, monkeypatch,
                                                      tmp_path):
     import tempfile
