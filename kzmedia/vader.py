@@ -515,18 +515,15 @@ class Vader:
             return 2 * row + token.isupper()
 
         tokens = _Memo(token_code)
-        named_array = None
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        named_array = pa.array(named, pa.large_string())
 
         def distinct_codes(array):
             """token_code of each of an Arrow array of distinct tokens: the ASCII ones with
             Arrow's ASCII functions (the same results as Python's strip, lower and isupper on
             ASCII), the others through the memo."""
-            import pyarrow as pa
-            import pyarrow.compute as pc
-
-            nonlocal named_array
-            if named_array is None:
-                named_array = pa.array(named, pa.large_string())
             ascii = pc.string_is_ascii(array).to_numpy(zero_copy_only=False)
             if not ascii.all():
                 out = np.empty(len(array), np.intp)
@@ -539,12 +536,10 @@ class Vader:
             stripped = pc.ascii_trim(array, characters=_PUNCT)
             short = pc.less_equal(pc.binary_length(stripped), 2)
             word = pc.ascii_lower(pc.if_else(short, array, stripped))
-            row = pc.index_in(word, value_set=named_array).to_numpy(zero_copy_only=False)
-            missing = np.isnan(row)
-            row = np.where(missing, 0, row + 2).astype(np.intp) if missing.any() else (
-                row.astype(np.intp) + 2)
-            if missing.any():
-                row[missing & pc.match_substring(word, "n't").to_numpy(zero_copy_only=False)] = 1
+            found = pc.fill_null(pc.index_in(word, value_set=named_array), -1)
+            row = found.to_numpy().astype(np.intp) + 2
+            other = row == 1  # a word no rule names: row 1 if it holds "n't", else 0
+            row[other] = pc.match_substring(word, "n't").to_numpy(zero_copy_only=False)[other]
             return 2 * row + pc.ascii_is_upper(array).to_numpy(zero_copy_only=False)
 
         def has_ngram(flags, pos, sent, n):
