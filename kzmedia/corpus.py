@@ -178,7 +178,13 @@ def load(path, manifest=None, *, lang: bool = True, clean: bool | None = None,
         frame, audit, rejected = _load_files([path], None, manifest, column_map)
         empty_reason = "empty after cleaning"
     elif _suffix(path) in TABLE_EXTENSIONS:
-        frame, audit, rejected = _load_table(path, column_map, bool(clean), n_jobs)
+        # the language model is decompressed (LZMA, without the GIL) while the table is read
+        model = _lang_model_thread() if lang and n_processes(n_jobs) > 1 else None
+        try:
+            frame, audit, rejected = _load_table(path, column_map, bool(clean), n_jobs)
+        finally:
+            if model is not None:
+                model.join()
         empty_reason = "empty after cleaning" if clean else "empty text"
     else:
         raise ValueError(
@@ -593,6 +599,24 @@ def _detect_lang(text: pd.Series, chars: int) -> pd.Series:
     return pd.Series(labels, index=text.index, dtype="str")
 
 
+def _lang_model_thread():
+    """A started thread loading py3langid's model (kept by py3langid once loaded). An error
+    is left for the detection itself to raise."""
+    import threading
+
+    def run():
+        try:
+            from py3langid import langid
+
+            langid._get_identifier()
+        except Exception:  # noqa: BLE001 - reported by _detect_lang when it loads the model
+            pass
+
+    thread = threading.Thread(target=run, name="kzmedia-lang-model", daemon=True)
+    thread.start()
+    return thread
+
+
 # Inputs of at least this many texts use several cores (see ``load``'s n_jobs).
 PARALLEL_MIN_TEXTS = 5000
 
@@ -644,8 +668,8 @@ def _finish(frame, rejected, audit, empty_reason, lang, lang_chars, n_jobs=None)
     frame = frame[~dup]
     audited = dict(zip(frame["source"], frame["doc_id"]))  # kept, or rejected as empty
     audited.update((s, d) for s, d, r in rejected if r == empty_reason)
-    audit = audit[audit["_source"].isin(audited.keys())]
-    audit = audit.assign(doc_id=audit["_source"].map(audited).astype("str"))
+    doc_of = audit["_source"].map(audited)  # (not isin: slow with many Arrow strings)
+    audit = audit[doc_of.notna()].assign(doc_id=doc_of[doc_of.notna()].astype("str"))
     audit = audit[list(AUDIT_COLUMNS)].astype(
         {"line_no": "int64", "text": "str", "kept": "bool", "reason": "str"})
     frame["date"], frame["date_precision"] = _normalize_dates(frame["date"])
