@@ -204,6 +204,27 @@ def test_monte_carlo_when_too_many_splits():
     assert res["p_value"] == pytest.approx(2 / 1000)  # nothing as extreme as separated groups
 
 
+@pytest.mark.parametrize("alternative", ["two-sided", "less", "greater"])
+def test_monte_carlo_agrees_with_scipy(alternative):
+    # the same random splits as scipy.stats.permutation_test with default_rng(0), so the same p,
+    # also with tied values (where the tolerance around the observed value decides) and a
+    # custom statistic
+    rng = np.random.default_rng(3)
+    cases = [(rng.normal(size=12), rng.normal(0.4, size=15), None),
+             (rng.integers(0, 3, 11).astype(float), rng.integers(0, 3, 13).astype(float), None),
+             (rng.normal(size=9), rng.normal(size=14),
+              lambda x, y, axis=-1: np.median(x, axis=axis) - np.median(y, axis=axis))]
+    for a, b, statistic in cases:
+        ours = stats.permutation_test(a, b, statistic=statistic, n_resamples=499,
+                                      alternative=alternative)
+        stat = statistic or (lambda x, y, axis=-1: x.mean(axis) - y.mean(axis))
+        ref = scipy.stats.permutation_test(
+            (a, b), stat, vectorized=True, n_resamples=499, alternative=alternative,
+            **{SCIPY_RNG: np.random.default_rng(0)})
+        assert not ours["exact"]
+        assert ours["p_value"] == ref.pvalue
+
+
 def test_permutation_test_custom_statistic_and_errors():
     med = lambda x, y, axis=-1: np.median(x, axis=axis) - np.median(y, axis=axis)  # noqa: E731
     res = stats.permutation_test([1, 2, 9], [3, 4, 5], statistic=med)
