@@ -670,6 +670,25 @@ def _normalised_entropy(counts, k: int) -> float:
     return float(-(p * np.log(p)).sum() / math.log(k))
 
 
+def _normalised_entropies(counts: np.ndarray, k: int) -> np.ndarray:
+    """:func:`_normalised_entropy` of each row of `counts` (rows x categories), with the same
+    float operations on the same values in the same order: the rows with m non-zero counts
+    are taken together, their non-zero counts kept in row order (m per row), so each row's
+    sum runs over the same m values as the one-row function's."""
+    c = np.asarray(counts, dtype=float)
+    out = np.full(len(c), np.nan)
+    if k < 2 or not len(c):
+        return out
+    total = c.sum(axis=1)
+    nonzero = c > 0
+    m = nonzero.sum(axis=1)
+    for size in np.unique(m[total > 0]):
+        rows = np.flatnonzero((m == size) & (total > 0))
+        p = c[rows][nonzero[rows]].reshape(len(rows), size) / total[rows, None]
+        out[rows] = -(p * np.log(p)).sum(axis=1) / math.log(k)
+    return out
+
+
 def attention(articles: pd.DataFrame, by: str = "outlet", gazetteer=None, *,
               sentences=None, mentions_table=None) -> pd.DataFrame:
     """How a group's attention is spread over the vectors.
@@ -725,7 +744,7 @@ def article_balance(articles: pd.DataFrame, gazetteer=None, *, sentences=None,
         "doc_id": counts.index,
         "n_partner_mentions": counts.sum(axis=1).to_numpy(),
         "n_partner_vectors": (counts > 0).sum(axis=1).to_numpy(),
-        "balance": [_normalised_entropy(r, k) for r in counts.to_numpy()],
+        "balance": _normalised_entropies(counts.to_numpy(), k),
     })
     return out.sort_values("doc_id").reset_index(drop=True)
 
@@ -747,12 +766,15 @@ def balance(articles: pd.DataFrame, by: str = "outlet", gazetteer=None, *, sente
     per = per.merge(articles[["doc_id", by]], on="doc_id")
     vals = per.dropna(subset=["balance"])
     summ = stats.summarize(vals, "balance", by, unit="doc_id", ci=ci, n_resamples=n_resamples, seed=seed)
-    men = men[men.vector.isin(gaz.partners)].merge(articles[["doc_id", by]].rename(
+    partners = gaz.partners
+    men = men[men.vector.isin(partners)].merge(articles[["doc_id", by]].rename(
         columns={by: "_g"}), on="doc_id")
-    pooled = men.groupby("_g")["vector"].apply(
-        lambda v: _normalised_entropy(v.value_counts().to_numpy(), len(gaz.partners)))
+    # each group's partner mention counts, largest first (the order value_counts gives them)
+    counts = men.groupby(["_g", "vector"]).size().unstack(fill_value=0)
+    pooled = pd.Series(_normalised_entropies(-np.sort(-counts.to_numpy(), axis=1),
+                                             len(partners)), index=counts.index)
     summ["pooled"] = summ[by].map(pooled)
-    summ["k"] = len(gaz.partners)
+    summ["k"] = len(partners)
     return summ.sort_values(by).reset_index(drop=True)
 
 

@@ -63,8 +63,8 @@ def profile(articles: pd.DataFrame, by: str = "outlet", *, tables: dict | None =
     dates = art.assign(date=art["date"].replace("", np.nan))
     out = dates.groupby(by).agg(n_articles=("doc_id", "nunique"), n_words=("n_words", "sum"),
                                 date_first=("date", "min"), date_last=("date", "max"))
-    out["n_sentences"] = t["sentences"].merge(art[["doc_id", by]], on="doc_id") \
-        .groupby(by).size().reindex(out.index).fillna(0).astype(int)
+    per_doc = art["doc_id"].map(t["sentences"]["doc_id"].value_counts()).fillna(0)
+    out["n_sentences"] = per_doc.groupby(art[by]).sum().reindex(out.index).fillna(0).astype(int)
 
     k = t["keyness_log_odds"]
     k = k[k["score"] > 0].sort_values([by, "score", "term"], ascending=[True, False, True])
