@@ -1,6 +1,7 @@
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -128,6 +129,17 @@ def test_balance_index_by_hand():
     pooled = -(0.8 * math.log(0.8) + 0.2 * math.log(0.2)) / math.log(2)     # red 4, blue 1
     assert b.loc["A", "pooled"] == pytest.approx(pooled)
     assert b.loc["B", "interval"] == "n=1: no interval" and b.loc["B", "k"] == 2
+
+
+def test_normalised_entropies_are_the_row_function_bit_for_bit():
+    rng = np.random.default_rng(0)
+    counts = rng.integers(0, 4, (300, 11)) * rng.integers(0, 2, (300, 11))  # many zeros
+    counts[:3] = 0                                   # no mentions: NaN
+    counts[3] = [5] + [0] * 10                       # one partner: 0
+    got = actors._normalised_entropies(counts, 11)
+    want = [actors._normalised_entropy(r, 11) for r in counts]
+    np.testing.assert_array_equal(got, want)         # NaN in the same places, floats equal
+    assert np.isnan(actors._normalised_entropies(counts, 1)).all()
 
 
 def test_cooccurrence_counts():
