@@ -135,6 +135,10 @@ LATE = {"profile": _COMPARED, "contrasts": _COMPARED}
 # left alone with a slow table at the end.
 SLOW_FIRST = ("similarity", "keyness_g2", "term_counts", "tfidf_profiles")
 
+# Group stages of one grouping computed one after the other by one process, inside
+# terms.reuse_groups(): they all start from the same groups x terms tables, built once.
+TOGETHER = ("keyness_log_odds", "similarity", "keyness_g2", "term_counts", "tfidf_profiles")
+
 # With n_jobs=None, group tables of at most this many articles are computed in this process
 # (forking costs more than it saves on small corpora).
 FORK_MIN_ARTICLES = 2000
@@ -404,12 +408,13 @@ def group_tables_many(articles: pd.DataFrame, parts: dict, by=("outlet",), *,
             done = _forked_stages(todo, articles, computed, jobs, bar)
         else:
             done = {}
-            for b, names in todo.items():
-                for name in names:
-                    bar.set_postfix_str(name)
-                    done[b, name] = (_run_stage(name, dict(STAGES)[name], articles, b, computed[b]),
-                                     computed[b][name])
-                    bar.update(1)
+            with _stage("terms", "reuse_groups")():
+                for b, names in todo.items():
+                    for name in names:
+                        bar.set_postfix_str(name)
+                        done[b, name] = (_run_stage(name, dict(STAGES)[name], articles, b,
+                                                    computed[b]), computed[b][name])
+                        bar.update(1)
         for b, names in todo.items():
             for name in names:
                 seconds, computed[b][name] = done[b, name]
@@ -427,21 +432,25 @@ def group_tables_many(articles: pd.DataFrame, parts: dict, by=("outlet",), *,
 _FORK_STATE: tuple | None = None
 
 
-def _forked_stage(by: str, name: str, tables: dict, folder: str):
-    """In a forked process: (seconds, table) of one group stage, in a file in `folder` (see
-    :func:`_to_file`); `tables`: the group tables it reads that were computed after this
-    process was forked."""
+def _forked_stage(by: str, names: tuple, tables: dict, folder: str):
+    """In a forked process: {name: (seconds, table)} of group stages run one after the
+    other, in a file in `folder` (see :func:`_to_file`); `tables`: the group tables they
+    read that were computed after this process was forked."""
     articles, computed = _FORK_STATE
     computed = {**computed[by], **tables}
-    seconds = _run_stage(name, dict(STAGES)[name], articles, by, computed)
-    return _to_file((seconds, computed[name]), folder)
+    stages = dict(STAGES)
+    with _stage("terms", "reuse_groups")():
+        out = {name: (_run_stage(name, stages[name], articles, by, computed), computed[name])
+               for name in names}
+    return _to_file(out, folder)
 
 
 def _forked_stages(todo: dict, articles, computed: dict, jobs: int, bar) -> dict:
     """{(by, name): (seconds, table)} for the group stages `todo` ({by: names}), computed by
     `jobs` forked processes that inherit `computed` ({by: tables}; only the resulting tables
-    are handed back). The tables that `LATE` stages read go first, then those of `SLOW_FIRST`;
-    a `LATE` stage goes next as soon as the tables it reads are done."""
+    are handed back). A grouping's `TOGETHER` stages form one task, every other stage a task
+    of its own. The tasks holding tables that `LATE` stages read go first, then those of
+    `SLOW_FIRST`; a `LATE` stage goes next as soon as the tables it reads are done."""
     import multiprocessing
     import tempfile
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -451,8 +460,15 @@ def _forked_stages(todo: dict, articles, computed: dict, jobs: int, bar) -> dict
             for b, names in todo.items() for n in names if n in LATE}
     needed = {d for deps in late.values() for d in deps}
     slow = {name: rank for rank, name in enumerate(SLOW_FIRST)}
-    queue = sorted(((b, n) for b, names in todo.items() for n in names if (b, n) not in late),
-                   key=lambda key: (key not in needed, slow.get(key[1], len(slow))))
+    tasks = []
+    for b, names in todo.items():
+        rest = [n for n in names if (b, n) not in late]
+        together = tuple(n for n in TOGETHER if n in rest)
+        tasks += [(b, together)] if together else []
+        tasks += [(b, (n,)) for n in rest if n not in together]
+    queue = sorted(tasks, key=lambda task: (
+        not any((task[0], n) in needed for n in task[1]),
+        min(slow.get(n, len(slow)) for n in task[1])))
     done: dict = {}
     _FORK_STATE = (articles, computed)
     try:
@@ -462,16 +478,19 @@ def _forked_stages(todo: dict, articles, computed: dict, jobs: int, bar) -> dict
             running: dict = {}
             while queue or late or running:
                 for key in [k for k, deps in late.items() if all(d in done for d in deps)]:
-                    queue.insert(0, key)
+                    queue.insert(0, (key[0], (key[1],)))
                     del late[key]
                 while queue and len(running) < jobs:
-                    b, name = key = queue.pop(0)
-                    tables = {d: done[b, d][1] for d in LATE.get(name, ()) if (b, d) in done}
-                    running[pool.submit(_forked_stage, b, name, tables, folder)] = key
+                    b, names = task = queue.pop(0)
+                    tables = {d: done[b, d][1] for name in names for d in LATE.get(name, ())
+                              if (b, d) in done}
+                    running[pool.submit(_forked_stage, b, names, tables, folder)] = task
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    done[running.pop(future)] = _read_result(future.result())
-                    bar.update(1)
+                    b, _ = running.pop(future)
+                    for name, result in _read_result(future.result()).items():
+                        done[b, name] = result
+                        bar.update(1)
         return done
     finally:
         _FORK_STATE = None

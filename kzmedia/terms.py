@@ -18,6 +18,7 @@ Statistics (METHODS.md "Distinctive terms"):
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
 import warnings
@@ -362,12 +363,44 @@ def _binary(m: sp.csr_matrix) -> sp.csr_matrix:
     return b
 
 
+# Caches of _group_tables, one per open reuse_groups() block (innermost last).
+_REUSE: list[dict] = []
+
+
+@contextlib.contextmanager
+def reuse_groups():
+    """Within the block, :func:`counts`, :func:`tfidf_profiles`, :func:`keyness` and
+    :func:`similarity` called with the same ``dtm`` object and the same grouping build the
+    groups x terms tables once (the tables each would build: the grouping's labels are
+    compared). They are forgotten when the block ends."""
+    _REUSE.append({})
+    try:
+        yield
+    finally:
+        _REUSE.pop()
+
+
 def _group_tables(articles, by, dtm, token_opts):
     """(DocTerm, codes, labels, indicator, counts, document frequencies, articles per
     group): counts and document frequencies are groups x terms float CSR matrices with one
-    sparsity pattern (counts, tfidf_profiles and keyness rely on it) and sorted indices."""
+    sparsity pattern (counts, tfidf_profiles and keyness rely on it) and sorted indices.
+    Read only: inside :func:`reuse_groups` the same matrices are handed to every caller."""
     d = _dtm(articles, dtm, token_opts)
     codes, labels, g = _groups(articles, by)
+    cache = _REUSE[-1] if _REUSE else None
+    if cache is not None:
+        hit = cache.get((id(d), by))  # the entry holds d, so its id is not reused meanwhile
+        if (hit is not None and hit[0] is d and np.array_equal(hit[1], codes)
+                and np.array_equal(hit[2], labels)):
+            return hit[3]
+    out = _sum_groups(d, codes, labels, g)
+    if cache is not None:
+        cache[(id(d), by)] = (d, codes, labels, out)
+    return out
+
+
+def _sum_groups(d: DocTerm, codes, labels, g):
+    """What _group_tables returns, computed."""
     m = d.matrix
     k = float(2 ** int(m.shape[0]).bit_length())  # > any document frequency
     if (m.data.sum(dtype=np.float64) + 1) * k <= 2.0 ** 53:

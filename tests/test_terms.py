@@ -405,6 +405,34 @@ def test_group_tables_one_product_equals_two():
     assert n_art.sum() == len(arts) and list(labels) == sorted(set(arts.outlet))
 
 
+def test_reuse_groups_builds_each_grouping_once_and_changes_nothing(monkeypatch):
+    arts = _random_corpus(n_docs=50).assign(half=lambda a: np.where(a.index % 2, "odd", "even"))
+    dtm = terms.document_term_matrix(arts, **OPTS)
+
+    def every_table():
+        return [terms.counts(arts, by, dtm=dtm) for by in ("outlet", "half")] + [
+            terms.tfidf_profiles(arts, dtm=dtm), terms.keyness(arts, dtm=dtm, min_count=1),
+            terms.keyness(arts, measure="g2", dtm=dtm, min_count=1),
+            terms.similarity(arts, dtm=dtm, permutations=20), terms.counts(arts, dtm=dtm)]
+
+    alone = every_table()
+    built = []
+    real = terms._sum_groups
+    monkeypatch.setattr(terms, "_sum_groups", lambda *a: built.append(1) or real(*a))
+    with terms.reuse_groups():
+        shared = every_table()
+        assert len(built) == 2                      # outlet once, half once
+        # another grouping of the same name is not taken for the cached one
+        other = arts.assign(outlet=arts["outlet"].iloc[::-1].to_numpy())
+        pd.testing.assert_frame_equal(terms.counts(other, dtm=dtm),
+                                      terms.counts(other, dtm=dtm.__class__(*dtm)))
+        assert len(built) == 4
+    for a, b in zip(alone, shared):
+        pd.testing.assert_frame_equal(a, b)
+    terms.counts(arts, dtm=dtm)
+    assert len(built) == 5 and terms._REUSE == []   # nothing kept after the block
+
+
 def test_split_cosines_equal_pooled_profile_cosines():
     """Every class of term totals (uint8, uint16, float32, float64 sums), terms of one
     article, and splits with more or fewer than half of the articles."""
