@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from common import PssSampler, peak_rss_mb
+from common import PssSampler, peak_rss_mb, text_mb
 from kzmedia import __version__, corpus, pipeline
 
 
@@ -88,7 +88,7 @@ def plain(sample: pd.DataFrame, table: Table, scale: float, label: str) -> float
 
     from kzmedia import actors, frames, text
 
-    n, mb = len(sample), sample["text"].str.encode("utf-8").str.len().sum() / 1e6
+    n, mb = len(sample), text_mb(sample["text"])
     total = 0.0
 
     def step(name, fn):
@@ -161,7 +161,7 @@ def main(argv=None) -> int:
     wall0, cpu0 = time.perf_counter(), cpu_s()
     articles, dt, cpu = timed(lambda: corpus.load(args.corpus, n_jobs=jobs))
     n = len(articles)
-    mb = articles["text"].str.encode("utf-8").str.len().sum() / 1e6
+    mb = text_mb(articles["text"])
     t = Table(n, mb, memory)
     t.add("load (corpus.load)", dt, cpu=cpu)
 

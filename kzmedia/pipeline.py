@@ -137,7 +137,8 @@ SLOW_FIRST = ("similarity", "keyness_g2", "term_counts", "tfidf_profiles")
 
 # Group stages of one grouping computed one after the other by one process, inside
 # terms.reuse_groups(): they all start from the same groups x terms tables, built once.
-TOGETHER = ("keyness_log_odds", "similarity", "keyness_g2", "term_counts", "tfidf_profiles")
+# (keyness_log_odds, which the LATE stages wait for, stays a quick task of its own.)
+TOGETHER = ("similarity", "keyness_g2", "term_counts", "tfidf_profiles")
 
 # With n_jobs=None, group tables of at most this many articles are computed in this process
 # (forking costs more than it saves on small corpora).
