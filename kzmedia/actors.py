@@ -633,15 +633,29 @@ def _sentences(articles, sentences):
     return _split_sentences(articles) if sentences is None else sentences
 
 
+def _match_table(sentences: pd.DataFrame, texts: list[str], found, names) -> pd.DataFrame:
+    """The matches `found` (a matcher's (text index, start, end, branch, target) lists) in the
+    rows of `sentences` (whose sentence texts are `texts`) as DataFrame[doc_id, sent_id,
+    *names, match]: ``names`` name the first items of each target tuple (str), ``match`` is
+    the text matched. Built column by column (the targets through their distinct values)."""
+    idx, start, end, _, target = found
+    k = np.fromiter(idx, dtype=np.intp, count=len(idx))
+    codes, distinct = pd.factorize(pd.Series(target, dtype=object))
+    out = {"doc_id": sentences["doc_id"].astype("str").array.take(k),
+           "sent_id": sentences["sent_id"].to_numpy()[k]}
+    for j, name in enumerate(names):
+        out[name] = pd.array([t[j] for t in distinct], dtype="str").take(codes)
+    out["match"] = pd.array([texts[i][a:b] for i, a, b in zip(idx, start, end)], dtype="str")
+    return pd.DataFrame(out)
+
+
 def _mentions_in(sentences: pd.DataFrame, gaz: Gazetteer) -> pd.DataFrame:
     texts = sentences["sentence"].tolist()
-    docs, sids = sentences["doc_id"].tolist(), sentences["sent_id"].tolist()
-    idx, start, end, _, target = gaz.matcher().matches(texts)
-    rows = [(docs[k], sids[k], vector, actor, alias, texts[k][a:b], a, b)
-            for k, a, b, (vector, actor, alias) in zip(idx, start, end, target)]
-    out = pd.DataFrame(rows, columns=["doc_id", "sent_id", "vector", "actor", "alias", "match",
-                                      "start", "end"])
-    return out.astype({"start": "int64", "end": "int64"})
+    found = gaz.matcher().matches(texts)
+    out = _match_table(sentences, texts, found, ("vector", "actor", "alias"))
+    out["start"] = np.asarray(found[1], dtype=np.int64)
+    out["end"] = np.asarray(found[2], dtype=np.int64)
+    return out
 
 
 def mentions(articles: pd.DataFrame, gazetteer=None, *, sentences=None) -> pd.DataFrame:

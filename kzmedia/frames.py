@@ -198,11 +198,10 @@ def hits(articles: pd.DataFrame, codebook=None, *, sentences=None, gazetteer=Non
             return present
 
     texts = sents["sentence"].tolist()
-    docs, sids = sents["doc_id"].tolist(), sents["sent_id"].tolist()
-    idx, start, end, _, target = cb.matcher().matches(texts, context)
-    rows = [(docs[k], sids[k], frame, pattern, texts[k][a:b], texts[k])
-            for k, a, b, (frame, pattern, _) in zip(idx, start, end, target)]
-    out = pd.DataFrame(rows, columns=["doc_id", "sent_id", "frame", "pattern", "match", "sentence"])
+    found = cb.matcher().matches(texts, context)
+    out = actors._match_table(sents, texts, found, ("frame", "pattern"))
+    out["sentence"] = sents["sentence"].astype("str").array.take(
+        np.fromiter(found[0], dtype=np.intp, count=len(found[0])))
     out = out.merge(articles[["doc_id", "outlet"]], on="doc_id", how="left")
     cols = ["doc_id", "outlet", "sent_id", "frame", "pattern", "match", "sentence"]
     return out[cols].sort_values(["doc_id", "sent_id"], kind="stable").reset_index(drop=True)

@@ -186,6 +186,16 @@ def test_matching_texts_together_equals_one_at_a_time(monkeypatch):
         assert list(zip(k, s, e, t)) == alone
 
 
+def test_mention_and_hit_tables_keep_their_dtypes_when_empty():
+    from kzmedia import frames
+
+    some, none = arts("Putin met Xi in Astana."), arts("Nothing to see here.")
+    for table in (actors.mentions, frames.hits):
+        full, empty = table(some), table(none)
+        assert len(full) and not len(empty)
+        assert empty.dtypes.equals(full.dtypes)
+
+
 def test_mentions_depend_only_on_each_article():
     a = arts(*TRICKY, outlets=["A", "B", "C"] * 3)
     whole = actors.mentions(a)
