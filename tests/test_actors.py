@@ -189,7 +189,9 @@ def test_matching_texts_together_equals_one_at_a_time(monkeypatch):
 def test_mention_and_hit_tables_keep_their_dtypes_when_empty():
     from kzmedia import frames
 
-    some, none = arts("Putin met Xi in Astana."), arts("Nothing to see here.")
+    some = arts("Putin met Xi in Astana to sign a trade agreement on investment under its "
+                "multi-vector foreign policy.")
+    none = arts("Nothing to see here.")
     for table in (actors.mentions, frames.hits):
         full, empty = table(some), table(none)
         assert len(full) and not len(empty)
