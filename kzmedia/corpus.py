@@ -403,6 +403,24 @@ def _gunzip(data: bytes, path: Path) -> bytes:
         raise ValueError(f"{path}: not a readable gzip file: {err}") from None
 
 
+_BLANK = frozenset(b" \t\n\r\x0b\x0c")  # what bytes.strip removes
+
+
+def _line_numbers(data: bytes) -> list[int]:
+    """The numbers (from 1) of the lines of `data` that hold more than whitespace, found
+    without splitting the data into lines (a copy of all of it)."""
+    out, start, number, end_all = [], 0, 1, len(data)
+    find = data.find
+    while start < end_all:
+        end = find(b"\n", start)
+        if end < 0:
+            end = end_all
+        if end > start and (data[start] not in _BLANK or not data[start:end].isspace()):
+            out.append(number)
+        start, number = end + 1, number + 1
+    return out
+
+
 def _read_jsonl(path: Path) -> tuple[pd.DataFrame, list[int]]:
     """The JSON objects of a JSONL(.gz) file as a DataFrame, with the line number of each.
 
@@ -418,8 +436,7 @@ def _read_jsonl(path: Path) -> tuple[pd.DataFrame, list[int]]:
         data = fh.read()
     if path.name.lower().endswith(".gz"):
         data = _gunzip(data, path)
-    lines = data.split(b"\n")
-    line_nos = [i for i, line in enumerate(lines, 1) if line.strip()]
+    line_nos = _line_numbers(data)
     try:
         table = pyarrow.json.read_json(pa.BufferReader(data))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -428,6 +445,7 @@ def _read_jsonl(path: Path) -> tuple[pd.DataFrame, list[int]]:
             and not any(pa.types.is_temporal(t) for t in table.schema.types)):
         return table.to_pandas(integer_object_nulls=True), line_nos
     rows = []
+    lines = data.split(b"\n")
     for i in line_nos:
         try:
             row = json.loads(lines[i - 1])

@@ -498,3 +498,12 @@ def test_unreadable_gzip_names_the_file(tmp_path, monkeypatch, isal):
     path = tmp_path / "good.jsonl.gz"
     path.write_bytes(good)
     assert corpus.load(path, lang=False)["n_words"].tolist() == [3000]
+
+
+def test_jsonl_line_numbers_skip_blank_lines_only():
+    # the numbers of the lines holding more than whitespace, as splitting and stripping give
+    datas = [b"", b"\n", b"a", b"a\n", b"\na", b"a\n\nb\n", b" \n\t\n{x}\n  {y}\n\r\n",
+             b"{}\n\x0b\n \x0cz\n", b"\n\n\n{}"]
+    for data in datas:
+        want = [i for i, line in enumerate(data.split(b"\n"), 1) if line.strip()]
+        assert corpus._line_numbers(data) == want, data
