@@ -647,14 +647,72 @@ def _forked_lang() -> pd.Series:
     return _detect_lang(text, chars)
 
 
+# The whitespace str.split() splits on besides " " and "\n" (what str.isspace calls space), as
+# an RE2 class: texts holding any of it have their words counted by Python.
+_OTHER_SPACE = ("[\\t\\x0b\\x0c\\r\\x1c-\\x1f\\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}"
+                "\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}]")
+
+
+def _byte_word_counts(chunk) -> np.ndarray:
+    """Words of each text of an Arrow large_string array whose only whitespace is " " and
+    "\n": the non-whitespace bytes that start a text or follow whitespace (no byte of a
+    multi-byte UTF-8 character is a space or a line feed)."""
+    n = len(chunk)
+    _, offsets, data = chunk.buffers()
+    if n == 0 or data is None:
+        return np.zeros(n, dtype=np.int64)
+    offs = np.frombuffer(offsets, dtype=np.int64)[chunk.offset:chunk.offset + n + 1]
+    data = np.frombuffer(data, dtype=np.uint8)[offs[0]:offs[-1]]
+    offs = (offs - offs[0]).tolist()
+    space = (data == 32) | (data == 10)
+    start = np.zeros(len(data), dtype=bool)
+    np.greater(space[:-1], space[1:], out=start[1:])  # whitespace, then not
+    count = np.count_nonzero
+    return np.fromiter((count(start[a + 1:b]) + (not space[a]) if b > a else 0
+                        for a, b in zip(offs[:-1], offs[1:])), dtype=np.int64, count=n)
+
+
+def _word_counts(text: pd.Series) -> np.ndarray:
+    """``len(t.split())`` of each text: on the UTF-8 bytes through Arrow (see
+    :func:`_byte_word_counts`; seven times faster than splitting) for the texts whose only
+    whitespace is " " and "\n" (one RE2 scan finds the others), by Python for the rest and
+    for texts Arrow cannot take."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def split(values):
+        return np.fromiter((len(t.split()) for t in values), dtype=np.int64, count=len(values))
+
+    try:
+        arr = pa.array(text.array, pa.large_string())
+    except (pa.ArrowException, UnicodeError, TypeError):
+        return split(text)
+    if not isinstance(arr, pa.ChunkedArray):
+        arr = pa.chunked_array([arr])
+    if arr.null_count:
+        return split(text)
+    counts = np.concatenate([_byte_word_counts(c) for c in arr.chunks] or [np.zeros(0, np.int64)])
+    other = np.flatnonzero(pc.match_substring_regex(arr, _OTHER_SPACE).to_numpy(
+        zero_copy_only=False))
+    counts[other] = split([text.iat[i] for i in other.tolist()])
+    return counts
+
+
+# With a forked language process, the share of the texts whose language this process
+# detects itself once it has counted the words (counting takes about 40% as long as
+# detecting all languages), so that both finish at about the same time.
+LANG_SHARE_HERE = 0.35
+
+
 def _words_and_lang(text: pd.Series, lang: bool, chars: int, n_jobs=None):
     """(number of whitespace-separated words, language or "und") of each text. With several
-    cores on Linux, the language of a large input is detected in a forked process (which
-    reads the texts without copying them) while this one counts the words."""
+    cores on Linux, the language of most of a large input is detected in a forked process
+    (which reads the texts without copying them) while this one counts the words and then
+    detects the language of the first ``LANG_SHARE_HERE`` of the texts."""
     global _LANG_STATE
 
     def words():
-        return np.fromiter((len(t.split()) for t in text), dtype="int64", count=len(text))
+        return _word_counts(text)
 
     if not lang:
         return words(), "und"
@@ -663,20 +721,31 @@ def _words_and_lang(text: pd.Series, lang: bool, chars: int, n_jobs=None):
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    _LANG_STATE = (text, chars)
+    here = int(len(text) * LANG_SHARE_HERE)
+    _LANG_STATE = (text.iloc[here:], chars)
     try:
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
             detected = pool.submit(_forked_lang)
             n_words = words()
-            return n_words, detected.result()
+            first = _detect_lang(text.iloc[:here], chars)
+            return n_words, pd.concat([first, detected.result()])
     finally:
         _LANG_STATE = None
+
+
+def _blank(text: pd.Series) -> pd.Series:
+    """``text.str.strip() == ""`` without stripping every text (a copy of all of them): a
+    text whose first character is not whitespace is not blank."""
+    blank = pd.Series(False, index=text.index)
+    maybe = (text.str.slice(0, 1).str.strip() == "").to_numpy(dtype=bool)
+    blank[maybe] = (text[maybe].str.strip() == "").to_numpy(dtype=bool)
+    return blank
 
 
 def _finish(frame, rejected, audit, empty_reason, lang, lang_chars, n_jobs=None) -> pd.DataFrame:
     rejected = list(rejected)
     frame = frame.copy()
-    empty = frame["text"].str.strip() == ""
+    empty = _blank(frame["text"])
     rejected += [(s, d, empty_reason) for s, d in frame.loc[empty, ["source", "doc_id"]].values]
     frame = frame[~empty]
     dup = frame["doc_id"].duplicated()
@@ -684,8 +753,10 @@ def _finish(frame, rejected, audit, empty_reason, lang, lang_chars, n_jobs=None)
     rejected += [(s, d, f"duplicate doc_id (first kept: {first[d]})")
                  for s, d in frame.loc[dup, ["source", "doc_id"]].values]
     frame = frame[~dup]
-    audited = dict(zip(frame["source"], frame["doc_id"]))  # kept, or rejected as empty
-    audited.update((s, d) for s, d, r in rejected if r == empty_reason)
+    audited = {}  # source -> doc_id: kept, or rejected as empty
+    if len(audit):
+        audited = dict(zip(frame["source"], frame["doc_id"]))
+        audited.update((s, d) for s, d, r in rejected if r == empty_reason)
     doc_of = audit["_source"].map(audited)  # (not isin: slow with many Arrow strings)
     audit = audit[doc_of.notna()].assign(doc_id=doc_of[doc_of.notna()].astype("str"))
     audit = audit[list(AUDIT_COLUMNS)].astype(

@@ -4,6 +4,7 @@ import re
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -507,3 +508,21 @@ def test_jsonl_line_numbers_skip_blank_lines_only():
     for data in datas:
         want = [i for i, line in enumerate(data.split(b"\n"), 1) if line.strip()]
         assert corpus._line_numbers(data) == want, data
+
+
+def test_word_counts_are_pythons_split_for_every_kind_of_whitespace():
+    # counted on the UTF-8 bytes where " " and "\n" are the only whitespace, by Python otherwise
+    rng = np.random.default_rng(0)
+    alphabet = ["a", "é", "’", "😀", " ", "\n", "\t", "\r", "\x0b", "\x0c", "\x1c", "\x1f", "\x85",
+                "\xa0", "\u1680", "\u2000", "\u200a", "\u200b", "\u2028", "\u202f", "\u3000", "\x00"]
+    texts = ["".join(rng.choice(alphabet, size=rng.integers(0, 14))) for _ in range(3000)]
+    want = [len(t.split()) for t in texts]
+    for dtype in ("str", object):
+        assert corpus._word_counts(pd.Series(texts, dtype=dtype)).tolist() == want
+    # a lone surrogate: Arrow cannot take it, Python counts
+    assert corpus._word_counts(pd.Series(["a \ud800 b", "x"], dtype=object)).tolist() == [3, 1]
+
+
+def test_blank_texts_as_strip_finds_them():
+    texts = pd.Series(["", " ", " a", "a", "\n\n", "\u3000", "\x1c", "x ", "\u200b"], dtype="str")
+    assert corpus._blank(texts).tolist() == (texts.str.strip() == "").tolist()
