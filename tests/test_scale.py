@@ -83,6 +83,17 @@ def test_partitions_equal_one_pass(articles, reference):
     assert_same(one_pass, reference)
 
 
+def test_article_tables_columns_in_one_piece(articles):
+    # concatenated partitions are joined, so that taking rows does not copy every chunk
+    import pyarrow as pa
+
+    parts = pipeline.article_tables(articles, n_jobs=1, chunk_size=7, progress=False)
+    for name in ("sentence_tone", "frame_hits", "actor_mentions", "frame_scores_article"):
+        for column in ("doc_id", "outlet"):
+            array = pa.array(parts[name][column].array)
+            assert not isinstance(array, pa.ChunkedArray) or array.num_chunks <= 1, (name, column)
+
+
 def test_two_processes_identical(articles, reference, tmp_path, monkeypatch):
     import tempfile
 
