@@ -334,7 +334,7 @@ def article_tables(articles: pd.DataFrame, *, n_jobs: int | None = None, dask=No
             table = table.sort_values(_KEYS[name], kind="stable", ignore_index=True)
         tables[name] = table
     del results
-    tables.update(_one_chunk({name: tables[name] for name in _KEYS}, n_processes(n_jobs)))
+    _one_chunk({name: tables[name] for name in _KEYS}, n_processes(n_jobs))
     _trim_heap()
     tables["sentences"] = tables["sentence_tone"][["doc_id", "sent_id", "sentence"]]
     if timings is not None:
@@ -344,33 +344,27 @@ def article_tables(articles: pd.DataFrame, *, n_jobs: int | None = None, dask=No
     return tables
 
 
-def _one_chunk(tables: dict, jobs: int) -> dict:
-    """`tables` (name: DataFrame) with every Arrow-backed column in one piece, joined by
-    `jobs` threads (Arrow copies without the GIL). Concatenated partitions leave a column in
-    as many chunks as there were partitions, and row selections on such a column (taking
-    evidence sentences, factorizing, mapping) are slow enough to make the group tables about
-    20% slower."""
+def _one_chunk(tables: dict, jobs: int) -> None:
+    """Join every Arrow-backed column of the DataFrames in `tables` into one chunk, in place,
+    by `jobs` threads (Arrow copies without the GIL) on the C heap (not Arrow's allocator,
+    so that _trim_heap gives the old chunks' memory back). Concatenated partitions leave a
+    column in as many chunks as there were partitions, and taking a few rows of such a
+    column makes Arrow copy all of it: the group tables took about 20% longer."""
     import pyarrow as pa
     from concurrent.futures import ThreadPoolExecutor
 
-    chunked = {}
-    for name, table in tables.items():
+    chunked = []
+    for table in tables.values():
         for column in table.columns:
             if str(getattr(table[column].dtype, "storage", "")) == "pyarrow":
                 array = pa.array(table[column].array)
                 if isinstance(array, pa.ChunkedArray) and array.num_chunks > 1:
-                    chunked[name, column] = array
-    if not chunked:
-        return tables
-    with ThreadPoolExecutor(max(1, jobs)) as pool:
-        joined = dict(zip(chunked, pool.map(pa.ChunkedArray.combine_chunks, chunked.values())))
-    out = {}
-    for name, table in tables.items():
-        out[name] = pd.DataFrame({
-            column: (pd.Series(joined[name, column], index=table.index, dtype=table[column].dtype)
-                     if (name, column) in joined else table[column])
-            for column in table.columns}, index=table.index)
-    return out
+                    chunked.append((table, column, array))
+    pool = pa.system_memory_pool()
+    with ThreadPoolExecutor(max(1, jobs)) as threads:
+        joined = list(threads.map(lambda item: item[2].combine_chunks(pool), chunked))
+    for (table, column, _), array in zip(chunked, joined):
+        table[column] = pd.Series(array, index=table.index, dtype=table[column].dtype)
 
 
 def _trim_heap() -> None:
