@@ -1,8 +1,8 @@
 """Headless report: execute every notebook on a corpus, convert to HTML, index and manifest.
 
 `build(corpus, by=..., out=...)` runs `notebooks/NN-name.ipynb` in order with papermill,
-injecting CORPUS (absolute), BY, TABLES_DIR and CACHE after each notebook's `parameters` cell,
-and writes into `out/`:
+injecting those of CORPUS (absolute), BY, TABLES_DIR and CACHE that a notebook's `parameters`
+cell declares, after that cell (all four, at the top, if it has none), and writes into `out/`:
 
 - `NN-name.html`   each executed notebook (code visible, figures embedded); a failed notebook
                     is converted too, up to and including the failing cell
@@ -161,6 +161,11 @@ def run_notebook(nb_path, executed, parameters: dict, timeout: float | None = No
                             title=notebook_title(nb_path))
     start = time.perf_counter()
     try:
+        # only the parameters the notebook declares (papermill warns of the others); all of
+        # them when it has no parameters cell
+        declared = pm.inspect_notebook(str(nb_path))
+        if declared:
+            parameters = {k: v for k, v in parameters.items() if k in declared}
         with _inline_figures():
             pm.execute_notebook(
                 str(nb_path), str(executed), parameters=parameters, cwd=str(nb_path.parent),

@@ -93,6 +93,7 @@ def test_parameters_injected_after_the_parameters_cell(run):
     assert f'TABLES_DIR = "{(run["out"] / "tables").resolve()}"' in injected
     printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     assert f"{run['corpus'].resolve()} bias {run['nbdir'].resolve()}" in printed  # cwd = notebook folder
+    assert "CACHE" not in injected  # not declared by this notebook: not passed, no warning
 
 
 def test_index_lists_status_cell_and_escaped_error(run):
