@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from .corpus import SPACES
 from .text import compile_pattern, sentences as _split_sentences
 
 __all__ = [
@@ -138,23 +139,26 @@ def _lower(text: str) -> str:
     return low if len(low) == len(text) else "".join(ch.lower()[:1] or ch for ch in text)
 
 
+def _re2_literal(text: str) -> str:
+    """`text` as an RE2 literal: ASCII letters and digits as they are, every other character
+    by its code point."""
+    return "".join(ch if ch.isascii() and ch.isalnum() else f"\\x{{{ord(ch):x}}}" for ch in text)
+
+
 # Prefilter (RE2, through Arrow): a superset of the texts where a pattern can match. A word
 # boundary is any character but an ASCII letter, digit or underscore (which every Python word
 # boundary is); letters are compared case-insensitively by Unicode case folding, which agrees
 # with Python's lower() but for U+0130 (dotted I, lower-cased to two characters). Texts that
 # hold U+0130 or a separator beyond ASCII (no-break and other Unicode spaces, Unicode
 # hyphens) always pass, so that separators are ASCII here (RE2's automaton stays small).
-_RE2_SEP = r"[\t\n\x0b\x0c\r\x1c-\x1f \-]"
-_RE2_WORD_RUN = r"[^\t\n\x0b\x0c\r\x1c-\x1f \-]*"     # more than any run of word characters
+_RE2_ASCII_SEP = _re2_literal("".join(ch for ch in SPACES if ch.isascii()) + "-")
+_RE2_SEP = f"[{_RE2_ASCII_SEP}]"
+_RE2_WORD_RUN = f"[^{_RE2_ASCII_SEP}]*"     # more than any run of word characters
 _RE2_EDGE = "[^0-9A-Za-z_]"
-_RE2_ALWAYS = (r"[\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}"
-               r"\x{3000}\x{2010}\x{2011}\x{130}]")
+_RE2_ALWAYS = "[" + _re2_literal("".join(ch for ch in SPACES if not ch.isascii())
+                                 + "\u2010\u2011\u0130") + "]"
 # lists of at least this many texts are prefiltered (Arrow's conversion costs more on fewer)
 _PREFILTER_MIN = 512
-
-
-def _re2_literal(text: str) -> str:
-    return "".join(ch if ch.isascii() and ch.isalnum() else f"\\x{{{ord(ch):x}}}" for ch in text)
 
 
 def _re2_rest(rem: str) -> str | None:
@@ -675,20 +679,12 @@ def mentions(articles: pd.DataFrame, gazetteer=None, *, sentences=None) -> pd.Da
     return out[cols].sort_values(["doc_id", "sent_id"], kind="stable").reset_index(drop=True)
 
 
-def _normalised_entropy(counts, k: int) -> float:
-    c = np.asarray(counts, dtype=float)
-    total = c.sum()
-    if total <= 0 or k < 2:
-        return float("nan")
-    p = c[c > 0] / total
-    return float(-(p * np.log(p)).sum() / math.log(k))
-
-
 def _normalised_entropies(counts: np.ndarray, k: int) -> np.ndarray:
-    """:func:`_normalised_entropy` of each row of `counts` (rows x categories), with the same
-    float operations on the same values in the same order: the rows with m non-zero counts
-    are taken together, their non-zero counts kept in row order (m per row), so each row's
-    sum runs over the same m values as the one-row function's."""
+    """Shannon entropy of each row of `counts` (rows x categories) over log(k): with p the
+    row's non-zero counts over their total, ``-(p * log p).sum() / log k`` (NaN for a row
+    without counts, or k < 2). The rows with m non-zero counts are taken together, their
+    counts in row order, so each row's sum runs over its own m values as a one-row
+    computation would."""
     c = np.asarray(counts, dtype=float)
     out = np.full(len(c), np.nan)
     if k < 2 or not len(c):

@@ -647,10 +647,12 @@ def _forked_lang() -> pd.Series:
     return _detect_lang(text, chars)
 
 
-# The whitespace str.split() splits on besides " " and "\n" (what str.isspace calls space), as
-# an RE2 class: texts holding any of it have their words counted by Python.
-_OTHER_SPACE = ("[\\t\\x0b\\x0c\\r\\x1c-\\x1f\\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}"
-                "\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}]")
+# Every character str.split() splits on (str.isspace; none lies past U+3000).
+SPACES = "".join(ch for ch in map(chr, range(0x3001)) if ch.isspace())
+
+# The whitespace besides " " and "\n", as an RE2 class: texts holding any of it have their
+# words counted by Python.
+_OTHER_SPACE = "[" + "".join(f"\\x{{{ord(ch):x}}}" for ch in SPACES if ch not in " \n") + "]"
 
 
 def _byte_word_counts(chunk) -> np.ndarray:
