@@ -326,3 +326,20 @@ def test_results_handed_back_without_a_file_when_the_disk_is_full(tmp_path, monk
     handed = pipeline._to_file(result, str(tmp_path))
     assert handed is result and list(tmp_path.iterdir()) == []
     assert pipeline._read_result(handed) is result
+
+
+@pytest.mark.parametrize("values", [
+    pd.array(["left", None], dtype="str"), np.array([1, 2]), pd.Categorical(["left", "right"]),
+    np.array(["left", None], dtype=object)])
+def test_grouping_column_looked_up_by_doc_id(values):
+    # sentences of b, of an unknown article x, of a, of b again; the articles in other order
+    table = pd.DataFrame({"doc_id": pd.array(["b", "x", "a", "b"], dtype="str"),
+                          "sent_id": [0, 0, 0, 1]}, index=[5, 6, 7, 8])
+    arts = pd.DataFrame({"doc_id": pd.array(["a", "b"], dtype="str"), "g": values},
+                        index=[10, 3])
+    out = pipeline._with_group(table, arts, "g")
+    expected = table["doc_id"].map(arts.set_index("doc_id")["g"])
+    pd.testing.assert_series_equal(out["g"], expected, check_names=False)
+    assert out["g"].isna().tolist() == [pd.isna(values[1]), True, False, pd.isna(values[1])]
+    assert out["g"][7] == values[0]
+    assert pipeline._with_group(out, arts, "g") is out  # already there: unchanged
