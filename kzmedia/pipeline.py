@@ -330,18 +330,24 @@ def article_tables(articles: pd.DataFrame, *, n_jobs: int | None = None, dask=No
             timings.extend(dict(stage=s, partition=i, seconds=sec, n_articles=len(part),
                                 n_chars=n_chars) for s, sec in seconds)
     del parts
-    tables: dict = {"_dtm": _stage("terms", "merge_dtm")(r["_dtm"] for r, _ in results),
-                    **shared}
-    # each partition's tables are sorted by doc_id: so are the concatenations, if the
-    # partitions are in doc_id order
-    ordered = articles["doc_id"].astype(str).is_monotonic_increasing
-    for name in _KEYS:
-        table = pd.concat([r.pop(name) for r, _ in results], ignore_index=True)
-        if not ordered:
-            table = table.sort_values(_KEYS[name], kind="stable", ignore_index=True)
-        tables[name] = table
-    del results
-    _one_chunk({name: tables[name] for name in _KEYS}, n_processes(n_jobs))
+    # the partitions' matrices are merged in a thread while the tables are concatenated
+    # and joined (mostly Arrow and NumPy work, which release the GIL)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as thread:
+        dtm = thread.submit(_stage("terms", "merge_dtm"), [r.pop("_dtm") for r, _ in results])
+        tables: dict = {"_dtm": None, **shared}
+        # each partition's tables are sorted by doc_id: so are the concatenations, if the
+        # partitions are in doc_id order
+        ordered = articles["doc_id"].astype(str).is_monotonic_increasing
+        for name in _KEYS:
+            table = pd.concat([r.pop(name) for r, _ in results], ignore_index=True)
+            if not ordered:
+                table = table.sort_values(_KEYS[name], kind="stable", ignore_index=True)
+            tables[name] = table
+        del results
+        _one_chunk({name: tables[name] for name in _KEYS}, n_processes(n_jobs))
+        tables["_dtm"] = dtm.result()
     _trim_heap()
     tables["sentences"] = tables["sentence_tone"][["doc_id", "sent_id", "sentence"]]
     if timings is not None:
