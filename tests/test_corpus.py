@@ -145,7 +145,8 @@ def test_empty_after_cleaning(folder):
 
 def test_duplicate_doc_id_keeps_first(folder):
     write(folder / "a1.html", html_page("Another page", BODY_B))
-    arts = corpus.load(folder, lang=False)
+    with pytest.warns(UserWarning, match=r"not in manifest.csv.*'a1.html'"):
+        arts = corpus.load(folder, lang=False)
     assert arts["doc_id"].tolist() == ["a1", "b2"]
     assert arts.loc[0, "source"] == "dumps/a1.html"  # sorted file order: .html before .txt
     rej = arts.attrs["rejected"]
