@@ -146,6 +146,45 @@ def _inline_figures():
             os.environ["MPLBACKEND"] = saved
 
 
+def _can_bind(path: str) -> bool:
+    """Whether a Unix socket can be made at `path` (not when the path is too long for one, or
+    the file system takes no sockets); nothing is left there."""
+    import socket
+
+    try:
+        with socket.socket(socket.AF_UNIX) as probe:
+            probe.bind(path)
+    except OSError:
+        return False
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+    return True
+
+
+@contextlib.contextmanager
+def _kernel_transport():
+    """Keyword arguments for papermill that make the kernel talk over Unix sockets in a new
+    private folder (mode 0700, removed afterwards) instead of TCP ports on 127.0.0.1: no other
+    user of the machine can reach or read it, and ipykernel no longer warns of unencrypted
+    TCP. TCP (no arguments) where no Unix socket can be made there (Windows, a temporary
+    folder whose path is too long for a socket): a kernel that cannot make its sockets would
+    not fail but wait forever."""
+    import tempfile
+
+    if os.name != "posix":
+        yield {}
+        return
+    with tempfile.TemporaryDirectory(prefix="kzmedia-kernel-") as folder:
+        prefix = os.path.join(folder, "kernel")
+        if not _can_bind(f"{prefix}-99"):  # the kernel's sockets are prefix-1 ... prefix-5
+            yield {}
+            return
+        from traitlets.config import Config
+
+        yield {"config": Config({"KernelManager": {"transport": "ipc", "ip": prefix}})}
+
+
 def run_notebook(nb_path, executed, parameters: dict, timeout: float | None = None) -> NotebookResult:
     """Execute one notebook with papermill into `executed`, injecting `parameters`.
 
@@ -166,11 +205,11 @@ def run_notebook(nb_path, executed, parameters: dict, timeout: float | None = No
         declared = pm.inspect_notebook(str(nb_path))
         if declared:
             parameters = {k: v for k, v in parameters.items() if k in declared}
-        with _inline_figures():
+        with _inline_figures(), _kernel_transport() as transport:
             pm.execute_notebook(
                 str(nb_path), str(executed), parameters=parameters, cwd=str(nb_path.parent),
                 kernel_name=KERNEL, progress_bar=False, log_output=False,
-                execution_timeout=timeout,
+                execution_timeout=timeout, **transport,
             )
     except PapermillExecutionError as exc:
         result.status, result.cell, result.error_anchor = "failed", exc.exec_count, True

@@ -5,6 +5,7 @@ import json
 import os
 import re
 import sys
+import tempfile
 
 import nbformat
 import pandas as pd
@@ -157,6 +158,42 @@ def test_figures_render_even_with_a_non_inline_mplbackend(tmp_path, monkeypatch)
     outputs = nbformat.read(tmp_path / "done.ipynb", as_version=4).cells[-1].outputs
     assert any("image/png" in o.get("data", {}) for o in outputs)
     assert report.os.environ["MPLBACKEND"] == "Agg"  # restored
+
+
+CONNECTION = _code("import json\nfrom ipykernel import get_connection_info\n"
+                   "info = json.loads(get_connection_info())\nprint(info['transport'], info['ip'])")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="Unix sockets")
+def test_kernel_talks_over_a_private_unix_socket_and_leaves_nothing(tmp_path, monkeypatch):
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    nb = tmp_path / "nb" / "01-connection.ipynb"
+    nb.parent.mkdir()
+    nbformat.write(_notebook(_parameters(), CONNECTION), nb)
+    result = report.run_notebook(nb, tmp_path / "done.ipynb", {"BY": "outlet"})
+    assert result.status == "ok", result.error
+    text = nbformat.read(tmp_path / "done.ipynb", as_version=4).cells[-1].outputs[0]["text"]
+    transport, ip = text.split()
+    assert transport == "ipc"
+    folder = os.path.dirname(ip)
+    assert os.path.dirname(folder) == str(tmp_path / "tmp")  # a folder of its own
+    assert os.path.basename(folder).startswith("kzmedia-kernel-")
+    assert list((tmp_path / "tmp").iterdir()) == []  # sockets and folder removed
+    assert [p.name for p in nb.parent.iterdir()] == ["01-connection.ipynb"]
+
+
+def test_kernel_falls_back_to_tcp_when_the_socket_path_is_too_long(tmp_path, monkeypatch):
+    deep = tmp_path / ("x" * 120)
+    deep.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(deep))
+    nb = tmp_path / "01-connection.ipynb"
+    nbformat.write(_notebook(_parameters(), CONNECTION), nb)
+    result = report.run_notebook(nb, tmp_path / "done.ipynb", {"BY": "outlet"})
+    assert result.status == "ok", result.error
+    text = nbformat.read(tmp_path / "done.ipynb", as_version=4).cells[-1].outputs[0]["text"]
+    assert text.split() == ["tcp", "127.0.0.1"]
+    assert list(deep.iterdir()) == []
 
 
 def test_missing_corpus_names_it(tmp_path, capsys):
