@@ -91,7 +91,7 @@ def _analyze(args) -> int:
 
     if not Path(args.corpus).exists():
         return _missing(args.corpus, "corpus")
-    articles = corpus.load(args.corpus, n_jobs=args.jobs)
+    articles = corpus.load(args.corpus, n_jobs=args.jobs, progress=not args.quiet)
     if args.by not in articles.columns:
         print(f"kzmedia: error: grouping column {args.by!r} not in the articles of {args.corpus} "
               f"(columns: {', '.join(map(str, articles.columns))})", file=sys.stderr)

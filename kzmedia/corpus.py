@@ -130,7 +130,8 @@ def validate(articles: pd.DataFrame) -> pd.DataFrame:
 
 
 def load(path, manifest=None, *, lang: bool = True, clean: bool | None = None,
-         lang_chars: int = 500, n_jobs: int | None = None, **column_map) -> pd.DataFrame:
+         lang_chars: int = 500, n_jobs: int | None = None, progress: bool = True,
+         **column_map) -> pd.DataFrame:
     """Load articles from a folder, a single raw file or a table.
 
     Parameters
@@ -149,6 +150,8 @@ def load(path, manifest=None, *, lang: bool = True, clean: bool | None = None,
         more than one, paragraph breaks of a table's texts are normalized in threads and, on
         Linux, the language is detected in a forked process while this one counts words
         (at least ``PARALLEL_MIN_TEXTS`` texts). The result is the same either way.
+    progress : a progress bar over the files of a folder, or over the texts of a table being
+        cleaned (tqdm, notebook-aware), shown when that takes more than two seconds.
     **column_map : article column -> source column name, e.g. ``text="body", doc_id="id"``
         (applies to a table, or to a manifest).
 
@@ -171,17 +174,17 @@ def load(path, manifest=None, *, lang: bool = True, clean: bool | None = None,
         if not files and not rejected:
             raise ValueError(f"{path}: folder holds no {'/'.join(RAW_EXTENSIONS)} files")
         frame, audit, rej = _load_files(files, path, manifest if manifest is not None
-                                        else _folder_manifest(path), column_map)
+                                        else _folder_manifest(path), column_map, progress)
         rejected += rej
         empty_reason = "empty after cleaning"
     elif _suffix(path) in RAW_EXTENSIONS:
-        frame, audit, rejected = _load_files([path], None, manifest, column_map)
+        frame, audit, rejected = _load_files([path], None, manifest, column_map, progress)
         empty_reason = "empty after cleaning"
     elif _suffix(path) in TABLE_EXTENSIONS:
         # the language model is decompressed (LZMA, without the GIL) while the table is read
         model = _lang_model_thread() if lang and n_processes(n_jobs) > 1 else None
         try:
-            frame, audit, rejected = _load_table(path, column_map, bool(clean), n_jobs)
+            frame, audit, rejected = _load_table(path, column_map, bool(clean), n_jobs, progress)
         finally:
             if model is not None:
                 model.join()
@@ -308,7 +311,8 @@ def _read_html(data: bytes, source: str) -> dict:
                 date=doc.date or "", url=doc.url or "", outlet=doc.sitename or "", audit=None)
 
 
-def _load_files(files: list[Path], folder: Path | None, manifest, column_map: dict):
+def _load_files(files: list[Path], folder: Path | None, manifest, column_map: dict,
+                progress: bool = False):
     """Raw files (of ``folder``, or one file when folder is None) joined to the manifest."""
     root = folder if folder is not None else files[0].parent
     label = folder.name if folder is not None else None
@@ -328,14 +332,18 @@ def _load_files(files: list[Path], folder: Path | None, manifest, column_map: di
                      for f in table.loc[~present, "file"]]
         table = table[present]
         table = table.assign(_key=[str((root / f).resolve()) for f in table["file"]])
-        files = sorted({p.resolve(): p for p in files}.keys() | set(map(Path, table["_key"])))
-        unlisted = [p.name for p in files if str(p) not in set(table["_key"])]
+        listed = set(table["_key"])
+        files = sorted({p.resolve(): p for p in files}.keys() | set(map(Path, listed)))
+        unlisted = [p.name for p in files if str(p) not in listed]
         if unlisted:
             warnings.warn(f"{len(unlisted)} file(s) not in {mname}, kept with sniffed metadata: "
                           f"{unlisted[:5]}", stacklevel=3)
-    for p in files:
-        source = _source(label, p.relative_to(root.resolve()) if p.is_absolute() and
-                         p.is_relative_to(root.resolve()) else p.name)
+    from tqdm.auto import tqdm
+
+    resolved_root = root.resolve()
+    for p in tqdm(files, desc="files", unit="file", delay=2, disable=not progress):
+        source = _source(label, p.relative_to(resolved_root) if p.is_absolute() and
+                         p.is_relative_to(resolved_root) else p.name)
         try:
             fields = _read_raw(p, source)
         except (OSError, ValueError) as err:
@@ -344,7 +352,7 @@ def _load_files(files: list[Path], folder: Path | None, manifest, column_map: di
             continue
         audit = fields.pop("audit")
         if audit is not None:
-            audits.append(audit.assign(_source=source))
+            audits.append((source, audit))
         rows.append(dict(fields, doc_id=p.stem, source=source, _key=str(p.resolve())))
     frame = pd.DataFrame(rows, columns=["doc_id", "outlet", "title", "byline", "url", "date",
                                         "text", "source", "_key"])
@@ -370,11 +378,16 @@ def _apply_manifest(frame: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     return merged
 
 
-def _collect_audit(audits: list[pd.DataFrame]) -> pd.DataFrame:
-    """Per-line audits tagged with ``_source``; doc_id is filled in by ``_finish``."""
+def _collect_audit(audits: list[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
+    """The per-line audits of (source, audit) pairs, one table with a ``_source`` column;
+    doc_id is filled in by ``_finish``."""
     if not audits:
         return _empty_audit()
-    return pd.concat(audits, ignore_index=True)[["_source", "line_no", "text", "kept", "reason"]]
+    out = pd.concat([audit for _, audit in audits], ignore_index=True)
+    sources = pd.array([source for source, _ in audits], dtype="str")
+    out.insert(0, "_source", sources.take(np.repeat(np.arange(len(audits)),
+                                                   [len(audit) for _, audit in audits])))
+    return out[["_source", "line_no", "text", "kept", "reason"]]
 
 
 def _empty_audit() -> pd.DataFrame:
@@ -457,7 +470,7 @@ def _read_jsonl(path: Path) -> tuple[pd.DataFrame, list[int]]:
     return pd.DataFrame(rows), line_nos
 
 
-def _load_table(path: Path, column_map: dict, clean: bool, n_jobs=None):
+def _load_table(path: Path, column_map: dict, clean: bool, n_jobs=None, progress: bool = False):
     ext = _suffix(path)
     if ext in (".jsonl", ".jsonl.gz"):
         df, rows = _read_jsonl(path)
@@ -486,10 +499,12 @@ def _load_table(path: Path, column_map: dict, clean: bool, n_jobs=None):
     if clean:
         from . import clean as cleaner
 
-        results = [cleaner.clean_article(t) for t in out["text"]]
+        from tqdm.auto import tqdm
+
+        results = [cleaner.clean_article(t) for t in tqdm(
+            out["text"], desc="cleaning", unit="article", delay=2, disable=not progress)]
         out["text"] = [r["text"] for r in results]
-        audit = _collect_audit([r["audit"].assign(_source=s)
-                                for r, s in zip(results, out["source"])])
+        audit = _collect_audit([(s, r["audit"]) for r, s in zip(results, out["source"])])
     else:
         out["text"] = _normalize_paragraphs(out["text"], n_jobs)
         audit = _empty_audit()

@@ -527,3 +527,22 @@ def test_word_counts_are_pythons_split_for_every_kind_of_whitespace():
 def test_blank_texts_as_strip_finds_them():
     texts = pd.Series(["", " ", " a", "a", "\n\n", "\u3000", "\x1c", "x ", "\u200b"], dtype="str")
     assert corpus._blank(texts).tolist() == (texts.str.strip() == "").tolist()
+
+
+def test_progress_bar_over_the_files_of_a_folder(folder, monkeypatch):
+    import tqdm.auto
+
+    bars = []
+
+    class Bar(list):
+        def __init__(self, iterable, **kwargs):
+            super().__init__(iterable)
+            bars.append(kwargs)
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", Bar)
+    quiet = corpus.load(folder, lang=False, progress=False)
+    shown = corpus.load(folder, lang=False)
+    assert [b["disable"] for b in bars] == [True, False]
+    assert bars[1]["unit"] == "file" and bars[1]["delay"] > 0  # only when it takes a while
+    pd.testing.assert_frame_equal(quiet, shown)
+    pd.testing.assert_frame_equal(quiet.attrs["audit"], shown.attrs["audit"])
