@@ -149,7 +149,9 @@ def load(path, manifest=None, *, lang: bool = True, clean: bool | None = None,
     n_jobs : cores to use on large inputs (None: all; 1: this process and thread only). With
         more than one, paragraph breaks of a table's texts are normalized in threads and, on
         Linux, the language is detected in a forked process while this one counts words
-        (at least ``PARALLEL_MIN_TEXTS`` texts). The result is the same either way.
+        (at least ``PARALLEL_MIN_TEXTS`` texts), and the files of a folder are read and
+        cleaned in that many forked processes (at least ``PARALLEL_MIN_FILES`` files). The
+        result is the same either way.
     progress : a progress bar over the files of a folder, or over the texts of a table being
         cleaned (tqdm, notebook-aware), shown when that takes more than two seconds.
     **column_map : article column -> source column name, e.g. ``text="body", doc_id="id"``
@@ -174,7 +176,8 @@ def load(path, manifest=None, *, lang: bool = True, clean: bool | None = None,
         if not files and not rejected:
             raise ValueError(f"{path}: folder holds no {'/'.join(RAW_EXTENSIONS)} files")
         frame, audit, rej = _load_files(files, path, manifest if manifest is not None
-                                        else _folder_manifest(path), column_map, progress)
+                                        else _folder_manifest(path), column_map, progress,
+                                        n_jobs)
         rejected += rej
         empty_reason = "empty after cleaning"
     elif _suffix(path) in RAW_EXTENSIONS:
@@ -312,7 +315,7 @@ def _read_html(data: bytes, source: str) -> dict:
 
 
 def _load_files(files: list[Path], folder: Path | None, manifest, column_map: dict,
-                progress: bool = False):
+                progress: bool = False, n_jobs=1):
     """Raw files (of ``folder``, or one file when folder is None) joined to the manifest."""
     root = folder if folder is not None else files[0].parent
     label = folder.name if folder is not None else None
@@ -338,17 +341,12 @@ def _load_files(files: list[Path], folder: Path | None, manifest, column_map: di
         if unlisted:
             warnings.warn(f"{len(unlisted)} file(s) not in {mname}, kept with sniffed metadata: "
                           f"{unlisted[:5]}", stacklevel=3)
-    from tqdm.auto import tqdm
-
     resolved_root = root.resolve()
-    for p in tqdm(files, desc="files", unit="file", delay=2, disable=not progress):
-        source = _source(label, p.relative_to(resolved_root) if p.is_absolute() and
-                         p.is_relative_to(resolved_root) else p.name)
-        try:
-            fields = _read_raw(p, source)
-        except (OSError, ValueError) as err:
-            reason = str(err) if isinstance(err, ValueError) else f"unreadable: {err}"
-            rejected.append((source, p.stem, reason))
+    sources = [_source(label, p.relative_to(resolved_root) if p.is_absolute() and
+                       p.is_relative_to(resolved_root) else p.name) for p in files]
+    for p, source, fields in zip(files, sources, _read_all(files, sources, n_jobs, progress)):
+        if isinstance(fields, str):
+            rejected.append((source, p.stem, fields))
             continue
         audit = fields.pop("audit")
         if audit is not None:
@@ -359,6 +357,53 @@ def _load_files(files: list[Path], folder: Path | None, manifest, column_map: di
     if table is not None:
         frame = _apply_manifest(frame, table)
     return frame.drop(columns="_key"), _collect_audit(audits), rejected
+
+
+# Raw files are read and cleaned in several processes (Linux) from this many files on, in
+# chunks of FILE_CHUNK files.
+PARALLEL_MIN_FILES = 200
+FILE_CHUNK = 50
+
+
+def _read_or_reason(path: Path, source: str) -> dict | str:
+    """``_read_raw``, or the reason the file is rejected (unreadable, not UTF-8, no text)."""
+    try:
+        return _read_raw(path, source)
+    except ValueError as err:
+        return str(err)
+    except OSError as err:
+        return f"unreadable: {err}"
+
+
+def _read_chunk(paths: list[Path], sources: list[str]) -> list[dict | str]:
+    return list(map(_read_or_reason, paths, sources))
+
+
+def _read_all(files: list[Path], sources: list[str], n_jobs, progress: bool) -> list:
+    """``_read_or_reason`` of each file, in order: in this process, or in forked processes
+    for many files; a progress bar when that takes more than two seconds."""
+    from tqdm.auto import tqdm
+
+    jobs = n_processes(n_jobs)
+    with tqdm(total=len(files), desc="files", unit="file", delay=2,
+              disable=not progress) as bar:
+        if jobs < 2 or len(files) < PARALLEL_MIN_FILES or not can_fork():
+            out = []
+            for path, source in zip(files, sources):
+                out.append(_read_or_reason(path, source))
+                bar.update(1)
+            return out
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        bounds = range(0, len(files), FILE_CHUNK)
+        out = []
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            for part in pool.map(_read_chunk, [files[i:i + FILE_CHUNK] for i in bounds],
+                                 [sources[i:i + FILE_CHUNK] for i in bounds]):
+                out += part
+                bar.update(len(part))
+        return out
 
 
 def _source(label: str | None, name) -> str:

@@ -1,5 +1,6 @@
 import gzip
 import json
+import os
 import re
 import warnings
 from pathlib import Path
@@ -534,15 +535,64 @@ def test_progress_bar_over_the_files_of_a_folder(folder, monkeypatch):
 
     bars = []
 
-    class Bar(list):
-        def __init__(self, iterable, **kwargs):
-            super().__init__(iterable)
+    class Bar:
+        def __init__(self, iterable=None, **kwargs):
             bars.append(kwargs)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def update(self, n):
+            bars[-1]["done"] = bars[-1].get("done", 0) + n
 
     monkeypatch.setattr(tqdm.auto, "tqdm", Bar)
     quiet = corpus.load(folder, lang=False, progress=False)
     shown = corpus.load(folder, lang=False)
     assert [b["disable"] for b in bars] == [True, False]
     assert bars[1]["unit"] == "file" and bars[1]["delay"] > 0  # only when it takes a while
+    assert bars[1]["total"] == bars[1]["done"] == 2
     pd.testing.assert_frame_equal(quiet, shown)
     pd.testing.assert_frame_equal(quiet.attrs["audit"], shown.attrs["audit"])
+
+
+_READ_CHUNK = corpus._read_chunk
+
+
+def _chunk_leaving_pid(paths, sources):
+    """corpus._read_chunk that leaves a file named after the process reading the chunk."""
+    (Path(os.environ["KZMEDIA_TEST_PIDS"]) / f"{os.getpid()}-{paths[0].name}").touch()
+    return _READ_CHUNK(paths, sources)
+
+
+@pytest.mark.skipif(not corpus.can_fork(), reason="forked processes (Linux)")
+def test_folder_read_in_processes_equals_one_process(tmp_path, monkeypatch):
+    d = tmp_path / "many"
+    d.mkdir()
+    for i in range(11):
+        write(d / f"s{i:02d}.txt", raw_dump(f"Story {i}", BODY_A, f"Paragraph {i}. " + BODY_B))
+    write(d / "s03.txt", b"caf\xe9 in Astana\n")  # not UTF-8: rejected, in order
+    write(d / "s07.txt", "\n\n")                  # empty after cleaning
+    write(d / "s09.html", "<html><body><nav>Home</nav></body></html>")  # no main text
+    write(d / "manifest.csv", "file,outlet\ns01.txt,Listed Outlet\n")
+    monkeypatch.setattr(corpus, "PARALLEL_MIN_FILES", 4)
+    monkeypatch.setattr(corpus, "FILE_CHUNK", 3)  # several chunks, the last one short
+    seen = tmp_path / "pids"
+    seen.mkdir()
+    monkeypatch.setenv("KZMEDIA_TEST_PIDS", str(seen))
+    monkeypatch.setattr(corpus, "_read_chunk", _chunk_leaving_pid)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # files not in the manifest, empty file
+        one = corpus.load(d, lang=False, n_jobs=1)
+        two = corpus.load(d, lang=False, n_jobs=2)
+    chunks = sorted(p.name.split("-", 1) for p in seen.iterdir())
+    assert sorted(name for _, name in chunks) == ["s00.txt", "s03.txt", "s06.txt", "s09.html"]
+    assert str(os.getpid()) not in {pid for pid, _ in chunks}  # read by other processes
+    pd.testing.assert_frame_equal(one, two)
+    for key in ("rejected", "audit"):
+        pd.testing.assert_frame_equal(one.attrs[key], two.attrs[key])
+    assert one.loc[one["doc_id"] == "s01", "outlet"].item() == "Listed Outlet"
+    assert one.attrs["rejected"]["doc_id"].tolist() == ["s03", "s07", "s09"]
+    assert len(one) == 9
