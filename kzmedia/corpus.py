@@ -542,9 +542,9 @@ def _load_table(path: Path, column_map: dict, clean: bool, n_jobs=None, progress
         if c not in used:
             out[c if c not in out.columns and c not in COLUMNS else f"{c}_table"] = df[c]
     if clean:
-        from . import clean as cleaner
-
         from tqdm.auto import tqdm
+
+        from . import clean as cleaner
 
         results = [cleaner.clean_article(t) for t in tqdm(
             out["text"], desc="cleaning", unit="article", delay=2, disable=not progress)]
