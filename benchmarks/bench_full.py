@@ -19,10 +19,6 @@ codebook pattern and per gazetteer alias on every sentence, and vaderSentiment's
 ``--plain-sample`` articles and is extrapolated linearly to the whole corpus (stated in the
 output).
 
-Machine speed: a fixed pure-Python loop, run in ``--jobs`` processes at once, is timed just
-before and just after the run and printed with the results, so that runs on a machine whose
-speed drifts can be compared.
-
 Peak memory: the PSS of this process and all its worker and forked processes together,
 sampled every second (Linux; shared pages counted once), and ``ru_maxrss`` of this process
 and of the largest child process (a child's RSS includes the pages it shares with this one).
@@ -42,7 +38,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from common import PssSampler, peak_rss_mb, reference_loop_s, text_mb
+from common import PssSampler, peak_rss_mb, text_mb
 from kzmedia import __version__, corpus, pipeline
 
 
@@ -161,7 +157,6 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     jobs = args.jobs or os.cpu_count() or 1
 
-    speed_before = reference_loop_s(jobs)
     memory = PssSampler().__enter__()
     wall0, cpu0 = time.perf_counter(), cpu_s()
     articles, dt, cpu = timed(lambda: corpus.load(args.corpus, n_jobs=jobs))
@@ -200,7 +195,6 @@ def main(argv=None) -> int:
     total, total_cpu = time.perf_counter() - wall0, cpu_s() - cpu0
     t.add("TOTAL (load + both groupings)", total, cpu=total_cpu)
     memory.__exit__(None, None, None)
-    speed_after = reference_loop_s(jobs)
     ours_peak, worker_peak = peak_rss_mb(), peak_rss_mb(resource.RUSAGE_CHILDREN)
     all_peak = f"{memory.peak_mb:.0f} MB" if memory.peak_mb else "not measured (no /proc)"
     del parts
@@ -217,10 +211,6 @@ def main(argv=None) -> int:
         "",
         f"machine: {os.cpu_count()} cores, {platform.platform()}, python {platform.python_version()}; "
         f"--jobs {jobs}, --chunk-size {args.chunk_size}",
-        "",
-        f"machine speed: a fixed pure-Python loop of 10 M additions, run in {jobs} processes "
-        f"at once, took {speed_before:.2f} s before the run and {speed_after:.2f} s after it "
-        f"(compare runs at similar values: a shared or virtual machine's speed can drift)",
         "",
         t.markdown(),
         f"Total wall {total:.1f} s ({n / total:.0f} articles/s, {mb / total:.2f} MB/s); "

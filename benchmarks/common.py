@@ -15,30 +15,6 @@ def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024  # Linux: kB
 
 
-def _loop_s(n: int) -> float:
-    import time
-
-    start = time.perf_counter()
-    total = 0
-    for i in range(n):
-        total += i
-    return time.perf_counter() - start
-
-
-def reference_loop_s(processes: int = 1, n: int = 10_000_000) -> float:
-    """Seconds a fixed pure-Python loop (n additions) takes now, run in `processes` processes
-    at once (their mean): how fast this machine runs Python at the moment with that many
-    cores busy. A shared or virtual machine's speed can drift within the hour, so runs are
-    compared with this beside them."""
-    if processes <= 1:
-        return _loop_s(n)
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(processes) as pool:
-        times = list(pool.map(_loop_s, [n] * processes))
-    return sum(times) / len(times)
-
-
 def text_mb(texts: pd.Series) -> float:
     """MB of UTF-8 text in a column of strings: Arrow's byte lengths (the strings are stored
     as UTF-8 already), without encoding each one in Python (0.7 s on 225 MB, which the
