@@ -138,14 +138,12 @@ _COMPARED = ("articles", "keyness_log_odds", "frame_scores_group", "attention", 
              "article_tone", "group_tone", "vector_tone")
 LATE = {"profile": _COMPARED, "contrasts": _COMPARED}
 
-# Of the group stages that no LATE stage waits for, the slowest on large corpora, slowest
-# first: the forked processes start them before the quick ones, so that no process is
-# left alone with a slow table at the end.
-SLOW_FIRST = ("similarity", "keyness_g2", "term_counts", "tfidf_profiles")
-
 # Group stages of one grouping computed one after the other by one process, inside
 # terms.reuse_groups(): they all start from the same groups x terms tables, built once.
-# (keyness_log_odds, which the LATE stages wait for, stays a quick task of its own.)
+# They are the slowest on large corpora (slowest first), and no LATE stage waits for them:
+# the forked processes start this task before the quick ones, so that no process is left
+# alone with a slow table at the end. (keyness_log_odds, which the LATE stages wait for,
+# stays a quick task of its own.)
 TOGETHER = ("similarity", "keyness_g2", "term_counts", "tfidf_profiles")
 
 # With n_jobs=None, group tables of at most this many articles are computed in this process
@@ -488,8 +486,8 @@ def _forked_stages(todo: dict, articles, computed: dict, jobs: int, bar) -> dict
     """{(by, name): (seconds, table)} for the group stages `todo` ({by: names}), computed by
     `jobs` forked processes that inherit `computed` ({by: tables}; only the resulting tables
     are handed back). A grouping's `TOGETHER` stages form one task, every other stage a task
-    of its own. The tasks holding tables that `LATE` stages read go first, then those of
-    `SLOW_FIRST`; a `LATE` stage goes next as soon as the tables it reads are done."""
+    of its own. The tasks holding tables that `LATE` stages read go first, then the
+    `TOGETHER` ones; a `LATE` stage goes next as soon as the tables it reads are done."""
     import multiprocessing
     import tempfile
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -498,7 +496,6 @@ def _forked_stages(todo: dict, articles, computed: dict, jobs: int, bar) -> dict
     late = {(b, n): [(b, d) for d in LATE[n] if d in names]
             for b, names in todo.items() for n in names if n in LATE}
     needed = {d for deps in late.values() for d in deps}
-    slow = {name: rank for rank, name in enumerate(SLOW_FIRST)}
     tasks = []
     for b, names in todo.items():
         rest = [n for n in names if (b, n) not in late]
@@ -506,8 +503,7 @@ def _forked_stages(todo: dict, articles, computed: dict, jobs: int, bar) -> dict
         tasks += [(b, together)] if together else []
         tasks += [(b, (n,)) for n in rest if n not in together]
     queue = sorted(tasks, key=lambda task: (
-        not any((task[0], n) in needed for n in task[1]),
-        min(slow.get(n, len(slow)) for n in task[1])))
+        not any((task[0], n) in needed for n in task[1]), task[1][0] not in TOGETHER))
     done: dict = {}
     _FORK_STATE = (articles, computed)
     try:
