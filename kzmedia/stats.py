@@ -256,7 +256,6 @@ def permutation_test(
         gamma = np.finfo(float).eps * 100 * max(1.0, abs(observed))
         p_greater = np.count_nonzero(null >= observed - gamma) / n_splits
         p_less = np.count_nonzero(null <= observed + gamma) / n_splits
-        p = {"greater": p_greater, "less": p_less}.get(alternative, min(1.0, 2 * min(p_greater, p_less)))
         exact, min_p = True, min(1.0, sides / n_splits)
     else:
         null = _random_splits_null(a, b, stat, n_resamples, seed)
@@ -264,8 +263,8 @@ def permutation_test(
         gamma = abs(np.finfo(float).eps * 100 * observed)
         p_greater = (np.count_nonzero(null >= observed - gamma) + 1) / (n_resamples + 1)
         p_less = (np.count_nonzero(null <= observed + gamma) + 1) / (n_resamples + 1)
-        p = {"greater": p_greater, "less": p_less}.get(alternative, min(1.0, 2 * min(p_greater, p_less)))
         exact, min_p = False, min(1.0, sides / (n_resamples + 1))
+    p = {"greater": p_greater, "less": p_less}.get(alternative, min(1.0, 2 * min(p_greater, p_less)))
     return {
         "statistic": observed,
         "p_value": float(p),
