@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .parallel import can_fork, n_processes
+from .parallel import can_fork, fork_pool, n_processes
 
 __all__ = ["COLUMNS", "load", "validate", "duplicates", "dedupe"]
 
@@ -393,12 +393,9 @@ def _read_all(files: list[Path], sources: list[str], n_jobs, progress: bool) -> 
                 out.append(_read_or_reason(path, source))
                 bar.update(1)
             return out
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
         bounds = range(0, len(files), FILE_CHUNK)
         out = []
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        with fork_pool(jobs) as pool:
             for part in pool.map(_read_chunk, [files[i:i + FILE_CHUNK] for i in bounds],
                                  [sources[i:i + FILE_CHUNK] for i in bounds]):
                 out += part
@@ -780,13 +777,10 @@ def _words_and_lang(text: pd.Series, lang: bool, chars: int, n_jobs=None):
         return words(), "und"
     if len(text) < PARALLEL_MIN_TEXTS or n_processes(n_jobs) < 2 or not can_fork():
         return words(), _detect_lang(text, chars)
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
     here = int(len(text) * LANG_SHARE_HERE)
     _LANG_STATE = (text.iloc[here:], chars)
     try:
-        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        with fork_pool(1) as pool:
             detected = pool.submit(_forked_lang)
             n_words = words()
             first = _detect_lang(text.iloc[:here], chars)

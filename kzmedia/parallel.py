@@ -6,7 +6,7 @@ import multiprocessing
 import os
 import sys
 
-__all__ = ["n_processes", "can_fork"]
+__all__ = ["n_processes", "can_fork", "fork_pool"]
 
 
 def n_processes(n_jobs) -> int:
@@ -23,3 +23,11 @@ def can_fork() -> bool:
     """Fork only on Linux: macOS system libraries are not fork-safe (Python's own default
     there is spawn) and Windows has no fork."""
     return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+
+def fork_pool(workers: int):
+    """A process pool of `workers` forked processes (only where :func:`can_fork`): they
+    inherit this process's memory, so large inputs set just before need no pickling."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))

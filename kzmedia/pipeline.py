@@ -39,7 +39,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .parallel import can_fork, n_processes
+from .parallel import can_fork, fork_pool, n_processes
 
 __all__ = ["STAGES", "OPTIONAL", "ARTICLE_LOCAL", "StageMissing", "analyze", "article_tables",
            "group_tables", "group_tables_many", "write_tables"]
@@ -488,9 +488,8 @@ def _forked_stages(todo: dict, articles, computed: dict, jobs: int, bar) -> dict
     are handed back). A grouping's `TOGETHER` stages form one task, every other stage a task
     of its own. The tasks holding tables that `LATE` stages read go first, then the
     `TOGETHER` ones; a `LATE` stage goes next as soon as the tables it reads are done."""
-    import multiprocessing
     import tempfile
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures import FIRST_COMPLETED, wait
 
     global _FORK_STATE
     late = {(b, n): [(b, d) for d in LATE[n] if d in names]
@@ -508,8 +507,7 @@ def _forked_stages(todo: dict, articles, computed: dict, jobs: int, bar) -> dict
     _FORK_STATE = (articles, computed)
     try:
         with tempfile.TemporaryDirectory(prefix="kzmedia-") as folder, \
-                ProcessPoolExecutor(max_workers=min(jobs, len(queue) + len(late)),
-                                    mp_context=multiprocessing.get_context("fork")) as pool:
+                fork_pool(min(jobs, len(queue) + len(late))) as pool:
             running: dict = {}
             while queue or late or running:
                 for key in [k for k, deps in late.items() if all(d in done for d in deps)]:
