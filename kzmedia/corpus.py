@@ -336,7 +336,7 @@ def _load_files(files: list[Path], folder: Path | None, manifest, column_map: di
         table = table[present]
         table = table.assign(_key=[str((root / f).resolve()) for f in table["file"]])
         listed = set(table["_key"])
-        files = sorted({p.resolve(): p for p in files}.keys() | set(map(Path, listed)))
+        files = sorted({p.resolve() for p in files} | set(map(Path, listed)))
         unlisted = [p.name for p in files if str(p) not in listed]
         if unlisted:
             warnings.warn(f"{len(unlisted)} file(s) not in {mname}, kept with sniffed metadata: "
