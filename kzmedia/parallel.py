@@ -1,4 +1,5 @@
-"""How many processes to use, and whether they may be forked (shared by corpus and pipeline)."""
+"""How many processes to use, whether they may be forked, and the forked pool (shared by corpus
+and pipeline)."""
 
 from __future__ import annotations
 
