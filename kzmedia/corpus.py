@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .parallel import can_fork, fork_pool, n_processes
+from .parallel import can_fork, n_processes, process_pool
 
 __all__ = ["COLUMNS", "load", "validate", "duplicates", "dedupe"]
 
@@ -395,7 +395,7 @@ def _read_all(files: list[Path], sources: list[str], n_jobs, progress: bool) -> 
             return out
         bounds = range(0, len(files), FILE_CHUNK)
         out = []
-        with fork_pool(jobs) as pool:
+        with process_pool(jobs) as pool:
             for part in pool.map(_read_chunk, [files[i:i + FILE_CHUNK] for i in bounds],
                                  [sources[i:i + FILE_CHUNK] for i in bounds]):
                 out += part
@@ -780,7 +780,7 @@ def _words_and_lang(text: pd.Series, lang: bool, chars: int, n_jobs=None):
     here = int(len(text) * LANG_SHARE_HERE)
     _LANG_STATE = (text.iloc[here:], chars)
     try:
-        with fork_pool(1) as pool:
+        with process_pool(1) as pool:
             detected = pool.submit(_forked_lang)
             n_words = words()
             first = _detect_lang(text.iloc[:here], chars)

@@ -39,7 +39,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .parallel import can_fork, fork_pool, n_processes
+from .parallel import can_fork, n_processes, process_pool
 
 __all__ = ["STAGES", "OPTIONAL", "ARTICLE_LOCAL", "StageMissing", "analyze", "article_tables",
            "group_tables", "group_tables_many", "write_tables"]
@@ -507,7 +507,7 @@ def _forked_stages(todo: dict, articles, computed: dict, jobs: int, bar) -> dict
     _FORK_STATE = (articles, computed)
     try:
         with tempfile.TemporaryDirectory(prefix="kzmedia-") as folder, \
-                fork_pool(min(jobs, len(queue) + len(late))) as pool:
+                process_pool(min(jobs, len(queue) + len(late))) as pool:
             running: dict = {}
             while queue or late or running:
                 for key in [k for k, deps in late.items() if all(d in done for d in deps)]:
