@@ -37,7 +37,7 @@ import pandas as pd
 
 from . import __version__
 
-__all__ = ["Store", "corpus_key", "read_table", "write_table"]
+__all__ = ["Store", "corpus_key", "code_files", "read_table", "write_table"]
 
 _FORMAT = 1  # bump when the layout changes
 
@@ -56,11 +56,14 @@ def _data_files():
     return sorted((p for p in root.iterdir() if p.is_file()), key=lambda p: p.name)
 
 
-def _module_files():
-    """The package's top-level modules (the code that computes the tables; not plots/)."""
+def code_files():
+    """The modules whose code computes the tables: the package's top-level modules and the
+    speed layer (``fast/``), not the figures (``plots/``)."""
     root = resources.files("kzmedia")
-    return sorted((p for p in root.iterdir() if p.is_file() and p.name.endswith(".py")),
-                  key=lambda p: p.name)
+    folders = [root, root / "fast"]
+    return [p for folder in folders if folder.is_dir()
+            for p in sorted((p for p in folder.iterdir()
+                             if p.is_file() and p.name.endswith(".py")), key=lambda p: p.name)]
 
 
 def corpus_key(articles: pd.DataFrame, **params) -> str:
@@ -74,7 +77,7 @@ def corpus_key(articles: pd.DataFrame, **params) -> str:
         if isinstance(table, pd.DataFrame):
             _hash_frame(h, table)
     h.update(json.dumps(params, sort_keys=True, default=str).encode())
-    for path in [*_module_files(), *_data_files()]:
+    for path in [*code_files(), *_data_files()]:
         h.update(f"\x1d{path.name}\x1f".encode())
         h.update(path.read_bytes())
     return h.hexdigest()

@@ -110,9 +110,6 @@ def _analyze(args) -> int:
                   f"({exc})", file=sys.stderr)
             return 2
         raise
-    except pipeline.StageMissing as exc:
-        print(f"kzmedia: error: {exc}; {exc.__notes__[-1]}", file=sys.stderr)
-        return 1
     if duplicates is not None:
         tables["duplicates"] = duplicates
     paths = pipeline.write_tables(tables, args.out, fmt=args.format)

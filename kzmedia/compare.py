@@ -1,7 +1,8 @@
 """Outlets side by side: one profile row per group, and the largest contrasts in words.
 
-Both functions join the tables of the other stages (``kzmedia.pipeline.analyze``); pass
-``tables=`` to reuse tables already computed, or let them compute what they need. Every
+Both functions join the tables of the other stages: pass ``tables=``, the tables of
+``kzmedia.pipeline.analyze(articles, by=..., sentences=True)`` (``PROFILE_NEEDS`` and
+``CONTRASTS_NEEDS`` name the ones each reads). Every
 number keeps its n (articles, sentences, mentions) and its interval, and every generated
 sentence points at the evidence sentences behind it. Nothing here knows any outlet: the
 sentences are built from the numbers.
@@ -14,22 +15,25 @@ import pandas as pd
 
 from . import stats
 
-__all__ = ["profile", "contrasts", "caveats", "to_html", "FAMILIES"]
+__all__ = ["profile", "contrasts", "caveats", "to_html", "FAMILIES", "PROFILE_NEEDS", "CONTRASTS_NEEDS"]
 
 #: The kinds of contrast, in the order they are reported.
 FAMILIES = ("attention", "balance", "frame", "tone", "vector_tone")
 
-_NEEDED = ("articles", "sentences", "keyness_log_odds", "frame_scores_group", "frame_hits",
-           "attention", "balance", "actor_mentions", "sentence_tone", "article_tone",
-           "group_tone", "vector_tone")
+#: The tables :func:`profile` reads.
+PROFILE_NEEDS = ("sentences", "keyness_log_odds", "frame_scores_group", "attention", "balance",
+                 "group_tone", "vector_tone")
+#: The tables :func:`contrasts` reads.
+CONTRASTS_NEEDS = ("frame_hits", "sentence_tone", "frame_scores_group", "attention", "balance",
+                   "article_tone", "group_tone", "vector_tone")
 
 
-def _tables(articles: pd.DataFrame, by: str, tables: dict | None) -> dict:
-    if tables is not None and all(k in tables for k in _NEEDED):
-        return tables
-    from .pipeline import analyze
-    computed = analyze(articles, by=by, sentences=True, progress=False)
-    return {**computed, **(tables or {})}
+def _tables(tables: dict | None, needs: tuple, what: str) -> dict:
+    missing = [k for k in needs if k not in (tables or {})]
+    if missing:
+        raise ValueError(f"{what} needs the tables {missing}: pass tables=pipeline.analyze("
+                         "articles, by=..., sentences=True)")
+    return tables
 
 
 def _n_label(n: int) -> str:
@@ -45,7 +49,7 @@ def _interval_text(mean, low, high, n, fmt="{:+.2f}") -> str:
     return f"{text} (n={n})"
 
 
-def profile(articles: pd.DataFrame, by: str = "outlet", *, tables: dict | None = None,
+def profile(articles: pd.DataFrame, by: str = "outlet", *, tables: dict,
             top_terms: int = 5, top_frames: int = 3, gazetteer=None) -> pd.DataFrame:
     """One row per group: size, dates, distinctive terms, frames, vectors and tone.
 
@@ -58,7 +62,7 @@ def profile(articles: pd.DataFrame, by: str = "outlet", *, tables: dict | None =
     are named by their gazetteer labels in the text columns. Sorted
     by `by`. Intervals follow the small-n rules of :func:`kzmedia.stats.summarize`.
     """
-    t = _tables(articles, by, tables)
+    t = _tables(tables, PROFILE_NEEDS, "compare.profile")
     art = articles[[by, "doc_id", "n_words", "date"]]
     dates = art.assign(date=art["date"].replace("", np.nan))
     out = dates.groupby(by).agg(n_articles=("doc_id", "nunique"), n_words=("n_words", "sum"),
@@ -148,7 +152,7 @@ def _pair(g: pd.DataFrame, by: str, value: str):
     return g.iloc[0], g.iloc[-1]
 
 
-def contrasts(articles: pd.DataFrame, by: str = "outlet", *, tables: dict | None = None,
+def contrasts(articles: pd.DataFrame, by: str = "outlet", *, tables: dict,
               per_family: int = 3, min_sentences: int = 3, n_evidence: int = 2,
               gazetteer=None, n_resamples: int = 1999) -> pd.DataFrame:
     """The largest differences between groups, as numbers and as plain sentences.
@@ -168,12 +172,12 @@ def contrasts(articles: pd.DataFrame, by: str = "outlet", *, tables: dict | None
     here; ``evidence``: "[group] doc_id#sent_id: sentence" lines from the high side (and, for
     tone, the low side)), in family order, largest difference first.
     """
-    t = _tables(articles, by, tables)
+    t = _tables(tables, CONTRASTS_NEEDS, "compare.contrasts")
     label = _vector_labels(gazetteer)
     group_of = articles.set_index("doc_id")[by]
 
     def grouped(table, cols):
-        if by in table.columns:  # e.g. sentence_tone as pipeline.group_tables passes it
+        if by in table.columns:  # e.g. sentence_tone as the pipeline passes it
             return table[[*cols, by]]
         table = table[cols]
         return table.assign(**{by: table["doc_id"].map(group_of)})

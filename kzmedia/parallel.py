@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 
-__all__ = ["n_processes", "can_fork", "process_pool", "map_ordered"]
+__all__ = ["n_processes", "can_fork", "process_pool", "map_ordered", "submit_all"]
 
 
 def n_processes(n_jobs) -> int:
@@ -49,20 +51,92 @@ def map_ordered(fn: Callable, items: Sequence, n_jobs=1, *, on_done: Callable | 
     the order of `items` whatever order they finish in; ``on_done(i)`` is called as item
     i finishes (e.g. to move a progress bar). `fn` must be a module-level function."""
     jobs = min(n_processes(n_jobs), len(items))
-    results: list = [None] * len(items)
     if jobs <= 1:
+        results = []
         for i, item in enumerate(items):
-            results[i] = fn(item)
+            results.append(fn(item))
             if on_done:
                 on_done(i)
         return results
-    from concurrent.futures import as_completed
+    done = submit_all(fn, items, jobs, on_done=on_done)
+    return [done[i] for i in range(len(items))]
 
-    with process_pool(jobs) as pool:
-        futures = {pool.submit(fn, item): i for i, item in enumerate(items)}
-        for future in as_completed(futures):
-            i = futures[future]
-            results[i] = future.result()
-            if on_done:
-                on_done(i)
-    return results
+
+def _to_file(result, folder: str):
+    """Pickle `result` to a new file in `folder` and return its path; return the result itself
+    when the file cannot be written (a full disk). A worker hands large results back this way:
+    through the pool's pipe it would wait, idle, until the parent process (which shares the
+    cores with the workers) had read them all."""
+    fd, path = tempfile.mkstemp(suffix=".pickle", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    except OSError:
+        os.unlink(path)
+        return result
+    return _Handed(path)
+
+
+class _Handed(str):
+    """The path of a result handed back through a file (a str subclass, so a result that is
+    itself a string is never mistaken for one)."""
+
+
+def _from_file(handed):
+    if not isinstance(handed, _Handed):
+        return handed
+    try:
+        with open(handed, "rb") as fh:
+            return pickle.load(fh)
+    finally:
+        os.unlink(handed)
+
+
+def _call_to_file(fn, folder, item):
+    return _to_file(fn(item), folder)
+
+
+def _call_inherited_to_file(fn, folder, item):
+    return _to_file(fn(_INHERITED, item), folder)
+
+
+# What the processes of a forked_map read: set while it runs, in this process only.
+_INHERITED = None
+
+
+def submit_all(fn: Callable, items: Sequence, jobs: int, *, inherited=None,
+               on_done: Callable | None = None, follow: Callable | None = None) -> dict:
+    """``{i: fn(item)}`` (or ``fn(inherited, item)`` when `inherited` is given) for the items
+    of a queue, computed by `jobs` processes. `follow(i, result)`, if given, may return more
+    items, which join the queue (at its front) as item i finishes. Results are handed back
+    through temporary files (``TMPDIR``). With `inherited`, the processes are forked and read
+    it from this process's memory without pickling (only where :func:`can_fork`)."""
+    global _INHERITED
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    if inherited is not None and not can_fork():
+        raise RuntimeError("inherited state needs forked processes (Linux)")
+    queue = list(enumerate(items))
+    results: dict = {}
+    call = _call_inherited_to_file if inherited is not None else _call_to_file
+    _INHERITED = inherited
+    try:
+        with tempfile.TemporaryDirectory(prefix="kzmedia-") as folder, process_pool(jobs) as pool:
+            running: dict = {}
+            while queue or running:
+                while queue and len(running) < jobs:
+                    i, item = queue.pop(0)
+                    running[pool.submit(call, fn, folder, item)] = i
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    i = running.pop(future)
+                    results[i] = _from_file(future.result())
+                    if on_done:
+                        on_done(i)
+                    if follow:
+                        more = follow(i, results[i]) or ()
+                        start = len(results) + len(running) + len(queue)
+                        queue[:0] = [(start + k, x) for k, x in enumerate(more)]
+        return results
+    finally:
+        _INHERITED = None

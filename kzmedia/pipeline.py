@@ -1,24 +1,21 @@
 """Every tidy table of the analysis without notebooks: `analyze(articles, by=...)`.
 
-The stages run in the order of `STAGES`, a list of (table name, function); each function
-is called as f(articles, by, tables_so_far) and returns one DataFrame.
+What the stages are, what they read and whether they look at one article or one group at a
+time is declared in :mod:`kzmedia.stages`; this module derives the plan from those records
+and runs it in two phases:
 
-The analysis runs in two phases:
-
-1. **Per article** (`ARTICLE_LOCAL`: sentences, the document x term matrix, frame hits and
-   article scores, actor mentions, sentence tone). These only look at one article at a time,
-   so they run on partitions of consecutive articles (`chunk_size` articles each, the last
-   ones half that; see `TAIL_PARTITIONS`) - in this
-   process, in a pool of `n_jobs` worker processes, or on a dask.distributed cluster - and
-   the partition results are concatenated in order (:func:`article_tables`). Worker
-   processes hand their results back through files in a temporary folder (``TMPDIR``),
-   removed as they are read.
-2. **Per group** (everything else: counts, TF-IDF, keyness, similarity, frame prevalence,
-   attention, balance, co-occurrence, tone aggregates, profile, contrasts), computed once
-   from the concatenated tables (:func:`group_tables`). On Linux the group tables are
-   computed by `n_jobs` forked processes, which read the per-article tables of this process
-   without copying them; the two tables that read other group tables (`LATE`: profile,
-   contrasts) start as soon as those are done and are handed them.
+1. **Per article** (the ``article`` stages: sentences, the document x term matrix, frame hits
+   and article scores, actor mentions, sentence tone). They run on partitions of consecutive
+   articles (`chunk_size` articles each, the last ones half that, see `TAIL_PARTITIONS`) -
+   in this process, in `n_jobs` worker processes (:mod:`kzmedia.parallel`) or on a
+   dask.distributed cluster - and the partitions' results are joined in order
+   (:func:`article_tables`).
+2. **Per group** (the ``group`` stages: counts, TF-IDF, keyness, similarity, frame
+   prevalence, attention, balance, co-occurrence, tone aggregates, profile, contrasts),
+   computed once per grouping column from the joined tables (:func:`group_tables`). On
+   Linux they are computed by `n_jobs` forked processes, which read the per-article tables of
+   this process without copying them; a group stage that reads other group tables starts as
+   soon as those are done and is handed them.
 
 No table depends on the partitions (every per-article stage reads one article at a time and
 the document x term matrices merge exactly), so one process, several processes and Dask give
@@ -32,171 +29,20 @@ package data (codebook, gazetteer, settings, word lists); see :mod:`kzmedia.cach
 
 from __future__ import annotations
 
-import importlib
-import os
 import time
 from pathlib import Path
 
 import pandas as pd
 
-from .parallel import can_fork, n_processes, process_pool
+from . import parallel, terms
+from .stages import STAGES, Stage, by_name, order
 
-__all__ = ["STAGES", "OPTIONAL", "ARTICLE_LOCAL", "StageMissing", "analyze", "article_tables",
-           "group_tables", "group_tables_many", "write_tables"]
-
-
-class StageMissing(RuntimeError):
-    """A stage module or function that the pipeline calls is not available."""
-
-
-def _stage(module: str, name: str):
-    """kzmedia.<module>.<name>, with an error that names the missing piece."""
-    try:
-        mod = importlib.import_module(f"kzmedia.{module}")
-    except ModuleNotFoundError as exc:
-        raise StageMissing(f"kzmedia.{module} is not available ({exc})") from exc
-    try:
-        return getattr(mod, name)
-    except AttributeError:
-        raise StageMissing(f"kzmedia.{module} has no function {name!r}") from None
-
-
-def _attr_table(articles, key) -> pd.DataFrame:
-    table = articles.attrs.get(key)
-    return table.copy() if isinstance(table, pd.DataFrame) else pd.DataFrame()
-
-
-def _with_group(table: pd.DataFrame, articles: pd.DataFrame, by: str) -> pd.DataFrame:
-    """`table` with the grouping column `by` looked up from the articles on doc_id (if absent;
-    missing where no article has the doc_id): the values of
-    ``table["doc_id"].map(articles.set_index("doc_id")[by])``, each distinct doc_id looked up
-    once (on the 1.8 M-row sentence table 0.15 s instead of 0.7 s, which this process spends
-    before the group stages can start)."""
-    if by in table.columns:
-        return table
-    codes, distinct = pd.factorize(table["doc_id"], use_na_sentinel=False)
-    at = pd.Index(articles["doc_id"]).get_indexer(distinct)[codes]
-    column = articles[by].reset_index(drop=True).reindex(at)  # -1 (none): missing
-    column.index = table.index
-    return table.assign(**{by: column})
-
-
-STAGES = [
-    ("articles", lambda a, by, t: a.drop(columns=["text"], errors="ignore")),
-    ("rejected", lambda a, by, t: _attr_table(a, "rejected")),
-    ("audit", lambda a, by, t: _attr_table(a, "audit")),
-    ("sentences", lambda a, by, t: _stage("text", "sentences")(a)),
-    ("_dtm", lambda a, by, t: _stage("terms", "document_term_matrix")(a)),
-    ("term_counts", lambda a, by, t: _stage("terms", "counts")(a, by=by, dtm=t["_dtm"])),
-    ("tfidf_profiles",
-     lambda a, by, t: _stage("terms", "tfidf_profiles")(a, by=by, dtm=t["_dtm"])),
-    ("keyness_log_odds", lambda a, by, t: _stage("terms", "keyness")(
-        a, by=by, measure="log_odds", dtm=t["_dtm"], top=KEYNESS_TOP)),
-    ("keyness_g2", lambda a, by, t: _stage("terms", "keyness")(
-        a, by=by, measure="g2", dtm=t["_dtm"], top=KEYNESS_TOP)),
-    ("similarity", lambda a, by, t: _stage("terms", "similarity")(
-        a, by=by, dtm=t["_dtm"], permutations=SIMILARITY_PERMUTATIONS)),
-    ("frame_hits", lambda a, by, t: _stage("frames", "hits")(
-        a, t.get("_codebook"), sentences=t["sentences"])),
-    ("frame_scores_article", lambda a, by, t: _stage("frames", "article_scores")(
-        a, t.get("_codebook"), sentences=t["sentences"], hits_table=t["frame_hits"])),
-    ("frame_scores_group", lambda a, by, t: _stage("frames", "group_scores")(
-        a, t.get("_codebook"), by=by, sentences=t["sentences"],
-        article_table=t["frame_scores_article"])),
-    ("actor_mentions", lambda a, by, t: _stage("actors", "mentions")(
-        a, t.get("_gazetteer"), sentences=t["sentences"])),
-    ("attention", lambda a, by, t: _stage("actors", "attention")(
-        a, by=by, gazetteer=t.get("_gazetteer"), sentences=t["sentences"],
-        mentions_table=t["actor_mentions"])),
-    ("balance", lambda a, by, t: _stage("actors", "balance")(
-        a, by=by, gazetteer=t.get("_gazetteer"), sentences=t["sentences"],
-        mentions_table=t["actor_mentions"])),
-    ("cooccurrence", lambda a, by, t: _stage("actors", "cooccurrence")(
-        a, by=by, gazetteer=t.get("_gazetteer"), sentences=t["sentences"],
-        mentions_table=t["actor_mentions"])),
-    ("sentence_tone", lambda a, by, t: _stage("sentiment", "sentences")(
-        a, t.get("_gazetteer"), sentences=t["sentences"], mentions=t["actor_mentions"])),
-    ("article_tone", lambda a, by, t: _stage("sentiment", "article_tone")(t["sentence_tone"], by=by)),
-    ("group_tone", lambda a, by, t: _stage("sentiment", "group_tone")(t["sentence_tone"], by=by)),
-    ("vector_tone", lambda a, by, t: _stage("sentiment", "vector_tone")(t["sentence_tone"], by=by)),
-    ("profile", lambda a, by, t: _stage("compare", "profile")(a, by=by, tables=t)),
-    ("contrasts", lambda a, by, t: _stage("compare", "contrasts")(
-        a, by=by, tables=t, gazetteer=t.get("_gazetteer"))),
-]
-
-# Relabellings per similarity permutation test (p resolution 1/200; terms.similarity also
-# skips the tests when more than 300 pairs of groups would be tested).
-SIMILARITY_PERMUTATIONS = 199
-
-# The keyness tables keep the KEYNESS_TOP most and least distinctive terms of each group
-# (every group x every term is 89 M rows for 491 outlets; call terms.keyness for all of them).
-KEYNESS_TOP = 100
-
-# Group stages that read other group tables, and the group tables they read (they also read
-# per-article tables): each starts as soon as those are done.
-_COMPARED = ("articles", "keyness_log_odds", "frame_scores_group", "attention", "balance",
-             "article_tone", "group_tone", "vector_tone")
-LATE = {"profile": _COMPARED, "contrasts": _COMPARED}
-
-# Group stages of one grouping computed one after the other by one process, inside
-# terms.reuse_groups(): they all start from the same groups x terms tables, built once.
-# They are the slowest on large corpora (slowest first), and no LATE stage waits for them:
-# the forked processes start this task before the quick ones, so that no process is left
-# alone with a slow table at the end. (keyness_log_odds, which the LATE stages wait for,
-# stays a quick task of its own.)
-TOGETHER = ("similarity", "keyness_g2", "term_counts", "tfidf_profiles")
+__all__ = ["STAGES", "analyze", "article_tables", "group_tables", "group_tables_many",
+           "write_tables", "plan", "Plan"]
 
 # With n_jobs=None, group tables of at most this many articles are computed in this process
 # (forking costs more than it saves on small corpora).
 FORK_MIN_ARTICLES = 2000
-
-# Large and derivable from the articles: computed (the stages need it), written on request.
-# Names starting with "_" are shared intermediates (not tables) and never returned.
-OPTIONAL = {"sentences"}
-
-# Stages that look at one article at a time: run per partition (with by=None), concatenated.
-ARTICLE_LOCAL = ("sentences", "_dtm", "frame_hits", "frame_scores_article", "actor_mentions",
-                 "sentence_tone")
-
-# The article columns the per-article stages read (the rest stays in this process).
-_PARTITION_COLUMNS = ("doc_id", "outlet", "text", "n_words", "lang")
-
-# Sort keys of the per-article tables (they are sorted by doc_id like their stage functions).
-_KEYS = {"frame_hits": ["doc_id", "sent_id"], "frame_scores_article": ["doc_id", "frame"],
-         "actor_mentions": ["doc_id", "sent_id"], "sentence_tone": ["doc_id", "sent_id"]}
-
-
-# --------------------------------------------------------------------------- phase 1
-
-def _shared() -> dict:
-    """What every stage reads and is loaded once, not per stage: the default frame codebook
-    and gazetteer (parsed and validated)."""
-    gazetteer = _stage("actors", "load_gazetteer")()
-    return {"_gazetteer": gazetteer,
-            "_codebook": _stage("frames", "load_codebook")(gazetteer=gazetteer)}
-
-
-def _run_stage(name: str, fn, articles: pd.DataFrame, by, computed: dict) -> float:
-    """computed[name] = fn(articles, by, computed); returns the seconds it took. An error
-    carries a note naming the table."""
-    start = time.perf_counter()
-    try:
-        computed[name] = fn(articles, by, computed)
-    except Exception as exc:
-        exc.add_note(f"while computing the {name!r} table")
-        raise
-    return time.perf_counter() - start
-
-
-def _run_partition(part: pd.DataFrame, shared: dict) -> tuple[dict, list]:
-    """The per-article stages on one partition: ({table: DataFrame, "_dtm": DocTerm},
-    [(stage, seconds), ...]). The sentence table is not returned: it is the first columns of
-    sentence_tone."""
-    out: dict = dict(shared)
-    seconds = [(name, _run_stage(name, fn, part, None, out))
-               for name, fn in STAGES if name in ARTICLE_LOCAL]
-    return {k: v for k, v in out.items() if k not in shared and k != "sentences"}, seconds
-
 
 # Of a corpus of more than TAIL_PARTITIONS x chunk_size articles, the last TAIL_PARTITIONS to
 # TAIL_PARTITIONS + 1 partitions' worth go in partitions of half the size (the smallest last),
@@ -205,9 +51,62 @@ def _run_partition(part: pd.DataFrame, shared: dict) -> tuple[dict, list]:
 TAIL_PARTITIONS = 4
 
 
-def _partitions(articles: pd.DataFrame, chunk_size: int) -> list[pd.DataFrame]:
-    cols = [c for c in _PARTITION_COLUMNS if c in articles.columns]
-    slim = articles[cols]
+class Plan:
+    """What the stage records imply for a run: the stages in run order and split by kind,
+    the article columns the per-article stages read, and for each group stage the group
+    tables it waits for."""
+
+    def __init__(self, stages=STAGES):
+        self.stages: list[Stage] = order(stages)
+        self.named = by_name(self.stages)
+        self.inputs = [s for s in self.stages if s.kind == "input"]
+        self.article = [s for s in self.stages if s.kind == "article"]
+        self.group = [s for s in self.stages if s.kind == "group"]
+        self.columns = tuple(dict.fromkeys(
+            ["doc_id", *[c for s in self.article for c in s.columns]]))
+        group_names = {s.name for s in self.group}
+        self.waits = {s.name: tuple(n for n in s.needs if n in group_names) for s in self.group}
+        self.tables = [s.name for s in self.stages if s.table]
+
+
+def plan(stages=STAGES) -> Plan:
+    """The :class:`Plan` of `stages` (default: :data:`kzmedia.stages.STAGES`)."""
+    return Plan(stages)
+
+
+def _run_stage(stage: Stage, articles: pd.DataFrame, by, computed: dict) -> float:
+    """computed[stage.name] = the stage's table, from the tables it needs; returns the
+    seconds it took. An error carries a note naming the table."""
+    start = time.perf_counter()
+    try:
+        computed[stage.name] = stage.fn(articles, by, {n: computed[n] for n in stage.needs})
+    except Exception as exc:
+        exc.add_note(f"while computing the {stage.name!r} table")
+        raise
+    return time.perf_counter() - start
+
+
+def _inputs(p: Plan) -> dict:
+    """The input stages' values (codebook, gazetteer), read once for every stage."""
+    computed: dict = {}
+    for stage in p.inputs:
+        _run_stage(stage, None, None, computed)
+    return computed
+
+
+# --------------------------------------------------------------------------- phase 1
+
+def _run_partition(task) -> tuple[dict, list]:
+    """The per-article stages on one partition: ({table: result}, [(stage, seconds), ...]).
+    The sentence table is left out: it is the first columns of sentence_tone."""
+    part, inputs, stages = task
+    out: dict = dict(inputs)
+    seconds = [(s.name, _run_stage(s, part, None, out)) for s in stages]
+    return {s.name: out[s.name] for s in stages if s.name != "sentences"}, seconds
+
+
+def _partitions(articles: pd.DataFrame, chunk_size: int, columns) -> list[pd.DataFrame]:
+    slim = articles[[c for c in columns if c in articles.columns]]
     size = max(1, int(chunk_size))
     n = len(slim)
     if n <= TAIL_PARTITIONS * size:
@@ -218,72 +117,14 @@ def _partitions(articles: pd.DataFrame, chunk_size: int) -> list[pd.DataFrame]:
     return [slim.iloc[i:j] for i, j in zip(bounds, bounds[1:] + [n])] or [slim]
 
 
-def _to_file(result, folder: str):
-    """Pickle `result` (a tuple) to a new file in `folder` and return its path; return the
-    result itself when the file cannot be written (a full disk). A worker process hands
-    large results back this way: through the pool's pipe it would wait, idle, until the
-    parent process (which shares the cores with the workers) had read them all."""
-    import pickle
-    import tempfile
-
-    fd, path = tempfile.mkstemp(suffix=".pickle", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    except OSError:
-        os.unlink(path)
-        return result
-    return path
-
-
-def _run_partition_to_file(part: pd.DataFrame, shared: dict, folder: str):
-    return _to_file(_run_partition(part, shared), folder)
-
-
-def _read_result(handed):
-    """What :func:`_to_file` handed back: the result read from its file (then removed), or
-    the result itself."""
-    import pickle
-
-    if not isinstance(handed, str):
-        return handed
-    try:
-        with open(handed, "rb") as fh:
-            return pickle.load(fh)
-    finally:
-        os.unlink(handed)
-
-
-def _map_local(parts, shared, n_jobs: int, bar):
-    results = [None] * len(parts)
-    if n_jobs <= 1 or len(parts) == 1:
-        for i, part in enumerate(parts):
-            results[i] = _run_partition(part, shared)
-            bar.update(1)
-        return results
-    import tempfile
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    with tempfile.TemporaryDirectory(prefix="kzmedia-") as folder, \
-            ProcessPoolExecutor(max_workers=min(n_jobs, len(parts))) as pool:
-        futures = {pool.submit(_run_partition_to_file, part, shared, folder): i
-                   for i, part in enumerate(parts)}
-        for future in as_completed(futures):
-            results[futures[future]] = _read_result(future.result())
-            bar.update(1)
-    return results
-
-
-def _map_dask(parts, shared, dask, bar):
+def _map_dask(tasks, dask, bar):
     from distributed import Client, as_completed
 
     client = dask if isinstance(dask, Client) else Client(dask)
     try:
-        scattered = client.scatter(parts)
-        common = client.scatter(shared, broadcast=True)
-        futures = client.map(_run_partition, scattered, shared=common, pure=False)
+        futures = client.map(_run_partition, client.scatter(tasks), pure=False)
         index = {f.key: i for i, f in enumerate(futures)}
-        results = [None] * len(parts)
+        results = [None] * len(tasks)
         for future in as_completed(futures):
             results[index[future.key]] = future.result()
             bar.update(1)
@@ -295,32 +136,35 @@ def _map_dask(parts, shared, dask, bar):
 
 def article_tables(articles: pd.DataFrame, *, n_jobs: int | None = None, dask=None,
                    chunk_size: int = 2000, progress: bool = True,
-                   timings: list | None = None) -> dict:
-    """The per-article tables (`ARTICLE_LOCAL`), computed per partition of `chunk_size`
-    consecutive articles and concatenated in order.
+                   timings: list | None = None, stages=STAGES) -> dict:
+    """The tables of the per-article stages, computed per partition of `chunk_size`
+    consecutive articles and joined in order.
 
     `n_jobs`: worker processes (None or 0: all cores; -1 likewise, -2 all but one; 1: this
     process). `dask`: a dask.distributed scheduler address or Client - the partitions then run
     on its workers (which need kzmedia installed) and `n_jobs` is ignored. The result depends
     only on the articles, not on `n_jobs`, `dask` or `chunk_size`.
 
-    Returns {"sentences", "frame_hits", "frame_scores_article", "actor_mentions",
-    "sentence_tone", "_dtm"}, each documented by its stage function (sentence_tone is not
-    yet joined with a grouping column; "sentences" is the first columns of sentence_tone).
+    Returns {name: table} for every per-article stage (see :mod:`kzmedia.stages`; "_dtm"
+    is the document x term matrix), plus the input stages' values; sentence_tone is not yet
+    joined with a grouping column and "sentences" is its first columns.
     `timings`, if given, receives one dict(stage, partition, seconds, n_articles, n_chars) per
     stage and partition (worker time) and one row for the whole phase (stage "article stages").
     """
     from tqdm.auto import tqdm
 
     start = time.perf_counter()
-    parts = _partitions(articles, chunk_size)
-    shared = _shared()
+    p = plan(stages)
+    inputs = _inputs(p)
+    parts = _partitions(articles, chunk_size, p.columns)
+    tasks = [(part, inputs, p.article) for part in parts]
     bar = tqdm(total=len(parts), desc="articles", unit="partition", disable=not progress)
     try:
         if dask is not None:
-            results = _map_dask(parts, shared, dask, bar)
+            results = _map_dask(tasks, dask, bar)
         else:
-            results = _map_local(parts, shared, n_processes(n_jobs), bar)
+            results = parallel.map_ordered(_run_partition, tasks, n_jobs,
+                                           on_done=lambda i: bar.update(1))
     finally:
         bar.close()
     if timings is not None:
@@ -328,27 +172,26 @@ def article_tables(articles: pd.DataFrame, *, n_jobs: int | None = None, dask=No
             n_chars = int(part["text"].str.len().sum())
             timings.extend(dict(stage=s, partition=i, seconds=sec, n_articles=len(part),
                                 n_chars=n_chars) for s, sec in seconds)
-    del parts
-    # the partitions' matrices are merged in a thread while the tables are concatenated
-    # and joined (mostly Arrow and NumPy work, which release the GIL)
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(1) as thread:
-        dtm = thread.submit(_stage("terms", "merge_dtm"), [r.pop("_dtm") for r, _ in results])
-        tables: dict = {"_dtm": None, **shared}
-        # each partition's tables are sorted by doc_id: so are the concatenations, if the
-        # partitions are in doc_id order
-        ordered = articles["doc_id"].astype(str).is_monotonic_increasing
-        for name in _KEYS:
-            table = pd.concat([r.pop(name) for r, _ in results], ignore_index=True)
-            if not ordered:
-                table = table.sort_values(_KEYS[name], kind="stable", ignore_index=True)
-            tables[name] = table
-        del results
-        _one_chunk({name: tables[name] for name in _KEYS}, n_processes(n_jobs))
-        tables["_dtm"] = dtm.result()
+    del parts, tasks
+    tables: dict = dict(inputs)
+    # each partition's tables are sorted by their keys: so are the concatenations, if the
+    # partitions are in doc_id order
+    ordered = articles["doc_id"].astype(str).is_monotonic_increasing
+    for stage in p.article:
+        if stage.name == "sentences":
+            continue
+        pieces = [r.pop(stage.name) for r, _ in results]
+        if stage.join is not None:
+            tables[stage.name] = stage.join(pieces)
+            continue
+        table = pd.concat(pieces, ignore_index=True)
+        if not ordered and stage.keys:
+            table = table.sort_values(list(stage.keys), kind="stable", ignore_index=True)
+        tables[stage.name] = _one_chunk(table)
+    del results
     _trim_heap()
-    tables["sentences"] = tables["sentence_tone"][["doc_id", "sent_id", "sentence"]]
+    if "sentences" in p.named:
+        tables["sentences"] = tables["sentence_tone"][["doc_id", "sent_id", "sentence"]]
     if timings is not None:
         timings.append(dict(stage="article stages", partition=None,
                             seconds=time.perf_counter() - start, n_articles=len(articles),
@@ -356,27 +199,21 @@ def article_tables(articles: pd.DataFrame, *, n_jobs: int | None = None, dask=No
     return tables
 
 
-def _one_chunk(tables: dict, jobs: int) -> None:
-    """Join every Arrow-backed column of the DataFrames in `tables` into one chunk, in place,
-    by `jobs` threads (Arrow copies without the GIL) on the C heap (not Arrow's allocator,
-    so that _trim_heap gives the old chunks' memory back). Concatenated partitions leave a
-    column in as many chunks as there were partitions, and taking a few rows of such a
-    column makes Arrow copy all of it: the group tables took about 20% longer."""
+def _one_chunk(table: pd.DataFrame) -> pd.DataFrame:
+    """`table` with every Arrow-backed column joined into one chunk, in place, on the C heap
+    (not Arrow's allocator, so that :func:`_trim_heap` gives the old chunks' memory back).
+    Concatenated partitions leave a column in as many chunks as there were partitions, and
+    taking a few rows of such a column makes Arrow copy all of it."""
     import pyarrow as pa
-    from concurrent.futures import ThreadPoolExecutor
 
-    chunked = []
-    for table in tables.values():
-        for column in table.columns:
-            if str(getattr(table[column].dtype, "storage", "")) == "pyarrow":
-                array = pa.array(table[column].array)
-                if isinstance(array, pa.ChunkedArray) and array.num_chunks > 1:
-                    chunked.append((table, column, array))
     pool = pa.system_memory_pool()
-    with ThreadPoolExecutor(max(1, jobs)) as threads:
-        joined = list(threads.map(lambda item: item[2].combine_chunks(pool), chunked))
-    for (table, column, _), array in zip(chunked, joined):
-        table[column] = pd.Series(array, index=table.index, dtype=table[column].dtype)
+    for column in table.columns:
+        if str(getattr(table[column].dtype, "storage", "")) == "pyarrow":
+            array = pa.array(table[column].array)
+            if isinstance(array, pa.ChunkedArray) and array.num_chunks > 1:
+                table[column] = pd.Series(array.combine_chunks(pool), index=table.index,
+                                          dtype=table[column].dtype)
+    return table
 
 
 def _trim_heap() -> None:
@@ -393,15 +230,29 @@ def _trim_heap() -> None:
             pass
 
 
+def with_group(table: pd.DataFrame, articles: pd.DataFrame, by: str) -> pd.DataFrame:
+    """`table` with the grouping column `by` looked up from the articles on doc_id (if absent;
+    missing where no article has the doc_id): the values of
+    ``table["doc_id"].map(articles.set_index("doc_id")[by])``, each distinct doc_id looked up
+    once (the sentence table has many rows per article)."""
+    if by in table.columns:
+        return table
+    codes, distinct = pd.factorize(table["doc_id"], use_na_sentinel=False)
+    at = pd.Index(articles["doc_id"]).get_indexer(distinct)[codes]
+    column = articles[by].reset_index(drop=True).reindex(at)  # -1 (none): missing
+    column.index = table.index
+    return table.assign(**{by: column})
+
+
 # --------------------------------------------------------------------------- phase 2
 
 def group_tables(articles: pd.DataFrame, parts: dict, by: str = "outlet", *,
                  sentences: bool = False, progress: bool = True, skip=(),
-                 n_jobs: int | None = 1, timings: list | None = None) -> dict[str, pd.DataFrame]:
+                 n_jobs: int | None = 1, timings: list | None = None,
+                 stages=STAGES) -> dict[str, pd.DataFrame]:
     """All tables of the analysis grouped by `by`, from the per-article tables `parts` of
-    :func:`article_tables` on the same articles (in `STAGES` order; "sentences" only with
-    `sentences=True`). Tables named in `skip` are left out (none of the later stages read
-    "similarity").
+    :func:`article_tables` on the same articles (in run order; "sentences" only with
+    `sentences=True`). Tables named in `skip` are left out (no other stage may need them).
 
     `n_jobs`: tables computed at once by that many forked processes (0 or -1: all cores;
     None: all cores above `FORK_MIN_ARTICLES` articles, else 1). With n_jobs=1, and on other
@@ -410,47 +261,50 @@ def group_tables(articles: pd.DataFrame, parts: dict, by: str = "outlet", *,
     `timings`, if given, receives dict(stage, by, seconds) per stage.
     """
     return group_tables_many(articles, parts, [by], sentences=sentences, progress=progress,
-                             skip=skip, n_jobs=n_jobs, timings=timings)[by]
+                             skip=skip, n_jobs=n_jobs, timings=timings, stages=stages)[by]
 
 
 def group_tables_many(articles: pd.DataFrame, parts: dict, by=("outlet",), *,
                       sentences: bool = False, progress: bool = True, skip=(),
-                      n_jobs: int | None = 1,
-                      timings: list | None = None) -> dict[str, dict[str, pd.DataFrame]]:
+                      n_jobs: int | None = 1, timings: list | None = None,
+                      stages=STAGES) -> dict[str, dict[str, pd.DataFrame]]:
     """{column: :func:`group_tables` grouped by that column} for each column in `by` (a list,
     or one column name). The tables of all groupings are computed by one set of `n_jobs`
     processes, so a grouping's slow tables overlap another's. `skip`: names left out of every
     grouping, or {column: names}. Same tables as one :func:`group_tables` call per column."""
     from tqdm.auto import tqdm
 
+    p = plan(stages)
     bys = [by] if isinstance(by, str) else list(dict.fromkeys(by))
     for b in bys:
         if b not in articles.columns:
             raise KeyError(f"grouping column {b!r} not in the articles "
                            f"(columns: {', '.join(map(str, articles.columns))})")
-    shared = {} if "_gazetteer" in parts else _shared()
+    inputs = {} if all(s.name in parts for s in p.inputs) else _inputs(p)
     computed, todo, left_out = {}, {}, {}
     for b in bys:
-        computed[b] = {**parts, **shared,
-                       "sentence_tone": _with_group(parts["sentence_tone"], articles, b)}
+        computed[b] = {**parts, **inputs}
+        for s in p.article:
+            if s.grouped and s.name in parts:
+                computed[b][s.name] = with_group(parts[s.name], articles, b)
         left_out[b] = set(skip.get(b, ()) if isinstance(skip, dict) else skip)
-        todo[b] = [name for name, _ in STAGES
-                   if name not in ARTICLE_LOCAL and name not in left_out[b]]
+        todo[b] = [s.name for s in p.group if s.name not in left_out[b]]
     n_tables = sum(map(len, todo.values()))
-    desc = "groups by " + ", ".join(bys)
-    bar = tqdm(total=n_tables, desc=desc, unit="table", disable=not progress)
-    jobs = n_processes(n_jobs) if n_jobs is not None or len(articles) > FORK_MIN_ARTICLES else 1
+    bar = tqdm(total=n_tables, desc="groups by " + ", ".join(bys), unit="table",
+               disable=not progress)
+    jobs = (parallel.n_processes(n_jobs)
+            if n_jobs is not None or len(articles) > FORK_MIN_ARTICLES else 1)
     try:
-        if jobs > 1 and n_tables > 1 and can_fork():
-            done = _forked_stages(todo, articles, computed, jobs, bar)
+        if jobs > 1 and n_tables > 1 and parallel.can_fork():
+            done = _forked_stages(p, todo, articles, computed, jobs, bar)
         else:
             done = {}
-            with _stage("terms", "reuse_groups")():
+            with terms.reuse_groups():
                 for b, names in todo.items():
                     for name in names:
                         bar.set_postfix_str(name)
-                        done[b, name] = (_run_stage(name, dict(STAGES)[name], articles, b,
-                                                    computed[b]), computed[b][name])
+                        seconds = _run_stage(p.named[name], articles, b, computed[b])
+                        done[b, name] = (seconds, computed[b][name])
                         bar.update(1)
         for b, names in todo.items():
             for name in names:
@@ -459,74 +313,63 @@ def group_tables_many(articles: pd.DataFrame, parts: dict, by=("outlet",), *,
                     timings.append(dict(stage=name, by=b, seconds=seconds))
     finally:
         bar.close()
-    return {b: {name: computed[b][name] for name, _ in STAGES
-                if not name.startswith("_") and name not in left_out[b] and name in computed[b]
-                and (name not in OPTIONAL or sentences)}
+    return {b: {name: computed[b][name] for name in p.tables
+                if name not in left_out[b] and name in computed[b]
+                and (not p.named[name].optional or sentences)}
             for b in bys}
 
 
-# What forked group-stage processes read: set just before they are forked, cleared after.
-_FORK_STATE: tuple | None = None
+def _forked_task(inherited, task) -> dict:
+    """In a forked process: {(by, name): (seconds, table)} of the group stages of one task,
+    run one after the other; the task carries the group tables they read that were computed
+    after this process was forked."""
+    p, articles, computed = inherited
+    b, names, tables = task
+    computed = {**computed[b], **tables}
+    with terms.reuse_groups():
+        return {(b, name): (_run_stage(p.named[name], articles, b, computed), computed[name])
+                for name in names}
 
 
-def _forked_stage(by: str, names: tuple, tables: dict, folder: str):
-    """In a forked process: {name: (seconds, table)} of group stages run one after the
-    other, in a file in `folder` (see :func:`_to_file`); `tables`: the group tables they
-    read that were computed after this process was forked."""
-    articles, computed = _FORK_STATE
-    computed = {**computed[by], **tables}
-    stages = dict(STAGES)
-    with _stage("terms", "reuse_groups")():
-        out = {name: (_run_stage(name, stages[name], articles, by, computed), computed[name])
-               for name in names}
-    return _to_file(out, folder)
-
-
-def _forked_stages(todo: dict, articles, computed: dict, jobs: int, bar) -> dict:
+def _forked_stages(p: Plan, todo: dict, articles, computed: dict, jobs: int, bar) -> dict:
     """{(by, name): (seconds, table)} for the group stages `todo` ({by: names}), computed by
     `jobs` forked processes that inherit `computed` ({by: tables}; only the resulting tables
-    are handed back). A grouping's `TOGETHER` stages form one task, every other stage a task
-    of its own. The tasks holding tables that `LATE` stages read go first, then the
-    `TOGETHER` ones; a `LATE` stage goes next as soon as the tables it reads are done."""
-    import tempfile
-    from concurrent.futures import FIRST_COMPLETED, wait
-
-    global _FORK_STATE
-    late = {(b, n): [(b, d) for d in LATE[n] if d in names]
-            for b, names in todo.items() for n in names if n in LATE}
-    needed = {d for deps in late.values() for d in deps}
+    are handed back). A grouping's stages of one `batch` form one task, every other stage a
+    task of its own. A stage that waits for other group tables becomes a task when they are
+    done; the tasks holding tables that others wait for go first, then the batches."""
+    waiting = {(b, n): [(b, d) for d in p.waits[n] if d in names]
+               for b, names in todo.items() for n in names if p.waits[n]}
+    needed = {d for deps in waiting.values() for d in deps}
     tasks = []
     for b, names in todo.items():
-        rest = [n for n in names if (b, n) not in late]
-        together = tuple(n for n in TOGETHER if n in rest)
-        tasks += [(b, together)] if together else []
-        tasks += [(b, (n,)) for n in rest if n not in together]
+        rest = [n for n in names if (b, n) not in waiting]
+        batches: dict = {}
+        for n in rest:
+            batches.setdefault(p.named[n].batch or n, []).append(n)
+        tasks += [(b, tuple(group)) for group in batches.values()]
     queue = sorted(tasks, key=lambda task: (
-        not any((task[0], n) in needed for n in task[1]), task[1][0] not in TOGETHER))
+        not any((task[0], n) in needed for n in task[1]), len(task[1]) == 1))
     done: dict = {}
-    _FORK_STATE = (articles, computed)
-    try:
-        with tempfile.TemporaryDirectory(prefix="kzmedia-") as folder, \
-                process_pool(min(jobs, len(queue) + len(late))) as pool:
-            running: dict = {}
-            while queue or late or running:
-                for key in [k for k, deps in late.items() if all(d in done for d in deps)]:
-                    queue.insert(0, (key[0], (key[1],)))
-                    del late[key]
-                while queue and len(running) < jobs:
-                    b, names = task = queue.pop(0)
-                    tables = {d: done[b, d][1] for name in names for d in LATE.get(name, ())
-                              if (b, d) in done}
-                    running[pool.submit(_forked_stage, b, names, tables, folder)] = task
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    b, _ = running.pop(future)
-                    for name, result in _read_result(future.result()).items():
-                        done[b, name] = result
-                        bar.update(1)
-        return done
-    finally:
-        _FORK_STATE = None
+
+    def ready() -> list:
+        """The waiting stages whose tables are all done, as tasks (removed from waiting)."""
+        out = []
+        for key in [k for k, deps in waiting.items() if all(d in done for d in deps)]:
+            b, name = key
+            out.append((b, (name,), {d: done[b, d][1] for d in p.waits[name]
+                                     if (b, d) in done}))
+            del waiting[key]
+        return out
+
+    def follow(i, result):
+        done.update(result)
+        bar.update(len(result))
+        return ready()
+
+    items = [(b, names, {}) for b, names in queue] + ready()
+    parallel.submit_all(_forked_task, items, min(jobs, len(items) + len(waiting)),
+                        inherited=(p, articles, computed), follow=follow)
+    return done
 
 
 # --------------------------------------------------------------------------- both
@@ -534,10 +377,11 @@ def _forked_stages(todo: dict, articles, computed: dict, jobs: int, bar) -> dict
 def analyze(articles: pd.DataFrame, by: str = "outlet", *, n_jobs: int | None = None,
             cache=None, dask=None, sentences: bool = False, progress: bool = True,
             chunk_size: int = 2000) -> dict[str, pd.DataFrame]:
-    """All tidy tables for `articles` grouped by `by`, in `STAGES` order.
+    """All tidy tables for `articles` grouped by `by`, in run order.
 
     Returns {table name: DataFrame}; the sentence table is included only when
-    `sentences=True`. The columns of each table are documented by its stage function.
+    `sentences=True`. The columns of each table are documented by its stage function
+    (:mod:`kzmedia.stages` names it).
 
     `n_jobs`: processes for the per-article stages and the group tables (None: all cores; 1:
     this process only; a corpus of at most `chunk_size` articles always runs its per-article
@@ -557,29 +401,31 @@ def analyze(articles: pd.DataFrame, by: str = "outlet", *, n_jobs: int | None = 
         return group_tables(articles, parts, by, sentences=sentences, progress=progress,
                             n_jobs=n_jobs)
 
-    from . import cache as _cache
+    from .cache import Store
 
-    store = _cache.Store(cache, articles, chunk_size=chunk_size)
+    p = plan()
+    store = Store(cache, articles, chunk_size=chunk_size)
     parts = store.load_articles()
     if parts is None:
         parts = article_tables(articles, n_jobs=n_jobs, dask=dask, chunk_size=chunk_size,
                                progress=progress)
-        store.save_articles(parts)
+        store.save_articles({s.name: parts[s.name] for s in p.article})
+    else:
+        parts = {**_inputs(p), **parts}
     tables = store.load_groups(by)
     if tables is None:
         tables = group_tables(articles, parts, by, sentences=True, progress=progress,
                               n_jobs=n_jobs)
-        store.save_groups(by, {k: v for k, v in tables.items() if k not in ARTICLE_LOCAL})
+        store.save_groups(by, {s.name: tables[s.name] for s in p.group if s.name in tables})
     else:
-        tables = _in_order({**tables, **parts,
-                            "sentence_tone": _with_group(parts["sentence_tone"], articles, by)})
+        tables = {**tables, **parts}
+        for s in p.article:
+            if s.grouped:
+                tables[s.name] = with_group(parts[s.name], articles, by)
+        tables = {name: tables[name] for name in p.tables if name in tables}
     if not sentences:
         tables.pop("sentences", None)
     return tables
-
-
-def _in_order(tables: dict) -> dict:
-    return {name: tables[name] for name, _ in STAGES if not name.startswith("_") and name in tables}
 
 
 def write_tables(tables: dict[str, pd.DataFrame], out, fmt: str = "csv") -> list[Path]:

@@ -44,6 +44,14 @@ def test_profile_one_row_per_outlet_with_counts(small):
     assert "range of 2 articles" == p.loc[0, "tone_interval"]
 
 
+def test_missing_tables_are_named(small):
+    articles, tables = small
+    with pytest.raises(ValueError, match=r"compare.profile needs the tables \['balance'\]"):
+        compare.profile(articles, tables={k: v for k, v in tables.items() if k != "balance"})
+    with pytest.raises(ValueError, match="compare.contrasts needs the tables"):
+        compare.contrasts(articles, tables={})
+
+
 def test_contrasts_numbers_sentences_and_evidence(small):
     articles, tables = small
     c = compare.contrasts(articles, tables=tables)

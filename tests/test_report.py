@@ -241,12 +241,12 @@ def _articles_csv(path):
 
 
 def test_analyze_writes_every_table_grouped_by_bias(tmp_path):
-    from kzmedia import pipeline
+    from kzmedia import stages
 
     csv = _articles_csv(tmp_path / "articles.csv")
     out = tmp_path / "tables"
     assert main(["analyze", str(csv), "--by", "bias", "--out", str(out)]) == 0
-    expected = {name for name, _ in pipeline.STAGES if not name.startswith("_")} - pipeline.OPTIONAL
+    expected = {s.name for s in stages.STAGES if s.table and not s.optional}
     assert {p.stem for p in out.glob("*.csv")} == expected
     articles = pd.read_csv(out / "articles.csv")
     assert len(articles) == 12 and "text" not in articles.columns

@@ -1,13 +1,15 @@
 """Scale: partitions in one process, in several processes and on Dask give identical tables;
 the Parquet cache returns them without recomputing."""
 
+import dataclasses
 import json
+import os
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from kzmedia import cache, corpus, parallel, pipeline
+from kzmedia import cache, corpus, parallel, pipeline, stages
 from kzmedia.cli import main
 
 OUTLETS = {"Steppe Daily": "center", "Eastern Wire": "left", "Atlantic Post": "right"}
@@ -75,12 +77,53 @@ def test_tables_are_not_empty(articles, reference):
 
 
 def test_partitions_equal_one_pass(articles, reference):
-    """The tables of the unpartitioned stage functions, from the same STAGES list."""
+    """The tables of the unpartitioned stage functions, from the same stage records."""
     computed = {}
-    for name, fn in pipeline.STAGES:
-        computed[name] = fn(articles, "outlet", computed)
+    for s in pipeline.plan().stages:
+        computed[s.name] = s.fn(articles, "outlet", {n: computed[n] for n in s.needs})
     one_pass = {k: v for k, v in computed.items() if not k.startswith("_")}
     assert_same(one_pass, reference)
+
+
+def _broken(articles, by, tables):
+    raise ValueError("no such thing here")
+
+
+def _with_broken(name):
+    return tuple(dataclasses.replace(s, fn=_broken) if s.name == name else s
+                 for s in stages.STAGES)
+
+
+def _pid(articles, by, tables):
+    return pd.DataFrame({"pid": [os.getpid()], "n_contrasts": [len(tables["contrasts"])]})
+
+
+def test_a_new_stage_is_one_record_and_one_function(articles, reference):
+    extra = stages.STAGES + (stages.Stage("pid", _pid, needs=("contrasts",)),)
+    parts = pipeline.article_tables(articles, n_jobs=1, chunk_size=15, progress=False,
+                                    stages=extra)
+    tables = pipeline.group_tables(articles, parts, "outlet", sentences=True, n_jobs=1,
+                                   progress=False, stages=extra)
+    assert list(tables)[-1] == "pid"
+    assert tables["pid"]["n_contrasts"].tolist() == [len(reference["contrasts"])]
+    assert_same({k: v for k, v in tables.items() if k != "pid"}, reference)
+
+
+def test_stage_order_follows_needs():
+    first, second = stages.Stage("b", _pid, ("a",)), stages.Stage("a", _pid)
+    assert [s.name for s in stages.order((first, second))] == ["a", "b"]
+    with pytest.raises(ValueError, match="'b' needs \\['nope'\\]"):
+        stages.order((stages.Stage("b", _pid, ("nope",)),))
+    with pytest.raises(ValueError, match="cycle"):
+        stages.order((stages.Stage("a", _pid, ("b",)), stages.Stage("b", _pid, ("a",))))
+    with pytest.raises(ValueError, match="kind"):
+        stages.Stage("a", _pid, kind="sometimes")
+    p = pipeline.plan()
+    assert [s.name for s in p.article] == ["sentences", "_dtm", "frame_hits",
+                                           "frame_scores_article", "actor_mentions",
+                                           "sentence_tone"]
+    assert set(p.waits["profile"]) >= {"keyness_log_odds", "attention", "group_tone"}
+    assert p.waits["term_counts"] == ()
 
 
 def test_article_tables_columns_in_one_piece(articles):
@@ -110,13 +153,9 @@ def test_two_processes_identical(articles, reference, tmp_path, monkeypatch):
     if multiprocessing.get_start_method() != "fork":
         return
 
-    def broken(articles, by, tables):
-        raise ValueError("no sentences here")
-
-    monkeypatch.setattr(pipeline, "STAGES", [(n, broken if n == "actor_mentions" else f)
-                                             for n, f in pipeline.STAGES])
-    with pytest.raises(ValueError, match="no sentences here") as err:
-        pipeline.article_tables(articles, n_jobs=2, chunk_size=15, progress=False)
+    with pytest.raises(ValueError, match="no such thing here") as err:
+        pipeline.article_tables(articles, n_jobs=2, chunk_size=15, progress=False,
+                                stages=_with_broken("actor_mentions"))
     assert "'actor_mentions'" in " ".join(getattr(err.value, "__notes__", []))
     assert list(tmp_path.iterdir()) == []
 
@@ -124,9 +163,14 @@ def test_two_processes_identical(articles, reference, tmp_path, monkeypatch):
 def test_smaller_partitions_at_the_end_identical(articles, reference):
     """Past TAIL_PARTITIONS x chunk_size articles the last ones go in half-size partitions;
     the tables do not depend on the partitions."""
-    sizes = [len(p) for p in pipeline._partitions(articles, 4)]
-    assert sizes == [4] * 6 + [2] * 8 and sum(sizes) == len(articles)
-    assert [len(p) for p in pipeline._partitions(articles, 15)] == [15, 15, 10]
+    def sizes(chunk_size):
+        timings: list = []
+        pipeline.article_tables(articles, n_jobs=1, chunk_size=chunk_size, progress=False,
+                                timings=timings)
+        return [t["n_articles"] for t in timings if t["stage"] == "_dtm"]
+
+    assert sizes(4) == [4] * 6 + [2] * 8
+    assert sizes(15) == [15, 15, 10]
     tables = pipeline.analyze(articles, by="outlet", n_jobs=2, chunk_size=4, sentences=True,
                               progress=False)
     assert_same(tables, reference)
@@ -169,42 +213,28 @@ def test_group_tables_in_forked_processes_identical(articles, reference, by_bias
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the processes' result files
     parts = pipeline.article_tables(articles, n_jobs=1, chunk_size=15, progress=False)
-    forked = []
-    real = pipeline._forked_stages
-    monkeypatch.setattr(pipeline, "_forked_stages",
-                        lambda todo, *a: forked.append([n for ns in todo.values() for n in ns])
-                        or real(todo, *a))
-
-    def recompute(*args, **kwargs):
-        raise AssertionError("profile/contrasts did not get the group tables they read")
-
-    monkeypatch.setattr(pipeline, "analyze", recompute)  # inherited by the forked processes
+    # a stage that reads a late table (contrasts waits for other group tables) and says
+    # which process computed it
+    extra = stages.STAGES + (stages.Stage("pid", _pid, needs=("contrasts",)),)
     timings: list = []
-    assert_same(pipeline.group_tables(articles, parts, "outlet", sentences=True, n_jobs=2,
-                                      progress=False, timings=timings), reference)
+    tables = pipeline.group_tables(articles, parts, "outlet", sentences=True, n_jobs=2,
+                                   progress=False, timings=timings, stages=extra)
+    assert tables.pop("pid")["pid"].tolist() != [os.getpid()]
+    assert_same(tables, reference)
     assert_same(pipeline.group_tables(articles, parts, "bias", n_jobs=2, progress=False),
                 by_bias)
-    assert {"keyness_g2", "profile", "contrasts"} <= set(forked[0])
-    assert {t["stage"] for t in timings} >= {"keyness_g2", "contrasts"}
-    assert pipeline._FORK_STATE is None
+    assert {t["stage"] for t in timings} >= {"keyness_g2", "contrasts", "pid"}
 
     # an error in a forked stage names the table
-    def broken(articles, by, tables):
-        raise ValueError("no such column")
-
-    original = pipeline.STAGES
-    monkeypatch.setattr(pipeline, "STAGES",
-                        [(n, broken if n == "balance" else f) for n, f in original])
-    with pytest.raises(ValueError, match="no such column") as err:
-        pipeline.group_tables(articles, parts, "outlet", n_jobs=2, progress=False)
+    with pytest.raises(ValueError, match="no such thing here") as err:
+        pipeline.group_tables(articles, parts, "outlet", n_jobs=2, progress=False,
+                              stages=_with_broken("balance"))
     assert "'balance'" in " ".join(getattr(err.value, "__notes__", []))
     assert list(tmp_path.iterdir()) == []
     # without more than FORK_MIN_ARTICLES articles, n_jobs=None stays in this process
-    forked.clear()
-    monkeypatch.setattr(pipeline, "STAGES", original)
-    assert_same(pipeline.group_tables(articles, parts, "outlet", n_jobs=None, sentences=True,
-                                      progress=False), reference)
-    assert forked == []
+    tables = pipeline.group_tables(articles, parts, "outlet", n_jobs=None, progress=False,
+                                   stages=extra)
+    assert tables["pid"]["pid"].tolist() == [os.getpid()]
 
 
 @pytest.mark.parametrize("n_jobs", [1, 2])
@@ -237,7 +267,7 @@ def test_cache_hit_identical_and_not_recomputed(articles, reference, by_bias, tm
     def boom(*args, **kwargs):
         raise AssertionError("recomputed despite the cache")
 
-    monkeypatch.setattr(pipeline, "_run_partition", boom)
+    monkeypatch.setattr(pipeline, "article_tables", boom)
     monkeypatch.setattr(pipeline, "group_tables", boom)
     again = pipeline.analyze(articles, by="outlet", cache=str(tmp_path), sentences=True,
                              chunk_size=15, progress=False)
@@ -247,7 +277,7 @@ def test_cache_hit_identical_and_not_recomputed(articles, reference, by_bias, tm
     monkeypatch.undo()
 
     # another grouping reuses the per-article tables; a changed article is a new key
-    monkeypatch.setattr(pipeline, "_run_partition", boom)
+    monkeypatch.setattr(pipeline, "article_tables", boom)
     by_bias_cached = pipeline.analyze(articles, by="bias", cache=tmp_path, chunk_size=15,
                                       progress=False)
     monkeypatch.undo()
@@ -257,10 +287,10 @@ def test_cache_hit_identical_and_not_recomputed(articles, reference, by_bias, tm
     assert cache.corpus_key(changed, chunk_size=15) != cache.corpus_key(articles, chunk_size=15)
     assert cache.corpus_key(articles, chunk_size=15) == entry.name
     # edited package code is a new key too (tables an older kzmedia computed are not reused)
-    assert "sentiment.py" in [p.name for p in cache._module_files()]
+    assert "sentiment.py" in [p.name for p in cache.code_files()]
     edited = tmp_path / "sentiment.py"
     edited.write_text("# edited\n")
-    monkeypatch.setattr(cache, "_module_files", lambda: [edited])
+    monkeypatch.setattr(cache, "code_files", lambda: [edited])
     assert cache.corpus_key(articles, chunk_size=15) != entry.name
 
 
@@ -315,17 +345,31 @@ def test_report_passes_an_absolute_cache_folder(tmp_path):
         assert printed.strip() == repr(str(expected))
 
 
-def test_results_handed_back_without_a_file_when_the_disk_is_full(tmp_path, monkeypatch):
+def _table_of(n):
+    return pd.DataFrame({"a": [n] * n, "s": ["x" * n] * n})
+
+
+def test_results_in_order_and_through_the_pipe_when_the_disk_is_full(tmp_path, monkeypatch):
     import pickle
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the workers' result files
+    done: list = []
+    expected = [_table_of(n) for n in (3, 1, 2, 5, 4)]
+    out = parallel.map_ordered(_table_of, [3, 1, 2, 5, 4], 2, on_done=done.append)
+    for a, b in zip(out, expected):
+        pd.testing.assert_frame_equal(a, b)
+    assert sorted(done) == [0, 1, 2, 3, 4] and list(tmp_path.iterdir()) == []
 
     def full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(pickle, "dump", full)
-    result = ({"table": pd.DataFrame({"a": [1]})}, [("stage", 0.1)])
-    handed = pipeline._to_file(result, str(tmp_path))
-    assert handed is result and list(tmp_path.iterdir()) == []
-    assert pipeline._read_result(handed) is result
+    monkeypatch.setattr(pickle, "dump", full)  # a worker cannot write its result file
+    out = parallel.map_ordered(_table_of, [3, 1, 2], 2)
+    for a, b in zip(out, expected):
+        pd.testing.assert_frame_equal(a, b)
+    assert list(tmp_path.iterdir()) == []
+    assert parallel.map_ordered(str, ["a", "b"], 2) == ["a", "b"]  # strings are results too
 
 
 @pytest.mark.parametrize("values", [
@@ -337,9 +381,9 @@ def test_grouping_column_looked_up_by_doc_id(values):
                           "sent_id": [0, 0, 0, 1]}, index=[5, 6, 7, 8])
     arts = pd.DataFrame({"doc_id": pd.array(["a", "b"], dtype="str"), "g": values},
                         index=[10, 3])
-    out = pipeline._with_group(table, arts, "g")
+    out = pipeline.with_group(table, arts, "g")
     expected = table["doc_id"].map(arts.set_index("doc_id")["g"])
     pd.testing.assert_series_equal(out["g"], expected, check_names=False)
     assert out["g"].isna().tolist() == [pd.isna(values[1]), True, False, pd.isna(values[1])]
     assert out["g"][7] == values[0]
-    assert pipeline._with_group(out, arts, "g") is out  # already there: unchanged
+    assert pipeline.with_group(out, arts, "g") is out  # already there: unchanged
