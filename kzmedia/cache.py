@@ -8,6 +8,9 @@ Layout under the cache folder::
                                    the document x term matrix as dtm.npz, meta.json
     <cache>/<key>/by=<column>/     the tables grouped by <column> (term_counts, keyness_*,
                                    frame_scores_group, attention, ..., profile, contrasts)
+    <cache>/<key>/by=<column>/settings=<hash>/
+                                   the tables of the stages that read settings (trends,
+                                   event_shifts, period_contrasts), for those values
 
 `key` is the sha256 of: every column of the articles (names, dtypes and values, in row
 order), their ``attrs["rejected"]`` and ``attrs["audit"]`` tables, the partition size, the
@@ -15,7 +18,8 @@ kzmedia version, the source of the package's modules (so an edited or upgraded k
 reads tables an older code computed) and the bytes of every file in the package data folder
 (frame codebook, gazetteer, sentiment settings, stop words, phrases). Changing any of them
 gives a new key;
-old keys are never reused (delete the folder to reclaim space). A table set is complete only
+the tables of stages that read settings (period, events) are further keyed by
+:func:`settings_key`. Old keys are never reused (delete the folder to reclaim space). A table set is complete only
 when its meta.json exists (written last), so an interrupted run recomputes.
 
 List-valued cells (e.g. ``article_values``) are stored as JSON text and restored as lists;
@@ -37,7 +41,7 @@ import pandas as pd
 
 from . import __version__
 
-__all__ = ["Store", "corpus_key", "code_files", "read_table", "write_table"]
+__all__ = ["Store", "corpus_key", "settings_key", "code_files", "read_table", "write_table"]
 
 _FORMAT = 1  # bump when the layout changes
 
@@ -81,6 +85,26 @@ def corpus_key(articles: pd.DataFrame, **params) -> str:
         h.update(f"\x1d{path.name}\x1f".encode())
         h.update(path.read_bytes())
     return h.hexdigest()
+
+
+def settings_key(settings: dict) -> str:
+    """sha256 (hex, first 16 digits) of analysis settings ({name: value}): a table by its
+    values, a file by its path and its bytes (so an edited events file is not mistaken for
+    the old one), anything else by its text. Settings that are None count as not given."""
+    h = hashlib.sha256(b"kzmedia settings")
+    for name in sorted(k for k, v in settings.items() if v is not None):
+        value = settings[name]
+        h.update(f"\x1d{name}\x1f{type(value).__name__}\x1f".encode())
+        if isinstance(value, pd.DataFrame):
+            _hash_frame(h, value)
+            continue
+        h.update(str(value).encode())
+        if isinstance(value, (str, os.PathLike)):
+            try:
+                h.update(Path(value).read_bytes())
+            except OSError:  # not a file: the text alone
+                pass
+    return h.hexdigest()[:16]
 
 
 def _is_listlike(values: pd.Series) -> bool:
@@ -150,15 +174,19 @@ def _read_set(folder: Path) -> tuple[dict, dict] | None:
 class Store:
     """The cache entries of one corpus: `load_articles`/`save_articles` for the per-article
     tables and the document x term matrix, `load_groups(by)`/`save_groups(by, tables)` for
-    the tables of one grouping. Loads return None when absent or unreadable."""
+    the tables of one grouping, and `load_groups(by, settings)`/`save_groups(by, tables,
+    settings)` for those of the stages that read settings. Loads return None when absent or
+    unreadable."""
 
     def __init__(self, root, articles: pd.DataFrame, **params):
         self.root = Path(root).expanduser()
         self.key = corpus_key(articles, **params)
         self.folder = self.root / self.key
 
-    def _group_folder(self, by: str) -> Path:
-        return self.folder / f"by={quote(str(by), safe='')}"
+    def _group_folder(self, by: str, settings: dict | None = None) -> Path:
+        folder = self.folder / f"by={quote(str(by), safe='')}"
+        given = any(v is not None for v in (settings or {}).values())
+        return folder / f"settings={settings_key(settings)}" if given else folder
 
     def load_articles(self) -> dict | None:
         found = _read_set(self.folder)
@@ -178,12 +206,18 @@ class Store:
         _write_set(self.folder, {k: v for k, v in parts.items()
                                  if not k.startswith("_") and k != "sentences"})
 
-    def load_groups(self, by: str) -> dict | None:
-        found = _read_set(self._group_folder(by))
+    def load_groups(self, by: str, settings: dict | None = None) -> dict | None:
+        """The group tables of `by`; with `settings`, those of the stages that read
+        settings, computed with these values."""
+        found = _read_set(self._group_folder(by, settings))
         return None if found is None else found[0]
 
-    def save_groups(self, by: str, tables: dict) -> None:
-        _write_set(self._group_folder(by), tables, {"by": by})
+    def save_groups(self, by: str, tables: dict, settings: dict | None = None) -> None:
+        extra = {"by": by}
+        if settings:
+            extra["settings"] = {k: ("table" if isinstance(v, pd.DataFrame) else str(v))
+                                 for k, v in settings.items() if v is not None}
+        _write_set(self._group_folder(by, settings), tables, extra)
 
 
 def _save_dtm(dtm, path: Path) -> None:

@@ -22,9 +22,15 @@ the document x term matrices merge exactly), so one process, several processes a
 identical tables. Phase 1 does not depend on the grouping: compute it once and call
 :func:`group_tables` for each grouping column, or :func:`group_tables_many` for several.
 
+Settings that some group stages read (``period`` and ``events`` for the time tables) are
+keyword arguments of :func:`analyze` and a dict for :func:`group_tables`; each stage gets the
+ones its record names (see :mod:`kzmedia.stages`), and a stage whose settings are all None
+is not computed.
+
 With `cache=DIR`, the tables are stored as Parquet under a key that hashes the articles
 (every column, and the rejected/audit tables), `chunk_size`, the package version and the
-package data (codebook, gazetteer, settings, word lists); see :mod:`kzmedia.cache`.
+package data (codebook, gazetteer, settings, word lists); the tables of stages with settings
+are stored apart, under their values too; see :mod:`kzmedia.cache`.
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import parallel, terms
-from .stages import STAGES, Stage, by_name, order
+from .stages import STAGES, Stage, by_name, order, settings_of
 
 __all__ = ["STAGES", "analyze", "article_tables", "group_tables", "group_tables_many",
            "write_tables", "plan", "Plan"]
@@ -67,6 +73,15 @@ class Plan:
         group_names = {s.name for s in self.group}
         self.waits = {s.name: tuple(n for n in s.needs if n in group_names) for s in self.group}
         self.tables = [s.name for s in self.stages if s.table]
+        self.settings = settings_of(self.stages)
+
+    def check(self, settings: dict | None) -> dict:
+        """`settings` as a dict, after checking that some stage reads each of them."""
+        settings = dict(settings or {})
+        unknown = [k for k in settings if k not in self.settings]
+        if unknown:
+            raise ValueError(f"unknown settings {unknown}: the stages read {list(self.settings)}")
+        return settings
 
 
 def plan(stages=STAGES) -> Plan:
@@ -74,12 +89,16 @@ def plan(stages=STAGES) -> Plan:
     return Plan(stages)
 
 
-def _run_stage(stage: Stage, articles: pd.DataFrame, by, computed: dict) -> float:
-    """computed[stage.name] = the stage's table, from the tables it needs; returns the
-    seconds it took. An error carries a note naming the table."""
+def _run_stage(stage: Stage, articles: pd.DataFrame, by, computed: dict,
+               settings: dict | None = None) -> float:
+    """computed[stage.name] = the stage's table, from the tables it needs (and the settings
+    its record names, as keyword arguments); returns the seconds it took. An error carries
+    a note naming the table."""
     start = time.perf_counter()
+    given = {k: (settings or {}).get(k) for k in stage.settings}
     try:
-        computed[stage.name] = stage.fn(articles, by, {n: computed[n] for n in stage.needs})
+        computed[stage.name] = stage.fn(articles, by, {n: computed[n] for n in stage.needs},
+                                        **given)
     except Exception as exc:
         exc.add_note(f"while computing the {stage.name!r} table")
         raise
@@ -249,10 +268,12 @@ def with_group(table: pd.DataFrame, articles: pd.DataFrame, by: str) -> pd.DataF
 def group_tables(articles: pd.DataFrame, parts: dict, by: str = "outlet", *,
                  sentences: bool = False, progress: bool = True, skip=(),
                  n_jobs: int | None = 1, timings: list | None = None,
-                 stages=STAGES) -> dict[str, pd.DataFrame]:
+                 stages=STAGES, settings: dict | None = None) -> dict[str, pd.DataFrame]:
     """All tables of the analysis grouped by `by`, from the per-article tables `parts` of
     :func:`article_tables` on the same articles (in run order; "sentences" only with
     `sentences=True`). Tables named in `skip` are left out (no other stage may need them).
+    `settings`: {name: value} for the stages that read settings (e.g. {"period": "year"});
+    a stage whose settings are all missing or None is left out.
 
     `n_jobs`: tables computed at once by that many forked processes (0 or -1: all cores;
     None: all cores above `FORK_MIN_ARTICLES` articles, else 1). With n_jobs=1, and on other
@@ -261,20 +282,25 @@ def group_tables(articles: pd.DataFrame, parts: dict, by: str = "outlet", *,
     `timings`, if given, receives dict(stage, by, seconds) per stage.
     """
     return group_tables_many(articles, parts, [by], sentences=sentences, progress=progress,
-                             skip=skip, n_jobs=n_jobs, timings=timings, stages=stages)[by]
+                             skip=skip, n_jobs=n_jobs, timings=timings, stages=stages,
+                             settings=settings)[by]
 
 
 def group_tables_many(articles: pd.DataFrame, parts: dict, by=("outlet",), *,
                       sentences: bool = False, progress: bool = True, skip=(),
                       n_jobs: int | None = 1, timings: list | None = None,
-                      stages=STAGES) -> dict[str, dict[str, pd.DataFrame]]:
+                      stages=STAGES, settings: dict | None = None
+                      ) -> dict[str, dict[str, pd.DataFrame]]:
     """{column: :func:`group_tables` grouped by that column} for each column in `by` (a list,
     or one column name). The tables of all groupings are computed by one set of `n_jobs`
     processes, so a grouping's slow tables overlap another's. `skip`: names left out of every
-    grouping, or {column: names}. Same tables as one :func:`group_tables` call per column."""
+    grouping, or {column: names}. Same tables as one :func:`group_tables` call per column
+    (with the same `settings`)."""
     from tqdm.auto import tqdm
 
     p = plan(stages)
+    settings = p.check(settings)
+    inactive = {s.name for s in p.group if not s.active(settings)}
     bys = [by] if isinstance(by, str) else list(dict.fromkeys(by))
     for b in bys:
         if b not in articles.columns:
@@ -287,7 +313,7 @@ def group_tables_many(articles: pd.DataFrame, parts: dict, by=("outlet",), *,
         for s in p.article:
             if s.grouped and s.name in parts:
                 computed[b][s.name] = with_group(parts[s.name], articles, b)
-        left_out[b] = set(skip.get(b, ()) if isinstance(skip, dict) else skip)
+        left_out[b] = set(skip.get(b, ()) if isinstance(skip, dict) else skip) | inactive
         todo[b] = [s.name for s in p.group if s.name not in left_out[b]]
     n_tables = sum(map(len, todo.values()))
     bar = tqdm(total=n_tables, desc="groups by " + ", ".join(bys), unit="table",
@@ -296,14 +322,15 @@ def group_tables_many(articles: pd.DataFrame, parts: dict, by=("outlet",), *,
             if n_jobs is not None or len(articles) > FORK_MIN_ARTICLES else 1)
     try:
         if jobs > 1 and n_tables > 1 and parallel.can_fork():
-            done = _forked_stages(p, todo, articles, computed, jobs, bar)
+            done = _forked_stages(p, todo, articles, computed, jobs, bar, settings)
         else:
             done = {}
             with terms.reuse_groups():
                 for b, names in todo.items():
                     for name in names:
                         bar.set_postfix_str(name)
-                        seconds = _run_stage(p.named[name], articles, b, computed[b])
+                        seconds = _run_stage(p.named[name], articles, b, computed[b],
+                                             settings)
                         done[b, name] = (seconds, computed[b][name])
                         bar.update(1)
         for b, names in todo.items():
@@ -323,15 +350,17 @@ def _forked_task(inherited, task) -> dict:
     """In a forked process: {(by, name): (seconds, table)} of the group stages of one task,
     run one after the other; the task carries the group tables they read that were computed
     after this process was forked."""
-    p, articles, computed = inherited
+    p, articles, computed, settings = inherited
     b, names, tables = task
     computed = {**computed[b], **tables}
     with terms.reuse_groups():
-        return {(b, name): (_run_stage(p.named[name], articles, b, computed), computed[name])
+        return {(b, name): (_run_stage(p.named[name], articles, b, computed, settings),
+                            computed[name])
                 for name in names}
 
 
-def _forked_stages(p: Plan, todo: dict, articles, computed: dict, jobs: int, bar) -> dict:
+def _forked_stages(p: Plan, todo: dict, articles, computed: dict, jobs: int, bar,
+                   settings: dict | None = None) -> dict:
     """{(by, name): (seconds, table)} for the group stages `todo` ({by: names}), computed by
     `jobs` forked processes that inherit `computed` ({by: tables}; only the resulting tables
     are handed back). A grouping's stages of one `batch` form one task, every other stage a
@@ -368,7 +397,7 @@ def _forked_stages(p: Plan, todo: dict, articles, computed: dict, jobs: int, bar
 
     items = [(b, names, {}) for b, names in queue] + ready()
     parallel.submit_all(_forked_task, items, min(jobs, len(items) + len(waiting)),
-                        inherited=(p, articles, computed), follow=follow)
+                        inherited=(p, articles, computed, settings), follow=follow)
     return done
 
 
@@ -376,30 +405,37 @@ def _forked_stages(p: Plan, todo: dict, articles, computed: dict, jobs: int, bar
 
 def analyze(articles: pd.DataFrame, by: str = "outlet", *, n_jobs: int | None = None,
             cache=None, dask=None, sentences: bool = False, progress: bool = True,
-            chunk_size: int = 2000) -> dict[str, pd.DataFrame]:
+            chunk_size: int = 2000, period: str | None = None,
+            events=None) -> dict[str, pd.DataFrame]:
     """All tidy tables for `articles` grouped by `by`, in run order.
 
     Returns {table name: DataFrame}; the sentence table is included only when
     `sentences=True`. The columns of each table are documented by its stage function
     (:mod:`kzmedia.stages` names it).
 
+    `period` ("month", "quarter" or "year") and `events` (an events file or table, see
+    :func:`kzmedia.trends.read_events`) add the time tables: ``trends`` and
+    ``period_contrasts`` with either, ``event_shifts`` with events (see
+    :mod:`kzmedia.trends`). Without them those tables are not computed.
+
     `n_jobs`: processes for the per-article stages and the group tables (None: all cores; 1:
     this process only; a corpus of at most `chunk_size` articles always runs its per-article
     stages in this process; see :func:`group_tables`). `dask`: a
     dask.distributed scheduler address ("tcp://host:8786") or Client to run them on instead.
     `cache`: a folder (None or "": no cache); tables found there for the same articles,
-    `chunk_size`, package version and package data are loaded instead of recomputed, and
-    new results are stored there (see :mod:`kzmedia.cache`). Results are identical whatever
-    `n_jobs`, `dask` and `cache`.
+    `chunk_size`, package version and package data (and, for the time tables, the same
+    period and events) are loaded instead of recomputed, and new results are stored there
+    (see :mod:`kzmedia.cache`). Results are identical whatever `n_jobs`, `dask` and `cache`.
     """
     if by not in articles.columns:
         raise KeyError(f"grouping column {by!r} not in the articles "
                        f"(columns: {', '.join(map(str, articles.columns))})")
+    settings = {"period": period, "events": events}
     if not cache:
         parts = article_tables(articles, n_jobs=n_jobs, dask=dask, chunk_size=chunk_size,
                                progress=progress)
         return group_tables(articles, parts, by, sentences=sentences, progress=progress,
-                            n_jobs=n_jobs)
+                            n_jobs=n_jobs, settings=settings)
 
     from .cache import Store
 
@@ -412,13 +448,24 @@ def analyze(articles: pd.DataFrame, by: str = "outlet", *, n_jobs: int | None = 
         store.save_articles({s.name: parts[s.name] for s in p.article})
     else:
         parts = {**_inputs(p), **parts}
+    # the tables of stages with settings are stored apart, under the settings' values
+    plain = [s.name for s in p.group if not s.settings]
+    timed = [s.name for s in p.group if s.settings and s.active(settings)]
     tables = store.load_groups(by)
+    found = store.load_groups(by, settings) if timed else {}
     if tables is None:
         tables = group_tables(articles, parts, by, sentences=True, progress=progress,
-                              n_jobs=n_jobs)
-        store.save_groups(by, {s.name: tables[s.name] for s in p.group if s.name in tables})
+                              n_jobs=n_jobs, settings=settings)
+        store.save_groups(by, {name: tables[name] for name in plain if name in tables})
+        if timed:
+            store.save_groups(by, {name: tables[name] for name in timed}, settings)
     else:
-        tables = {**tables, **parts}
+        if found is None:
+            found = group_tables(articles, {**parts, **tables}, by, progress=progress,
+                                 n_jobs=n_jobs, settings=settings, skip=plain)
+            found = {name: found[name] for name in timed}
+            store.save_groups(by, found, settings)
+        tables = {**tables, **found, **parts}
         for s in p.article:
             if s.grouped:
                 tables[s.name] = with_group(parts[s.name], articles, by)

@@ -24,6 +24,18 @@ Adding a stage is one record plus one function. The function is called as
 
 Names starting with ``_`` are intermediates that stages share (the document x term matrix,
 the codebook, the gazetteer): computed, never returned as tables.
+
+A group stage may read analysis settings, named in its record (``settings=("period",
+"events")``): :func:`kzmedia.pipeline.analyze` takes them as keyword arguments and passes
+them on to the function, again as keyword arguments, the cache keys the stage's table by
+their values, and a stage with settings is computed only when at least one of them is
+given. Without a period or events, the time tables are not computed and nothing else
+changes::
+
+    def _trends(articles, by, t, *, period, events):
+        return trends.table(articles, by, period=period, events=events, ...)
+
+    Stage("trends", _trends, needs=(...), settings=("period", "events"))
 """
 
 from __future__ import annotations
@@ -33,10 +45,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import actors, compare, frames, sentiment, terms, text
+from . import actors, compare, frames, sentiment, terms, text, trends
 
-__all__ = ["Stage", "STAGES", "KINDS", "by_name", "order", "KEYNESS_TOP",
-           "SIMILARITY_PERMUTATIONS"]
+__all__ = ["Stage", "STAGES", "KINDS", "by_name", "order", "settings_of", "KEYNESS_TOP",
+           "SIMILARITY_PERMUTATIONS", "TIME_NEEDS"]
 
 KINDS = ("input", "article", "group")
 
@@ -67,7 +79,10 @@ class Stage:
       one process (they share the groups x terms sums of :func:`kzmedia.terms.reuse_groups`);
     - ``grouped``: group stages receive this per-article table with the grouping column
       joined on doc_id (the tone tables are grouped by it);
-    - ``optional``: computed, returned only on request (the large sentence table).
+    - ``optional``: computed, returned only on request (the large sentence table);
+    - ``settings``: the analysis settings a group stage reads (see the module docstring):
+      passed to ``fn`` as keyword arguments; the stage is computed only when at least one
+      of them is given (not None).
     """
 
     name: str
@@ -80,10 +95,20 @@ class Stage:
     batch: str | None = None
     grouped: bool = False
     optional: bool = False
+    settings: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f"stage {self.name!r}: kind must be one of {KINDS}, not {self.kind!r}")
+        if self.settings and self.kind != "group":
+            # per-article tables are cached by the corpus alone, and shared by every grouping
+            raise ValueError(f"stage {self.name!r}: only group stages read settings")
+
+    def active(self, settings: dict | None) -> bool:
+        """Whether the stage is computed with these settings ({name: value}): always without
+        settings of its own, else when at least one of them is given (not None)."""
+        return not self.settings or any((settings or {}).get(k) is not None
+                                        for k in self.settings)
 
     @property
     def table(self) -> bool:
@@ -204,6 +229,29 @@ def _contrasts(a, by, t):
     return compare.contrasts(a, by=by, tables=t, gazetteer=t["_gazetteer"])
 
 
+#: The tables the time stages read.
+TIME_NEEDS = ("sentences", "frame_scores_article", "actor_mentions", "sentence_tone",
+              "_gazetteer", "_codebook")
+
+
+def _time_tables(t) -> dict:
+    return dict(sentences=t["sentences"], frame_scores_article=t["frame_scores_article"],
+                actor_mentions=t["actor_mentions"], sentence_tone=t["sentence_tone"],
+                gazetteer=t["_gazetteer"], codebook=t["_codebook"])
+
+
+def _trends(a, by, t, *, period, events):
+    return trends.table(a, by, period=period, events=events, **_time_tables(t))
+
+
+def _event_shifts(a, by, t, *, events):
+    return trends.event_shifts(a, by, events=events, dtm=t["_dtm"], **_time_tables(t))
+
+
+def _period_contrasts(a, by, t, *, period, events):
+    return trends.period_contrasts(a, by, period=period, events=events, **_time_tables(t))
+
+
 # --------------------------------------------------------------------------- the records
 
 _SENTENCE_KEYS = ("doc_id", "sent_id")
@@ -243,12 +291,20 @@ STAGES: tuple[Stage, ...] = (
     Stage("vector_tone", _vector_tone, ("sentence_tone",)),
     Stage("profile", _profile, compare.PROFILE_NEEDS),
     Stage("contrasts", _contrasts, compare.CONTRASTS_NEEDS + ("_gazetteer",)),
+    Stage("trends", _trends, TIME_NEEDS, settings=("period", "events")),
+    Stage("event_shifts", _event_shifts, TIME_NEEDS + ("_dtm",), settings=("events",)),
+    Stage("period_contrasts", _period_contrasts, TIME_NEEDS, settings=("period", "events")),
 )
 
 
 def by_name(stages=STAGES) -> dict[str, Stage]:
     """{name: record} of `stages`."""
     return {s.name: s for s in stages}
+
+
+def settings_of(stages=STAGES) -> tuple[str, ...]:
+    """The names of the settings the stages read, in declaration order."""
+    return tuple(dict.fromkeys(k for s in stages for k in s.settings))
 
 
 def order(stages=STAGES) -> list[Stage]:

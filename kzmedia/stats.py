@@ -366,3 +366,115 @@ def compare_groups(
     out = out[cols].sort_values([*outer, f"{by}_a", f"{by}_b"]).reset_index(drop=True)
     out.attrs["skipped"] = skipped
     return out
+
+
+def stratified_permutation_test(
+    a,
+    b,
+    strata_a,
+    strata_b,
+    n_resamples: int = 9999,
+    seed: int | None = 0,
+    alternative: str = "two-sided",
+) -> dict:
+    """Permutation test of two groups of article-level values whose labels are shuffled only
+    within strata (e.g. periods), so that a difference between the strata - one group's
+    articles are from 2013, the other's from 2022 - is not taken for a difference between the
+    groups (docs/methods.md, "Change over time").
+
+    `a`, `b`: the two groups' values; `strata_a`, `strata_b`: the stratum of each value (any
+    hashable labels). NaN values are dropped. Only strata that hold values of both groups say
+    anything about the difference; the others are left out, values and all.
+
+    Statistic: the weighted mean over those strata of mean(a_s) - mean(b_s), with weight
+    w_s = n_a_s * n_b_s / (n_a_s + n_b_s), the inverse of 1/n_a_s + 1/n_b_s (to which the
+    variance of a difference in means is proportional when the variances are equal): a
+    stratum counts as much as its smaller side allows. With one stratum it is the difference
+    in means of :func:`permutation_test`.
+
+    A relabelling keeps n_a_s values of stratum s in group a. When their number, the product
+    over strata of C(n_s, n_a_s), is at most `n_resamples`, every one is enumerated and p is
+    exact; otherwise `n_resamples` random ones are drawn (each stratum shuffled on its own,
+    ``np.random.default_rng(seed)``) and the observed labelling counts once more, as in
+    :func:`permutation_test`. Two-sided p is twice the smaller one-sided p (capped at 1).
+
+    Returns dict(statistic, p_value, exact, n_splits, min_p, n_a, n_b, n_strata,
+    alternative); n_a, n_b count the values in the strata used. Raises ValueError when no
+    stratum holds values of both groups (nothing to compare).
+    """
+    if alternative not in ("two-sided", "greater", "less"):
+        raise ValueError(f"stratified_permutation_test: unknown alternative {alternative!r}")
+    values = {"a": np.asarray(a, dtype=float).ravel(), "b": np.asarray(b, dtype=float).ravel()}
+    labels = {"a": np.asarray(strata_a, dtype=object).ravel(),
+              "b": np.asarray(strata_b, dtype=object).ravel()}
+    for side in "ab":
+        if len(values[side]) != len(labels[side]):
+            raise ValueError(f"stratified_permutation_test: {len(values[side])} values of "
+                             f"group {side} but {len(labels[side])} strata")
+        keep = ~np.isnan(values[side])
+        values[side], labels[side] = values[side][keep], labels[side][keep]
+    in_b = set(labels["b"].tolist())
+    shared = [s for s in dict.fromkeys(labels["a"].tolist()) if s in in_b]
+    if not shared:
+        raise ValueError("stratified_permutation_test: no stratum holds values of both groups")
+
+    # per stratum: its pooled values (group a's first), n_a, n_b and weight
+    strata = []
+    for s in shared:
+        xa, xb = values["a"][labels["a"] == s], values["b"][labels["b"] == s]
+        strata.append((np.concatenate([xa, xb]), len(xa), len(xb),
+                       len(xa) * len(xb) / (len(xa) + len(xb))))
+    total_weight = sum(w for *_, w in strata)
+
+    def difference(sum_a, pooled, n_a, n_b):
+        """mean(a) - mean(b) in one stratum, from the sum of the values labelled a."""
+        return sum_a / n_a - (pooled.sum() - sum_a) / n_b
+
+    observed = sum(w * difference(pooled[:n_a].sum(), pooled, n_a, n_b)
+                   for pooled, n_a, n_b, w in strata) / total_weight
+    n_splits = math.prod(math.comb(n_a + n_b, n_a) for _, n_a, n_b, _ in strata)
+    sides = 2 if alternative == "two-sided" else 1
+
+    if n_splits <= n_resamples:
+        # each stratum's weighted differences over all its splits, then every combination of
+        # one split per stratum: their sums (an outer sum, n_splits values in all)
+        null = np.zeros(1)
+        for pooled, n_a, n_b, w in strata:
+            sums = np.array([pooled[list(idx)].sum()
+                             for idx in itertools.combinations(range(n_a + n_b), n_a)])
+            null = np.add.outer(null, w * difference(sums, pooled, n_a, n_b)).ravel()
+        null = null / total_weight
+        gamma = np.finfo(float).eps * 100 * max(1.0, abs(observed))
+        p_greater = np.count_nonzero(null >= observed - gamma) / n_splits
+        p_less = np.count_nonzero(null <= observed + gamma) / n_splits
+        exact, min_p = True, min(1.0, sides / n_splits)
+    else:
+        rng = np.random.default_rng(seed)
+        null = np.zeros(n_resamples)
+        for pooled, n_a, n_b, w in strata:
+            step = max(1, _PERMUTATION_CELLS // len(pooled))
+            for start in range(0, n_resamples, step):
+                rows = min(step, n_resamples - start)
+                shuffled = rng.permuted(np.tile(pooled, (rows, 1)), axis=1)
+                null[start:start + rows] += w * difference(
+                    shuffled[:, :n_a].sum(axis=1), pooled, n_a, n_b)
+        null /= total_weight
+        gamma = abs(np.finfo(float).eps * 100 * observed)
+        p_greater = (np.count_nonzero(null >= observed - gamma) + 1) / (n_resamples + 1)
+        p_less = (np.count_nonzero(null <= observed + gamma) + 1) / (n_resamples + 1)
+        exact, min_p = False, min(1.0, sides / (n_resamples + 1))
+    p = {"greater": p_greater, "less": p_less}.get(alternative, min(1.0, 2 * min(p_greater, p_less)))
+    return {
+        "statistic": float(observed),
+        "p_value": float(p),
+        "exact": exact,
+        "n_splits": n_splits,
+        "min_p": float(min_p),
+        "n_a": sum(n_a for _, n_a, _, _ in strata),
+        "n_b": sum(n_b for _, _, n_b, _ in strata),
+        "n_strata": len(strata),
+        "alternative": alternative,
+    }
+
+
+__all__.append("stratified_permutation_test")
