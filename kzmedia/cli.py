@@ -1,12 +1,16 @@
 """Command line: `kzmedia report | analyze | clean`.
 
     kzmedia report [CORPUS] [--by COLUMN] [--out DIR] [--notebooks DIR] [--timeout S] [--cache DIR]
+                   [--period month|quarter|year] [--events [FILE]] [--window DAYS]
         execute every notebooks/NN-*.ipynb on CORPUS into an HTML report (exit 1 if any failed);
-        notebooks get CACHE (default OUT/.cache, "" for none) for pipeline.analyze
+        notebooks get CACHE (default OUT/.cache, "" for none) for pipeline.analyze; with a
+        period or events, also the time notebook (07)
     kzmedia analyze CORPUS --out DIR [--by COLUMN] [--format csv|parquet] [--sentences]
                     [--jobs N] [--cache DIR] [--dask ADDRESS]
+                    [--period month|quarter|year] [--events [FILE]] [--window DAYS]
         every tidy table, without notebooks; the per-article stages in N processes (default:
-        all cores) or on a dask.distributed cluster; tables kept in a Parquet cache
+        all cores) or on a dask.distributed cluster; tables kept in a Parquet cache; with a
+        period or events, also trends, period_contrasts (and event_shifts with events)
     kzmedia clean FILE_OR_DIR [--audit]
         the cleaned body of raw text dumps, optionally with the per-line audit
 
@@ -24,6 +28,21 @@ from . import __version__
 __all__ = ["main"]
 
 
+def _time_options(parser) -> None:
+    from .trends import PERIODS
+
+    parser.add_argument("--period", choices=PERIODS, default=None,
+                        help="time periods for the trends tables (trends.csv, "
+                             "period_contrasts.csv)")
+    parser.add_argument("--events", nargs="?", const="", default=None, metavar="FILE",
+                        help="events (YAML or CSV: date, label) that split the timeline into "
+                             "windows, for before/after comparisons (event_shifts.csv); "
+                             "without FILE, the package's (kzmedia/data/events.yaml)")
+    parser.add_argument("--window", type=int, default=None, metavar="DAYS",
+                        help="compare DAYS days before and after each event instead of "
+                             "splitting the timeline at the events")
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kzmedia", description="Comparative media analysis of news outlets.")
     p.add_argument("--version", action="version", version=f"kzmedia {__version__}")
@@ -37,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--timeout", type=float, default=None, help="seconds allowed per cell (default: none)")
     r.add_argument("--cache", default=None,
                    help="folder of cached analysis tables (default: OUT/.cache; '' for none)")
+    _time_options(r)
 
     a = sub.add_parser("analyze", help="write every tidy table without notebooks")
     a.add_argument("corpus", help="folder or table of articles")
@@ -56,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
                         "(word 5-shingles, Jaccard >= JACCARD, default 0.8); the clusters are "
                         "written as duplicates.csv")
     a.add_argument("--quiet", action="store_true", help="no progress bars")
+    _time_options(a)
 
     c = sub.add_parser("clean", help="print the cleaned text of raw scraped dumps")
     c.add_argument("path", help="a raw .txt dump or a folder of them")
@@ -68,15 +89,28 @@ def _missing(path: str, what: str) -> int:
     return 2
 
 
+def _time_error(args) -> str:
+    """What is wrong with the time options ("" if nothing)."""
+    if args.window is not None and args.events is None:
+        return "--window needs --events"
+    if args.events and not Path(args.events).exists():
+        return f"events file not found: {args.events}"
+    return ""
+
+
 def _report(args) -> int:
     from . import report
 
     if not Path(args.corpus).exists():
         return _missing(args.corpus, "corpus")
+    if problem := _time_error(args):
+        print(f"kzmedia: error: {problem}", file=sys.stderr)
+        return 2
     if not report.find_notebooks(args.notebooks):
         return _missing(f"{args.notebooks}/{report.NOTEBOOK_GLOB}", "notebooks")
     results = report.build(args.corpus, by=args.by, out=args.out, notebooks=args.notebooks,
-                           timeout=args.timeout, cache=args.cache)
+                           timeout=args.timeout, cache=args.cache, period=args.period,
+                           events=args.events, window_days=args.window)
     failed = [r for r in results if r.status != "ok"]
     for r in failed:
         cell = f" at cell [{r.cell}]" if r.cell is not None else ""
@@ -87,10 +121,20 @@ def _report(args) -> int:
 
 
 def _analyze(args) -> int:
-    from . import corpus, pipeline
+    from . import corpus, pipeline, trends
 
     if not Path(args.corpus).exists():
         return _missing(args.corpus, "corpus")
+    if problem := _time_error(args):
+        print(f"kzmedia: error: {problem}", file=sys.stderr)
+        return 2
+    events = None
+    if args.events is not None:
+        try:
+            events = trends.read_events(args.events or None, window_days=args.window)
+        except ValueError as exc:
+            print(f"kzmedia: error: {exc}", file=sys.stderr)
+            return 2
     articles = corpus.load(args.corpus, n_jobs=args.jobs, progress=not args.quiet)
     if args.by not in articles.columns:
         print(f"kzmedia: error: grouping column {args.by!r} not in the articles of {args.corpus} "
@@ -103,7 +147,7 @@ def _analyze(args) -> int:
     try:
         tables = pipeline.analyze(articles, by=args.by, sentences=args.sentences,
                                   n_jobs=args.jobs, cache=args.cache, dask=args.dask,
-                                  progress=not args.quiet)
+                                  progress=not args.quiet, period=args.period, events=events)
     except ImportError as exc:
         if args.dask and exc.name in ("distributed", "dask"):
             print(f"kzmedia: error: --dask needs dask.distributed: pip install 'kzmedia[scale]' "

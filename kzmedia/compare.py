@@ -6,6 +6,11 @@ Both functions join the tables of the other stages: pass ``tables=``, the tables
 number keeps its n (articles, sentences, mentions) and its interval, and every generated
 sentence points at the evidence sentences behind it. Nothing here knows any outlet: the
 sentences are built from the numbers.
+
+Dates: where the groups set against each other wrote in different years (their articles'
+years overlap by less than half, see :func:`kzmedia.trends.year_overlap`), a difference may
+be one of period rather than of outlet; the profile row and the contrast say so next to the
+numbers, with the groups' dates (docs/methods.md, "Change over time").
 """
 
 from __future__ import annotations
@@ -13,9 +18,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import stats
+from . import stats, trends
 
-__all__ = ["profile", "contrasts", "caveats", "to_html", "FAMILIES", "PROFILE_NEEDS", "CONTRASTS_NEEDS"]
+__all__ = ["profile", "contrasts", "caveats", "to_html", "FAMILIES", "PROFILE_NEEDS",
+           "CONTRASTS_NEEDS", "MIN_OVERLAP"]
 
 #: The kinds of contrast, in the order they are reported.
 FAMILIES = ("attention", "balance", "frame", "tone", "vector_tone")
@@ -23,6 +29,10 @@ FAMILIES = ("attention", "balance", "frame", "tone", "vector_tone")
 #: The tables :func:`profile` reads.
 PROFILE_NEEDS = ("sentences", "keyness_log_odds", "frame_scores_group", "attention", "balance",
                  "group_tone", "vector_tone")
+#: Below this overlap of two groups' years (:func:`kzmedia.trends.year_overlap`), the
+#: profile and the contrasts say that a difference may be one of period.
+MIN_OVERLAP = 0.5
+
 #: The tables :func:`contrasts` reads.
 CONTRASTS_NEEDS = ("frame_hits", "sentence_tone", "frame_scores_group", "attention", "balance",
                    "article_tone", "group_tone", "vector_tone")
@@ -49,12 +59,55 @@ def _interval_text(mean, low, high, n, fmt="{:+.2f}") -> str:
     return f"{text} (n={n})"
 
 
+def _date_range(first, last) -> str:
+    if pd.isna(first):
+        return "no date"
+    return str(first) if first == last else f"{first} to {last}"
+
+
+def _dates(articles: pd.DataFrame, by: str) -> dict:
+    """{group: "first to last" date, or the one date}."""
+    dated = articles.loc[articles["date"] != "", [by, "date"]]
+    span = dated.groupby(by)["date"].agg(["min", "max"])
+    return {g: _date_range(a, b) for g, a, b in zip(span.index, span["min"], span["max"])}
+
+
+def _overlap_note(overlap: float, hi, lo, dates: dict, by: str) -> str:
+    """The confound in words, when the two groups' years overlap by less than MIN_OVERLAP."""
+    if pd.isna(overlap) or overlap >= MIN_OVERLAP:
+        return ""
+    where = f"{hi}: {dates.get(hi, 'no date')}; {lo}: {dates.get(lo, 'no date')}"
+    if overlap == 0:
+        return (f"dates do not overlap ({where}): the difference may be one of period, "
+                f"not of {by}")
+    return (f"dates overlap little (their articles' years overlap by {overlap:.0%}; {where}): "
+            "the difference may partly be one of period")
+
+
+def _profile_overlap(overlap: pd.DataFrame, by: str) -> dict:
+    """{group: the groups whose years overlap its own by less than MIN_OVERLAP, in words}."""
+    out = {}
+    for g in overlap.index:
+        row = overlap.loc[g].drop(g).dropna()
+        low = row[row < MIN_OVERLAP].sort_values(kind="stable")
+        if not len(low):
+            continue
+        shown = low if len(low) <= 5 else low.head(3)
+        names = ", ".join(f"{o} ({v:.0%})" for o, v in shown.items())
+        if len(low) > len(shown):
+            names = f"{len(low)} of {len(row)} others, e.g. {names}"
+        out[g] = (f"years overlap less than half with {names}: set against these, a "
+                  f"difference may be one of period, not of {by}")
+    return out
+
+
 def profile(articles: pd.DataFrame, by: str = "outlet", *, tables: dict,
             top_terms: int = 5, top_frames: int = 3, gazetteer=None) -> pd.DataFrame:
     """One row per group: size, dates, distinctive terms, frames, vectors and tone.
 
     Returns DataFrame[<by>, n_articles, n_words, n_sentences, date_first, date_last,
-    distinctive_terms ("term (df=k/n)" by log-odds z, one-vs-rest), leading_frames ("label
+    date_overlap ("" or the groups whose articles' years overlap this group's by less than
+    half, with the overlap of :func:`kzmedia.trends.year_overlap`), distinctive_terms ("term (df=k/n)" by log-odds z, one-vs-rest), leading_frames ("label
     share-of-sentences (k/n articles)"), top_vectors (partner vectors by share of mentions,
     with counts), n_partner_mentions, balance, balance_interval, tone, tone_interval,
     tone_text, then one `tone_<vector>` and `tone_<vector>_n` column pair per vector
@@ -69,6 +122,7 @@ def profile(articles: pd.DataFrame, by: str = "outlet", *, tables: dict,
                                 date_first=("date", "min"), date_last=("date", "max"))
     per_doc = art["doc_id"].map(t["sentences"]["doc_id"].value_counts()).fillna(0)
     out["n_sentences"] = per_doc.groupby(art[by]).sum().reindex(out.index).fillna(0).astype(int)
+    out["date_overlap"] = out.index.map(_profile_overlap(trends.year_overlap(articles, by), by))
 
     k = t["keyness_log_odds"]
     k = k[k["score"] > 0].sort_values([by, "score", "term"], ascending=[True, False, True])
@@ -112,7 +166,7 @@ def profile(articles: pd.DataFrame, by: str = "outlet", *, tables: dict,
         g = g.set_index(by)
         out[f"tone_{vector}"] = g["mean_compound"]
         out[f"tone_{vector}_n"] = g["n_sentences"].reindex(out.index).fillna(0).astype(int)
-    for c in ("distinctive_terms", "leading_frames", "top_vectors"):
+    for c in ("date_overlap", "distinctive_terms", "leading_frames", "top_vectors"):
         out[c] = out[c].fillna("")
     out["n_partner_mentions"] = out["n_partner_mentions"].fillna(0).astype(int)
     return out.reset_index().sort_values(by).reset_index(drop=True)
@@ -169,7 +223,9 @@ def contrasts(articles: pd.DataFrame, by: str = "outlet", *, tables: dict,
     caveat, sentence, evidence] (``high_n``/``low_n``: the mentions or sentences behind the
     value; ``p_value``/``min_p``: an article-level permutation test where both sides have at
     least two articles, ``q_value`` its Benjamini–Hochberg adjustment over the tests made
-    here; ``evidence``: "[group] doc_id#sent_id: sentence" lines from the high side (and, for
+    here; ``caveat``: what the data cannot support - one or few articles, and dates that do
+    not overlap or overlap by less than half (:data:`MIN_OVERLAP`; the groups' dates are
+    named); ``evidence``: "[group] doc_id#sent_id: sentence" lines from the high side (and, for
     tone, the low side)), in family order, largest difference first.
     """
     t = _tables(tables, CONTRASTS_NEEDS, "compare.contrasts")
@@ -294,7 +350,13 @@ def contrasts(articles: pd.DataFrame, by: str = "outlet", *, tables: dict,
         return pd.DataFrame(columns=cols)
     out = pd.DataFrame(rows)
     out["difference"] = out["high_value"] - out["low_value"]
-    out["caveat"] = [_caveat(h, lo) for h, lo in zip(out.high_n_articles, out.low_n_articles)]
+    overlap, dates = trends.year_overlap(articles, by), _dates(articles, by)
+    out["caveat"] = ["; ".join(filter(None, [
+        _caveat(nh, nl),
+        _overlap_note(overlap.at[h, lo] if h in overlap.index and lo in overlap.index else np.nan,
+                      h, lo, dates, by)]))
+        for h, lo, nh, nl in zip(out.high_group, out.low_group, out.high_n_articles,
+                                 out.low_n_articles)]
     out["q_value"] = stats.bh(out["p_value"].to_numpy())
     order = {f: i for i, f in enumerate(FAMILIES)}
     out = out.assign(_order=out["family"].map(order)) \

@@ -2,7 +2,11 @@
 
 `build(corpus, by=..., out=...)` runs `notebooks/NN-name.ipynb` in order with papermill,
 injecting those of CORPUS (absolute), BY, TABLES_DIR and CACHE that a notebook's `parameters`
-cell declares, after that cell (all four, at the top, if it has none), and writes into `out/`:
+cell declares, after that cell (all four, at the top, if it has none), and writes into `out/`.
+With a period or events (`build(..., period="year")`, `kzmedia report --period year`) it also
+passes PERIOD, EVENTS (absolute path, "" for the package's events) and WINDOW_DAYS, and runs
+the time notebooks: those whose parameters cell declares PERIOD (07-time), which are left
+out of a report without a period or events. The report holds:
 
 - `NN-name.html`   each executed notebook (code visible, figures embedded); a failed notebook
                     is converted too, up to and including the failing cell
@@ -32,9 +36,12 @@ from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
 
-__all__ = ["NotebookResult", "build", "run_notebook", "find_notebooks", "to_html", "file_hashes", "versions"]
+__all__ = ["NotebookResult", "build", "run_notebook", "find_notebooks", "is_time_notebook",
+           "to_html", "file_hashes", "versions", "TIME_PARAMETER"]
 
 NOTEBOOK_GLOB = "[0-9][0-9]-*.ipynb"
+#: A notebook whose parameters cell declares this one needs a period or events.
+TIME_PARAMETER = "PERIOD"
 KERNEL = "python3"
 PACKAGES = (
     "kzmedia", "pandas", "numpy", "scikit-learn", "nltk", "vaderSentiment",
@@ -61,6 +68,17 @@ class NotebookResult:
 def find_notebooks(directory) -> list[Path]:
     """The numbered notebooks `NN-name.ipynb` in `directory`, sorted by name."""
     return sorted(Path(directory).glob(NOTEBOOK_GLOB))
+
+
+def is_time_notebook(path) -> bool:
+    """Whether the notebook's parameters cell declares :data:`TIME_PARAMETER` (it reads a
+    period or events, and runs only when the report has one)."""
+    import papermill as pm
+
+    try:
+        return TIME_PARAMETER in pm.inspect_notebook(str(path))
+    except Exception:  # unreadable: run it, and let the run report why
+        return False
 
 
 def file_hashes(path) -> list[dict]:
@@ -239,11 +257,16 @@ def _last_started_cell(executed: Path) -> int | None:
 
 
 def build(corpus, by="outlet", out="reports", notebooks="notebooks", timeout=None,
-          progress=True, cache=None) -> list[NotebookResult]:
+          progress=True, cache=None, period: str | None = None, events=None,
+          window_days: int | None = None) -> list[NotebookResult]:
     """Execute every notebook in `notebooks` on `corpus` and write the HTML report into `out`.
 
     `cache`: the folder passed to the notebooks as CACHE (absolute) for
     ``pipeline.analyze(..., cache=CACHE)``; None: `out/.cache`; "": no cache.
+    `period` ("month", "quarter", "year"), `events` (an events file; "" or True: the
+    package's) and `window_days` (see :func:`kzmedia.trends.read_events`): passed as PERIOD,
+    EVENTS and WINDOW_DAYS; the time notebooks (:func:`is_time_notebook`) run only when a
+    period or events are given.
 
     Index and manifest list the tables written during this run (other files already in
     `out/tables`, e.g. from `kzmedia analyze`, are left alone and not listed). Returns one
@@ -257,6 +280,11 @@ def build(corpus, by="outlet", out="reports", notebooks="notebooks", timeout=Non
     paths = find_notebooks(nb_dir)
     if not paths:
         raise FileNotFoundError(f"no notebooks matching {NOTEBOOK_GLOB} in {nb_dir}")
+    timed = period is not None or events is not None
+    if events not in (None, "", True) and not Path(events).exists():
+        raise FileNotFoundError(f"events file not found: {events}")
+    if not timed:
+        paths = [p for p in paths if not is_time_notebook(p)]
     tables = out / "tables"
     executed_dir = out / "notebooks"
     for d in (out, tables, executed_dir):
@@ -264,6 +292,9 @@ def build(corpus, by="outlet", out="reports", notebooks="notebooks", timeout=Non
 
     cache = str(out / ".cache") if cache is None else str(Path(cache).resolve()) if cache else ""
     parameters = {"CORPUS": str(corpus), "BY": by, "TABLES_DIR": str(tables), "CACHE": cache}
+    if timed:
+        parameters.update(PERIOD=period, WINDOW_DAYS=window_days,
+                          EVENTS="" if events in (None, "", True) else str(Path(events).resolve()))
     started = dt.datetime.now(dt.timezone.utc)
     since = time.time() - 1.0  # file times can be coarser than a second
     results = []
@@ -295,6 +326,7 @@ def build(corpus, by="outlet", out="reports", notebooks="notebooks", timeout=Non
         "inputs": {
             "corpus": file_hashes(corpus),
             "notebooks": [h for p in paths for h in file_hashes(p)],
+            **({"events": file_hashes(parameters["EVENTS"])} if parameters.get("EVENTS") else {}),
         },
         "outputs": {"tables": [h for p in table_files for h in file_hashes(p)]},
         "notebooks": [asdict(r) for r in results],
@@ -302,7 +334,8 @@ def build(corpus, by="outlet", out="reports", notebooks="notebooks", timeout=Non
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     (out / "index.html").write_text(
-        _index(corpus, by, started, finished, results, [p.name for p in table_files]),
+        _index(corpus, by, started, finished, results, [p.name for p in table_files],
+               _time_text(period, parameters.get("EVENTS"), window_days) if timed else ""),
         encoding="utf-8")
     return results
 
@@ -315,7 +348,14 @@ dt { font-weight: bold; float: left; width: 8em; } dd { margin-left: 9em; }
 """
 
 
-def _index(corpus, by, started, finished, results, tables) -> str:
+def _time_text(period, events, window_days) -> str:
+    parts = [f"by {period}"] if period else []
+    parts.append(f"events of {events or 'kzmedia/data/events.yaml'}"
+                 + (f", {window_days} days on each side" if window_days else ""))
+    return "; ".join(parts)
+
+
+def _index(corpus, by, started, finished, results, tables, time_axis="") -> str:
     e = html.escape
     rows = []
     for r in results:
@@ -341,6 +381,7 @@ def _index(corpus, by, started, finished, results, tables) -> str:
 <dl>
 <dt>Corpus</dt><dd><code>{e(str(corpus))}</code></dd>
 <dt>Grouping</dt><dd><code>{e(by)}</code></dd>
+{f"<dt>Time</dt><dd>{e(time_axis)}</dd>" if time_axis else ""}
 <dt>Run</dt><dd>{e(started.strftime("%Y-%m-%d %H:%M:%S %Z"))} → {e(finished.strftime("%H:%M:%S %Z"))}</dd>
 <dt>Result</dt><dd>{e(summary)}</dd>
 </dl>
