@@ -56,8 +56,6 @@ MEASURES = ("articles", "frame_share", "attention_share", "balance", "tone", "ve
 UNPLACED = "unplaced"
 
 _FREQ = {"month": "M", "quarter": "Q", "year": "Y"}
-# the bounds of a window open at one end: the first and last whole day pandas represents
-_OPEN_START, _OPEN_END = pd.Timestamp.min.ceil("D"), pd.Timestamp.max.floor("D")
 
 
 # --------------------------------------------------------------------------- events
@@ -139,8 +137,8 @@ def event_windows(events) -> pd.DataFrame:
     window before and the window after it.
 
     Returns DataFrame[event, event_date, side ("before"/"after"), period, start, end]
-    (start/end: Timestamps, the first and last day; an open end is the earliest or latest
-    day pandas represents), in date order. Split (window_days 0): the windows "before
+    (start/end: Timestamps, the first and last day; NaT where the window is open), in date
+    order. Split (window_days 0): the windows "before
     <first event>" and "from <event>" tile the timeline, each window is the after-window of
     one event and the before-window of the next. With window_days N: "<event>: N days
     before" and "<event>: N days after".
@@ -157,9 +155,9 @@ def event_windows(events) -> pd.DataFrame:
             after = (f"{label}: {days} days after", date, date + pd.Timedelta(days=days - 1))
         else:
             before = ((f"from {labels[i - 1]}", dates[i - 1]) if i else
-                      (f"before {label}", _OPEN_START)) + (date - pd.Timedelta(days=1),)
+                      (f"before {label}", pd.NaT)) + (date - pd.Timedelta(days=1),)
             after = (f"from {label}", date,
-                     dates[i + 1] - pd.Timedelta(days=1) if i + 1 < len(dates) else _OPEN_END)
+                     dates[i + 1] - pd.Timedelta(days=1) if i + 1 < len(dates) else pd.NaT)
         for side, (period, start, end) in (("before", before), ("after", after)):
             rows.append(dict(event=label, event_date=ev["date"].iloc[i], side=side,
                              period=period, start=start, end=end))
@@ -167,8 +165,28 @@ def event_windows(events) -> pd.DataFrame:
 
 
 def _iso(day) -> str:
-    """A window bound as text; "" for an open end."""
-    return "" if day in (_OPEN_START, _OPEN_END) or pd.isna(day) else day.strftime("%Y-%m-%d")
+    """A day as YYYY-MM-DD (years before 1000 too); "" for an open end (NaT)."""
+    return "" if pd.isna(day) else f"{day.year:04d}-{day.month:02d}-{day.day:02d}"
+
+
+def _inside(spans: pd.DataFrame, start, end) -> pd.Series:
+    """Whether every day each article's date may mean lies in [start, end] (NaT: open)."""
+    ok = spans["start"].notna()
+    if pd.notna(start):
+        ok &= spans["start"] >= start
+    if pd.notna(end):
+        ok &= spans["end"] <= end
+    return ok
+
+
+def _touches(spans: pd.DataFrame, start, end) -> pd.Series:
+    """Whether some day each article's date may mean lies in [start, end] (NaT: open)."""
+    ok = spans["start"].notna()
+    if pd.notna(start):
+        ok &= spans["end"] >= start
+    if pd.notna(end):
+        ok &= spans["start"] <= end
+    return ok
 
 
 # --------------------------------------------------------------------------- placing articles
@@ -178,8 +196,7 @@ def date_spans(articles: pd.DataFrame) -> pd.DataFrame:
 
     Returns DataFrame[doc_id, start, end, precision] (Timestamps; NaT without a usable
     date): "2013-09-22" that day, "2013-09" 1-30 September 2013, "2013" 1 January - 31
-    December 2013. A date pandas cannot represent (before 1677 or after 2262) counts as
-    unusable.
+    December 2013. A date that is not a calendar day ("2013-02-30") counts as unusable.
     """
     date = articles["date"].astype(str)
     precision = articles["date_precision"].astype(str)
@@ -196,8 +213,8 @@ def date_spans(articles: pd.DataFrame) -> pd.DataFrame:
 
 def _calendar_label(p: pd.Period, period: str) -> str:
     if period == "quarter":
-        return f"{p.year}-Q{p.quarter}"
-    return str(p.year) if period == "year" else f"{p.year}-{p.month:02d}"
+        return f"{p.year:04d}-Q{p.quarter}"
+    return f"{p.year:04d}" if period == "year" else f"{p.year:04d}-{p.month:02d}"
 
 
 def periods(articles: pd.DataFrame, period: str | None = None, events=None) -> pd.DataFrame:
@@ -224,8 +241,8 @@ def periods(articles: pd.DataFrame, period: str | None = None, events=None) -> p
         last = spans["end"].dt.to_period(_FREQ[period])
         inside = dated & (first == last)
         codes, found = pd.factorize(first[inside])
-        found = pd.DataFrame([(_calendar_label(p, period), p.start_time.strftime("%Y-%m-%d"),
-                               p.end_time.strftime("%Y-%m-%d")) for p in found],
+        found = pd.DataFrame([(_calendar_label(p, period), _iso(p.start_time), _iso(p.end_time))
+                              for p in found],
                              columns=["period", "period_start", "period_end"])
         rows.append(found.iloc[codes].assign(doc_id=spans.loc[inside, "doc_id"].to_numpy(),
                                              _order=spans.index[inside]))
@@ -235,8 +252,8 @@ def periods(articles: pd.DataFrame, period: str | None = None, events=None) -> p
         inside = pd.Series(False, index=spans.index)
         touched = pd.Series(False, index=spans.index)
         for w in windows.itertuples():
-            hit = dated & (spans["start"] >= w.start) & (spans["end"] <= w.end)
-            touched |= dated & (spans["start"] <= w.end) & (spans["end"] >= w.start)
+            hit = _inside(spans, w.start, w.end)
+            touched |= _touches(spans, w.start, w.end)
             inside |= hit
             rows.append(spans.loc[hit, ["doc_id"]].assign(
                 period=w.period, period_start=_iso(w.start), period_end=_iso(w.end),
@@ -496,6 +513,14 @@ def _caveat(n_a: int, n_b: int) -> str:
     return ""
 
 
+_TREND = ("the articles on one side span more than a year: the change may be a trend rather "
+          "than the event (narrower windows: window_days)")
+
+
+def _join(*notes) -> str:
+    return "; ".join(n for n in notes if n)
+
+
 def _evidence(sentences: pd.DataFrame, rows_of: dict, docs, term: str, tag: str,
               n: int) -> str:
     """'[tag] doc_id#sent_id: sentence' lines of the first `n` sentences of `docs` (in
@@ -570,8 +595,12 @@ def event_shifts(articles: pd.DataFrame, by: str = "outlet", *, events,
     for (event, event_date), w in windows.groupby(["event", "event_date"], sort=False):
         side = pd.Series("", index=spans.index, dtype=object)
         for s in w.itertuples():
-            side[(spans["start"] >= s.start) & (spans["end"] <= s.end)] = s.side
+            side[_inside(spans, s.start, s.end)] = s.side
         side_of = dict(zip(spans["doc_id"], side))
+        sided = spans.assign(side=side.to_numpy(), g=articles[by].to_numpy())
+        sided = sided[sided["side"] != ""].groupby(["g", "side"]).agg(
+            first=("start", "min"), last=("end", "max"))
+        wide = {g for (g, _), r in sided.iterrows() if (r["last"] - r["first"]).days > 365}
         vals = values.assign(side=values["doc_id"].map(side_of))
         vals = vals[vals["side"] != ""]
         vals[by] = vals["doc_id"].map(group)
@@ -590,14 +619,15 @@ def event_shifts(articles: pd.DataFrame, by: str = "outlet", *, events,
             rows.append(dict(
                 base, **{by: g}, measure=measure, item=item, label=label, before=b, after=a,
                 difference=a - b, n_before=len(before), n_after=len(after), p_value=p,
-                min_p=min_p, z=np.nan, caveat=_caveat(len(before), len(after)),
+                min_p=min_p, z=np.nan,
+                caveat=_join(_caveat(len(before), len(after)), _TREND if g in wide else ""),
                 sentence=(f"{g}: {_what(measure, label)} is {_value_text(measure, a)} after "
                           f"{event} ({event_date}; {_n_label(len(after))}) against "
                           f"{_value_text(measure, b)} before ({_n_label(len(before))}): "
                           f"{_difference_text(measure, a - b)}."),
                 evidence=""))
-        rows += _word_shifts(by, base, side, articles, group, dtm, words_of, sentences,
-                             rows_of, n_words, n_evidence)
+        rows += _word_shifts(by, base, side, articles, dtm, words_of, sentences, rows_of,
+                             n_words, n_evidence, wide)
     cols = [by, *_SHIFT_COLUMNS]
     if not rows:
         return pd.DataFrame(columns=cols)
@@ -609,8 +639,8 @@ def event_shifts(articles: pd.DataFrame, by: str = "outlet", *, events,
     return out[cols].reset_index(drop=True)
 
 
-def _word_shifts(by, base, side, articles, group, dtm, words_of, sentences, rows_of,
-                 n_words, n_evidence) -> list[dict]:
+def _word_shifts(by, base, side, articles, dtm, words_of, sentences, rows_of, n_words,
+                 n_evidence, wide) -> list[dict]:
     """The rows of measure "words" of one event (see :func:`event_shifts`)."""
     cell = articles[by].astype(str).str.cat(side.to_numpy(), sep="\x1f").where(
         side.to_numpy() != "", "")
@@ -641,12 +671,13 @@ def _word_shifts(by, base, side, articles, group, dtm, words_of, sentences, rows
                     label=r.term.replace("_", " "), before=rate_b, after=rate_a,
                     difference=rate_a - rate_b, n_before=len(before), n_after=len(after),
                     p_value=np.nan, min_p=np.nan, z=r.score,
-                    caveat=("a word count: the words of one article are not independent, so "
-                            "z overstates the evidence; read the sentences"),
+                    caveat=_join("a word count: the words of one article are not independent, "
+                                 "so z overstates the evidence; read the sentences",
+                                 _TREND if g in wide else ""),
                     sentence=(f"{g}: “{r.term.replace('_', ' ')}” is used "
                               f"{rate_a:.2f} times per 1,000 words after {base['event']} "
-                              f"({r.count_target}× in {_n_label(len(after))}) against "
-                              f"{rate_b:.2f} before ({r.count_reference}× in "
+                              f"({r.count_target:,}× in {_n_label(len(after))}) against "
+                              f"{rate_b:.2f} before ({r.count_reference:,}× in "
                               f"{_n_label(len(before))}); log-odds z = {r.score:+.1f}."),
                     evidence=_evidence(sentences, rows_of, more, r.term, tag, n_evidence)))
     return rows
