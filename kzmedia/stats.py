@@ -368,6 +368,7 @@ def compare_groups(
     return out
 
 
+
 def stratified_permutation_test(
     a,
     b,
@@ -402,71 +403,101 @@ def stratified_permutation_test(
     alternative); n_a, n_b count the values in the strata used. Raises ValueError when no
     stratum holds values of both groups (nothing to compare).
     """
+    a, b = np.asarray(a, dtype=float).ravel(), np.asarray(b, dtype=float).ravel()
+    strata_a = np.asarray(strata_a, dtype=object).ravel()
+    strata_b = np.asarray(strata_b, dtype=object).ravel()
+    if len(a) != len(strata_a) or len(b) != len(strata_b):
+        raise ValueError(f"stratified_permutation_test: {len(a)} and {len(b)} values but "
+                         f"{len(strata_a)} and {len(strata_b)} strata")
+    keep_a, keep_b = ~np.isnan(a), ~np.isnan(b)
+    return stratified_permutation_tests(a[keep_a, None], b[keep_b, None], strata_a[keep_a],
+                                        strata_b[keep_b], n_resamples=n_resamples, seed=seed,
+                                        alternative=alternative)[0]
+
+
+def stratified_permutation_tests(
+    a,
+    b,
+    strata_a,
+    strata_b,
+    n_resamples: int = 9999,
+    seed: int | None = 0,
+    alternative: str = "two-sided",
+) -> list[dict]:
+    """:func:`stratified_permutation_test` of several measures of the same articles at once:
+    `a` (n_a x k) and `b` (n_b x k) hold k values per article (e.g. the share of each frame),
+    without NaN; every column is tested with the same relabellings. Returns one dict per
+    column, each what :func:`stratified_permutation_test` returns for that column: a
+    relabelling depends only on the strata and their sizes, not on the values, so drawing
+    them once gives every column the relabellings it would get on its own."""
     if alternative not in ("two-sided", "greater", "less"):
         raise ValueError(f"stratified_permutation_test: unknown alternative {alternative!r}")
-    values = {"a": np.asarray(a, dtype=float).ravel(), "b": np.asarray(b, dtype=float).ravel()}
-    labels = {"a": np.asarray(strata_a, dtype=object).ravel(),
-              "b": np.asarray(strata_b, dtype=object).ravel()}
-    for side in "ab":
-        if len(values[side]) != len(labels[side]):
-            raise ValueError(f"stratified_permutation_test: {len(values[side])} values of "
-                             f"group {side} but {len(labels[side])} strata")
-        keep = ~np.isnan(values[side])
-        values[side], labels[side] = values[side][keep], labels[side][keep]
-    in_b = set(labels["b"].tolist())
-    shared = [s for s in dict.fromkeys(labels["a"].tolist()) if s in in_b]
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
+        raise ValueError("stratified_permutation_tests: a and b must be 2-D with the same columns")
+    if np.isnan(a).any() or np.isnan(b).any():
+        raise ValueError("stratified_permutation_tests: drop the articles with NaN values first")
+    strata_a = np.asarray(strata_a, dtype=object).ravel()
+    strata_b = np.asarray(strata_b, dtype=object).ravel()
+    in_b = set(strata_b.tolist())
+    shared = [s for s in dict.fromkeys(strata_a.tolist()) if s in in_b]
     if not shared:
         raise ValueError("stratified_permutation_test: no stratum holds values of both groups")
 
     # per stratum: its pooled values (group a's first), n_a, n_b and weight
     strata = []
     for s in shared:
-        xa, xb = values["a"][labels["a"] == s], values["b"][labels["b"] == s]
+        xa, xb = a[strata_a == s], b[strata_b == s]
         strata.append((np.concatenate([xa, xb]), len(xa), len(xb),
                        len(xa) * len(xb) / (len(xa) + len(xb))))
     total_weight = sum(w for *_, w in strata)
 
     def difference(sum_a, pooled, n_a, n_b):
-        """mean(a) - mean(b) in one stratum, from the sum of the values labelled a."""
-        return sum_a / n_a - (pooled.sum() - sum_a) / n_b
+        """mean(a) - mean(b) in one stratum (per column), from the sums labelled a."""
+        return sum_a / n_a - (pooled.sum(axis=0) - sum_a) / n_b
 
-    observed = sum(w * difference(pooled[:n_a].sum(), pooled, n_a, n_b)
+    observed = sum(w * difference(pooled[:n_a].sum(axis=0), pooled, n_a, n_b)
                    for pooled, n_a, n_b, w in strata) / total_weight
     n_splits = math.prod(math.comb(n_a + n_b, n_a) for _, n_a, n_b, _ in strata)
     sides = 2 if alternative == "two-sided" else 1
+    k = a.shape[1]
 
     if n_splits <= n_resamples:
         # each stratum's weighted differences over all its splits, then every combination of
-        # one split per stratum: their sums (an outer sum, n_splits values in all)
-        null = np.zeros(1)
+        # one split per stratum: their sums (n_splits rows in all)
+        null = np.zeros((1, k))
         for pooled, n_a, n_b, w in strata:
-            sums = np.array([pooled[list(idx)].sum()
+            sums = np.array([pooled[list(idx)].sum(axis=0)
                              for idx in itertools.combinations(range(n_a + n_b), n_a)])
-            null = np.add.outer(null, w * difference(sums, pooled, n_a, n_b)).ravel()
+            d = w * difference(sums, pooled, n_a, n_b)
+            null = (null[:, None, :] + d[None, :, :]).reshape(-1, k)
         null = null / total_weight
-        gamma = np.finfo(float).eps * 100 * max(1.0, abs(observed))
-        p_greater = np.count_nonzero(null >= observed - gamma) / n_splits
-        p_less = np.count_nonzero(null <= observed + gamma) / n_splits
+        gamma = np.finfo(float).eps * 100 * np.maximum(1.0, np.abs(observed))
+        p_greater = np.count_nonzero(null >= observed - gamma, axis=0) / n_splits
+        p_less = np.count_nonzero(null <= observed + gamma, axis=0) / n_splits
         exact, min_p = True, min(1.0, sides / n_splits)
     else:
         rng = np.random.default_rng(seed)
-        null = np.zeros(n_resamples)
+        null = np.zeros((n_resamples, k))
         for pooled, n_a, n_b, w in strata:
-            step = max(1, _PERMUTATION_CELLS // len(pooled))
+            n = n_a + n_b
+            step = max(1, _PERMUTATION_CELLS // n)
             for start in range(0, n_resamples, step):
                 rows = min(step, n_resamples - start)
-                shuffled = rng.permuted(np.tile(pooled, (rows, 1)), axis=1)
-                null[start:start + rows] += w * difference(
-                    shuffled[:, :n_a].sum(axis=1), pooled, n_a, n_b)
+                # a random relabelling of each row: the first n_a positions of a shuffle
+                chosen = rng.permuted(np.tile(np.arange(n), (rows, 1)), axis=1)[:, :n_a]
+                sums = np.stack([pooled[chosen, j].sum(axis=1) for j in range(k)], axis=1)
+                null[start:start + rows] += w * difference(sums, pooled, n_a, n_b)
         null /= total_weight
-        gamma = abs(np.finfo(float).eps * 100 * observed)
-        p_greater = (np.count_nonzero(null >= observed - gamma) + 1) / (n_resamples + 1)
-        p_less = (np.count_nonzero(null <= observed + gamma) + 1) / (n_resamples + 1)
+        gamma = np.abs(np.finfo(float).eps * 100 * observed)
+        p_greater = (np.count_nonzero(null >= observed - gamma, axis=0) + 1) / (n_resamples + 1)
+        p_less = (np.count_nonzero(null <= observed + gamma, axis=0) + 1) / (n_resamples + 1)
         exact, min_p = False, min(1.0, sides / (n_resamples + 1))
-    p = {"greater": p_greater, "less": p_less}.get(alternative, min(1.0, 2 * min(p_greater, p_less)))
-    return {
-        "statistic": float(observed),
-        "p_value": float(p),
+    p = {"greater": p_greater, "less": p_less}.get(
+        alternative, np.minimum(1.0, 2 * np.minimum(p_greater, p_less)))
+    return [{
+        "statistic": float(observed[j]),
+        "p_value": float(p[j]),
         "exact": exact,
         "n_splits": n_splits,
         "min_p": float(min_p),
@@ -474,7 +505,7 @@ def stratified_permutation_test(
         "n_b": sum(n_b for _, _, n_b, _ in strata),
         "n_strata": len(strata),
         "alternative": alternative,
-    }
+    } for j in range(k)]
 
 
-__all__.append("stratified_permutation_test")
+__all__ += ["stratified_permutation_test", "stratified_permutation_tests"]

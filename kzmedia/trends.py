@@ -57,6 +57,10 @@ UNPLACED = "unplaced"
 
 _FREQ = {"month": "M", "quarter": "Q", "year": "Y"}
 
+# pairs of groups x periods (or years) handled at once when comparing every pair of groups
+# (bounds the memory)
+_PAIR_CELLS = 2_000_000
+
 
 # --------------------------------------------------------------------------- events
 
@@ -300,9 +304,13 @@ def year_overlap(articles: pd.DataFrame, by: str = "outlet") -> pd.DataFrame:
     groups = sorted(articles[by].dropna().unique())
     share = share.reindex(groups)
     m = share.to_numpy(dtype=float)
-    overlap = np.minimum(m[:, None, :], m[None, :, :]).sum(axis=2)
-    overlap[np.isnan(m).any(axis=1)] = np.nan
-    overlap[:, np.isnan(m).any(axis=1)] = np.nan
+    overlap = np.empty((len(m), len(m)))
+    step = max(1, _PAIR_CELLS // max(1, m.size))  # rows at a time: bounds the memory
+    for lo in range(0, len(m), step):
+        overlap[lo:lo + step] = np.minimum(m[lo:lo + step, None, :], m[None, :, :]).sum(axis=2)
+    undated = np.isnan(m).any(axis=1)
+    overlap[undated] = np.nan
+    overlap[:, undated] = np.nan
     return pd.DataFrame(overlap, index=groups, columns=groups)
 
 
@@ -540,6 +548,25 @@ def _evidence(sentences: pd.DataFrame, rows_of: dict, docs, term: str, tag: str,
     return "\n".join(lines)
 
 
+def _tests(cases: dict, n_resamples: int) -> dict:
+    """{key: :func:`kzmedia.stats.stratified_permutation_test` result} for `cases`
+    {key: (batch, a, b)}, a and b DataFrames[doc_id, value, stratum] in doc_id order. Cases
+    of one batch (e.g. the frames of one measure) with the same articles on each side are
+    tested together, with the same relabellings: the results are those of one test each."""
+    batches: dict = {}
+    for key, (batch, a, b) in cases.items():
+        batches.setdefault((batch, tuple(a["doc_id"]), tuple(b["doc_id"])), []).append(key)
+    out = {}
+    for keys in batches.values():
+        _, a, b = cases[keys[0]]
+        res = stats.stratified_permutation_tests(
+            np.column_stack([cases[k][1]["value"].to_numpy() for k in keys]),
+            np.column_stack([cases[k][2]["value"].to_numpy() for k in keys]),
+            a["stratum"], b["stratum"], n_resamples=n_resamples)
+        out.update(zip(keys, res))
+    return out
+
+
 # --------------------------------------------------------------------------- events
 
 _SHIFT_COLUMNS = ["event", "event_date", "measure", "item", "label", "before", "after",
@@ -565,9 +592,10 @@ def event_shifts(articles: pd.DataFrame, by: str = "outlet", *, events,
     caveat, sentence, evidence], sorted by event date, group, measure and largest change:
 
     - the measures of :func:`article_measures`: the article-weighted means on each side;
-      p_value/min_p: :func:`kzmedia.stats.permutation_test` of the articles' values (after
-      against before) where each side has at least 2 articles; q_value: Benjamini-Hochberg
-      over every test of the table;
+      p_value/min_p: a permutation test of the articles' values, after against before
+      (:func:`kzmedia.stats.stratified_permutation_test` with one stratum: the difference in
+      means), where each side has at least 2 articles; q_value: Benjamini-Hochberg over
+      every test of the table;
     - measure ``words`` (item: the term): the `n_words` terms most over- and under-used
       after the event against before it, by the log-odds with informative Dirichlet prior
       of :func:`kzmedia.terms.keyness` (z; the prior: the whole corpus); before/after: uses
@@ -605,15 +633,19 @@ def event_shifts(articles: pd.DataFrame, by: str = "outlet", *, events,
         vals = vals[vals["side"] != ""]
         vals[by] = vals["doc_id"].map(group)
         base = dict(event=event, event_date=event_date)
+        vals = vals.sort_values("doc_id", kind="stable").assign(stratum="")
+        sides, cases = {}, {}
         for (g, measure, item), sub in vals.groupby([by, "measure", "item"], sort=True):
-            before = sub.loc[sub["side"] == "before", "value"].to_numpy()
-            after = sub.loc[sub["side"] == "after", "value"].to_numpy()
-            if not len(before) or not len(after):
-                continue
-            p = min_p = np.nan
+            before = sub[sub["side"] == "before"]
+            after = sub[sub["side"] == "after"]
+            if len(before) and len(after):
+                sides[g, measure, item] = (before["value"].to_numpy(), after["value"].to_numpy())
             if min(len(before), len(after)) >= 2:
-                res = stats.permutation_test(after, before, n_resamples=n_resamples)
-                p, min_p = res["p_value"], res["min_p"]
+                cases[g, measure, item] = ((g, measure), after, before)
+        tested = _tests(cases, n_resamples)
+        for (g, measure, item), (before, after) in sides.items():
+            res = tested.get((g, measure, item), {})
+            p, min_p = res.get("p_value", np.nan), res.get("min_p", np.nan)
             label = labels.get((measure, item), "")
             b, a = before.mean(), after.mean()
             rows.append(dict(
@@ -690,10 +722,6 @@ _CONTRAST_COLUMNS = ["measure", "item", "label", "high_group", "low_group", "hig
                      "low_n_articles", "high_overall", "low_overall", "overall_difference",
                      "p_value", "q_value", "min_p", "exact", "caveat", "sentence", "periods"]
 
-# pairs of groups x periods handled at once when comparing every pair (bounds the memory)
-_PAIR_CELLS = 2_000_000
-
-
 def _best_pair(mean: np.ndarray, count: np.ndarray) -> tuple[int, int] | None:
     """(a, b): the pair of groups (rows) with the largest weighted within-period difference
     mean_a - mean_b (the statistic of :func:`kzmedia.stats.stratified_permutation_test`),
@@ -757,8 +785,9 @@ def period_contrasts(articles: pd.DataFrame, by: str = "outlet", *, period: str 
                               gazetteer=gazetteer)
     overall = values.assign(**{by: values["doc_id"].map(articles.set_index("doc_id")[by])}) \
         .groupby(["measure", "item", by])["value"].mean()
-    values = _with_periods(articles, by, where, values)
-    rows = []
+    values = _with_periods(articles, by, where, values).sort_values("doc_id", kind="stable")
+    values["stratum"] = values["period"]
+    pairs, cases = {}, {}
     for (measure, item), sub in values.groupby(["measure", "item"], sort=False):
         cells = sub.groupby([by, "period"])["value"].agg(["mean", "size"])
         mean = cells["mean"].unstack("period")
@@ -767,11 +796,13 @@ def period_contrasts(articles: pd.DataFrame, by: str = "outlet", *, period: str 
         pair = _best_pair(mean.to_numpy(dtype=float), count.to_numpy(dtype=float))
         if pair is None:
             continue  # no two groups share a period
-
         hi, lo = mean.index[pair[0]], mean.index[pair[1]]
-        a, b = sub[sub[by] == hi], sub[sub[by] == lo]
-        res = stats.stratified_permutation_test(a["value"], b["value"], a["period"], b["period"],
-                                                n_resamples=n_resamples)
+        pairs[measure, item] = (hi, lo, mean, count)
+        cases[measure, item] = ((measure, hi, lo), sub[sub[by] == hi], sub[sub[by] == lo])
+    tested = _tests(cases, n_resamples)
+    rows = []
+    for (measure, item), (hi, lo, mean, count) in pairs.items():
+        res = tested[measure, item]
         if not res["statistic"] > 0:
             continue  # the groups sharing periods do not differ
         shared = [p for p in mean.columns if count.at[hi, p] > 0 and count.at[lo, p] > 0]

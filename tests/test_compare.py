@@ -3,6 +3,7 @@
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -126,3 +127,52 @@ def test_contrasts_same_with_or_without_group_column_in_sentence_tone(small):
     expected = [f"[{o}] {d}#{i}: {t}" for o, d, i, t in
                 pd.concat([hi, lo])[["outlet", "doc_id", "sent_id", "sentence"]].itertuples(index=False)]
     assert tone.evidence.splitlines() == expected
+
+
+# --------------------------------------------------------------------------- dates
+
+@pytest.fixture(scope="module")
+def seeds():
+    articles = corpus.load(SEEDS)
+    return articles, pipeline.analyze(articles, sentences=True, progress=False)
+
+
+def test_contrasts_name_the_gap_between_2013_and_2022(seeds):
+    """The Astana Times (September 2013) set against an outlet of 2022: the caveat says the
+    dates do not overlap and names both, next to the claim; outlets of 2022 set against each
+    other get no such note."""
+    articles, tables = seeds
+    c = tables["contrasts"]
+    astana = c[(c.high_group == "The Astana Times") | (c.low_group == "The Astana Times")]
+    assert len(astana)
+    for r in astana.itertuples():
+        other = r.low_group if r.high_group == "The Astana Times" else r.high_group
+        assert "dates do not overlap" in r.caveat and "The Astana Times: 2013-09" in r.caveat
+        assert f"{other}: 2022" in r.caveat and "period, not of outlet" in r.caveat
+    late = {"The Jerusalem Post", "The Shanghai Herald", "Port Elizabeth Post"}
+    same_year = c[c.high_group.isin(late) & c.low_group.isin(late)]
+    assert len(same_year) and not same_year.caveat.str.contains("overlap").any()
+    html = compare.to_html(astana)
+    assert "dates do not overlap" in html
+
+
+def test_profile_names_the_groups_with_other_years(seeds, small):
+    articles, tables = seeds
+    p = tables["profile"].set_index("outlet")
+    assert p.columns[p.columns.get_loc("date_last") + 1] == "date_overlap"
+    note = p.loc["The Astana Times", "date_overlap"]
+    assert note.startswith("years overlap less than half with")
+    assert all(f"{o} (0%)" in note for o in p.index if o != "The Astana Times")
+    assert "The Astana Times (0%)" in p.loc["The Jerusalem Post", "date_overlap"]
+    # all in January 2022: nothing to say
+    assert (compare.profile(small[0], tables=small[1])["date_overlap"] == "").all()
+
+
+def test_little_overlap_is_said_with_its_share():
+    rows = [("A", f"a{i}", f"{2012 + i}-01-01") for i in range(8)] + [("B", "b0", "2019-05-01")]
+    articles = pd.DataFrame(rows, columns=["outlet", "doc_id", "date"])
+    from kzmedia import trends
+    overlap = trends.year_overlap(articles)
+    assert overlap.loc["A", "B"] == pytest.approx(1 / 8) and overlap.loc["A", "A"] == 1
+    articles.loc[len(articles)] = ("C", "c0", "")
+    assert np.isnan(trends.year_overlap(articles).loc["A", "C"])

@@ -246,7 +246,7 @@ def test_analyze_writes_every_table_grouped_by_bias(tmp_path):
     csv = _articles_csv(tmp_path / "articles.csv")
     out = tmp_path / "tables"
     assert main(["analyze", str(csv), "--by", "bias", "--out", str(out)]) == 0
-    expected = {s.name for s in stages.STAGES if s.table and not s.optional}
+    expected = {s.name for s in stages.STAGES if s.table and not s.optional and not s.settings}
     assert {p.stem for p in out.glob("*.csv")} == expected
     articles = pd.read_csv(out / "articles.csv")
     assert len(articles) == 12 and "text" not in articles.columns
@@ -260,6 +260,60 @@ def test_analyze_writes_every_table_grouped_by_bias(tmp_path):
     tone = pd.read_csv(out / "group_tone.csv").set_index("bias")
     assert sorted(tone.index) == sorted(BIAS)
     assert (tone["n_articles"] == 4).all()
+
+
+def test_analyze_period_month_writes_trends(tmp_path):
+    csv = _articles_csv(tmp_path / "articles.csv")
+    out = tmp_path / "tables"
+    assert main(["analyze", str(csv), "--out", str(out), "--period", "month", "--quiet"]) == 0
+    trends = pd.read_csv(out / "trends.csv", keep_default_na=False)
+    assert {"outlet", "period", "measure", "item", "value", "low", "high", "n_articles",
+            "n_sentences"} <= set(trends.columns)
+    counts = trends[trends["measure"] == "articles"]
+    assert counts["n_articles"].astype(int).sum() == 12
+    assert set(counts["period"]) == {f"2023-0{m}" for m in range(1, 10)}
+    assert (out / "period_contrasts.csv").exists() and not (out / "event_shifts.csv").exists()
+
+
+def test_analyze_events_and_window(tmp_path, capsys):
+    csv = _articles_csv(tmp_path / "articles.csv")
+    events = tmp_path / "events.csv"
+    events.write_text("date,label\n2023-05-01,Summit\n", encoding="utf-8")
+    out = tmp_path / "tables"
+    assert main(["analyze", str(csv), "--out", str(out), "--events", str(events), "--window",
+                 "60", "--quiet"]) == 0
+    trends = pd.read_csv(out / "trends.csv")
+    assert set(trends["period"]) >= {"Summit: 60 days before", "Summit: 60 days after"}
+    assert (out / "event_shifts.csv").exists()
+    assert main(["analyze", str(csv), "--out", str(out), "--window", "5"]) == 2
+    assert "--window needs --events" in capsys.readouterr().err
+    assert main(["analyze", str(csv), "--out", str(out), "--events", str(tmp_path / "no.csv")]) == 2
+    assert "no.csv" in capsys.readouterr().err
+    events.write_text("date,label\n2023-05,Month\n", encoding="utf-8")
+    assert main(["analyze", str(csv), "--out", str(out), "--events", str(events)]) == 2
+    assert "must be days" in capsys.readouterr().err
+
+
+def test_time_notebooks_run_only_with_a_period_or_events(tmp_path):
+    nbdir = tmp_path / "nb"
+    nbdir.mkdir()
+    nbformat.write(_notebook(_parameters(), _code("'plain'")), nbdir / "01-plain.ipynb")
+    nbformat.write(_notebook(nbformat.v4.new_code_cell(
+        'CORPUS = ""\nBY = "outlet"\nPERIOD = "year"\nEVENTS = ""\nWINDOW_DAYS = None',
+        metadata={"tags": ["parameters"]}), _code("print(PERIOD, repr(EVENTS), WINDOW_DAYS)")),
+        nbdir / "02-time.ipynb")
+    assert report.is_time_notebook(nbdir / "02-time.ipynb")
+    assert not report.is_time_notebook(nbdir / "01-plain.ipynb")
+    plain = report.build(tmp_path, out=tmp_path / "a", notebooks=nbdir, progress=False)
+    assert [r.name for r in plain] == ["01-plain"]
+    timed = report.build(tmp_path, out=tmp_path / "b", notebooks=nbdir, progress=False,
+                         period="month")
+    assert [(r.name, r.status) for r in timed] == [("01-plain", "ok"), ("02-time", "ok")]
+    executed = nbformat.read(tmp_path / "b" / "notebooks" / "02-time.ipynb", as_version=4)
+    printed = "".join(o.get("text", "") for c in executed.cells if c.cell_type == "code"
+                      for o in c.outputs)
+    assert "month '' None" in printed
+    assert "Time</dt><dd>by month" in (tmp_path / "b" / "index.html").read_text()
 
 
 def test_analyze_parquet_and_sentences(tmp_path):

@@ -42,13 +42,14 @@ def _corpus(path: Path) -> Path:
 
 
 def test_report_runs_every_notebook_on_a_table_grouped_by_bias(tmp_path):
+    """With a period, the time notebook (07) runs too."""
     corpus = _corpus(tmp_path / "second.jsonl")
     out = tmp_path / "report"
     results = report.build(corpus, by="bias", out=out, notebooks=ROOT / "notebooks",
-                           progress=False)
+                           progress=False, period="year")
     failed = [(r.name, r.cell, r.error) for r in results if r.status != "ok"]
     assert not failed
-    assert len(results) == len(report.find_notebooks(ROOT / "notebooks")) == 6
+    assert len(results) == len(report.find_notebooks(ROOT / "notebooks")) == 7
     index = (out / "index.html").read_text(encoding="utf-8")
     assert all(f"{p.stem}.html" in index for p in report.find_notebooks(ROOT / "notebooks"))
     profile = pd.read_csv(out / "tables" / "profile.csv")
@@ -57,3 +58,8 @@ def test_report_runs_every_notebook_on_a_table_grouped_by_bias(tmp_path):
     assert profile["tone_interval"].str.contains("bootstrap").all()
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["parameters"]["BY"] == "bias"
+    assert manifest["parameters"]["PERIOD"] == "year"
+    trends = pd.read_csv(out / "tables" / "trends.csv", keep_default_na=False)
+    tone = trends[trends["measure"] == "tone"].set_index("bias")
+    assert tone["n_articles"].tolist() == [6, 6, 6]    # one year, six articles per bias
+    assert tone["interval"].str.contains("bootstrap").all()

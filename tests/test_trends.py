@@ -289,6 +289,20 @@ def test_stratified_permutation_test_equals_brute_force_enumeration():
     assert many["n_splits"] == 30 and not many["exact"]
 
 
+@pytest.mark.parametrize("n_resamples", [9999, 99])
+def test_several_measures_at_once_equal_one_at_a_time(n_resamples):
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(size=(9, 3)), rng.normal(0.5, 1, size=(8, 3))
+    sa, sb = rng.choice(["x", "y"], 9), rng.choice(["x", "y"], 8)
+    many = stats.stratified_permutation_tests(a, b, sa, sb, n_resamples=n_resamples)
+    for j, res in enumerate(many):
+        one = stats.stratified_permutation_test(a[:, j], b[:, j], sa, sb, n_resamples=n_resamples)
+        assert res == pytest.approx(one)
+    assert many[0]["exact"] == (n_resamples == 9999)
+    with pytest.raises(ValueError, match="NaN"):
+        stats.stratified_permutation_tests(np.full((2, 1), np.nan), b[:, :1], sa[:2], sb)
+
+
 def test_stratified_test_one_stratum_is_the_permutation_test():
     a, b = [0.3, 0.9, 0.5], [0.1, 0.2, 0.0, 0.4]
     strat = stats.stratified_permutation_test(a, b, ["x"] * 3, ["x"] * 4)

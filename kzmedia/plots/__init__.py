@@ -8,3 +8,4 @@ from .corpus import *  # noqa: F401,F403
 from .frames import *  # noqa: F401,F403
 from .sentiment import *  # noqa: F401,F403
 from .terms import *  # noqa: F401,F403
+from .time import *  # noqa: F401,F403
