@@ -121,6 +121,7 @@ TOKEN_CASES = [
     "Café très GOOD", "naïve but LOVELY", "ﬁne good", "İSTANBUL nice", "GOOD—bad",
     "“great” ‘awful’", "no-good deal", "a.b.c good", "Don’t like it", "WON'T WORK, not GOOD",
     "''good''", "1st-rate GOOD 2", "ÆØÅ bad", "€5 is a GREAT price", "… and “so” it goes",
+    "ÆØÅ GOOD", "ΟΔΟΣ VERY BAD!", "ÆØÅ good GREAT",
 ]
 
 # the words VADER's rules name, to put into prose

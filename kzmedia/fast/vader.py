@@ -36,7 +36,7 @@ from .. import sentiment
 __all__ = ["scores"]
 
 #: texts per batch of array operations (bounds the memory of the token arrays)
-BATCH_SIZE = 20_000
+BATCH_SIZE = 50_000
 
 _PUNCT = string.punctuation
 # the words the rules test by name (beyond the lexicon, the boosters and the negations)
@@ -77,6 +77,7 @@ class _Table:
         named = sorted(set(chain(lexicon, vs.BOOSTER_DICT, vs.NEGATE, _RULE_WORDS,
                                  chain.from_iterable(phrases))))
         self.rows = {w: k for k, w in enumerate(named, start=2)}
+        self.named = pa.array(named, pa.large_string())
         words = ["", "n't", *named]
         n = len(words) + 1  # and the row for no word
         self.n_rows = n
@@ -108,6 +109,29 @@ class _Table:
         word = (token if len(stripped) <= 2 else stripped).lower()
         return self.rows.get(word, 1 if "n't" in word else 0)
 
+    def rows_and_capitals(self, tokens: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+        """``row`` and ``isupper`` of each of an Arrow array of tokens: the ASCII ones by
+        Arrow's ASCII functions (on ASCII they agree with Python's strip, lower and
+        isupper), the others in Python."""
+        ascii = pc.string_is_ascii(tokens).to_numpy(zero_copy_only=False)
+        rows = np.empty(len(tokens), np.intp)
+        upper = np.empty(len(tokens), bool)
+        other = np.flatnonzero(~ascii)
+        python = tokens.take(other).to_pylist()
+        rows[other] = [self.row(t) for t in python]
+        upper[other] = [t.isupper() for t in python]
+        keep = np.flatnonzero(ascii)
+        tokens = tokens.take(keep)
+        stripped = pc.ascii_trim(tokens, characters=_PUNCT)
+        short = pc.less_equal(pc.binary_length(stripped), 2)
+        word = pc.ascii_lower(pc.if_else(short, tokens, stripped))
+        row = pc.fill_null(pc.index_in(word, value_set=self.named), -1).to_numpy() + 2
+        unnamed = row == 1  # a word no rule names: row 1 if it holds "n't", else 0
+        row[unnamed] = pc.match_substring(word, "n't").to_numpy(zero_copy_only=False)[unnamed]
+        rows[keep] = row
+        upper[keep] = pc.ascii_is_upper(tokens).to_numpy(zero_copy_only=False)
+        return rows, upper
+
 
 @functools.lru_cache(maxsize=8)
 def _table(neutral_words: tuple[str, ...]) -> _Table:
@@ -138,10 +162,9 @@ class _Tokens:
         self.lens = np.bincount(self.text, minlength=len(texts))
         # each distinct token looked at once
         encoded = pc.dictionary_encode(flat.filter(keep))
+        rows, upper = table.rows_and_capitals(encoded.dictionary)
         index = encoded.indices.to_numpy()
-        distinct = encoded.dictionary.to_pylist()
-        self.word = np.array([table.row(t) for t in distinct], np.intp)[index]
-        self.upper = np.array([t.isupper() for t in distinct], bool)[index]
+        self.word, self.upper = rows[index], upper[index]
         starts = np.cumsum(self.lens) - self.lens
         self.pos = np.arange(len(self.text)) - starts[self.text]
 
