@@ -81,21 +81,30 @@ def _with_group(table: pd.DataFrame, articles: pd.DataFrame, by: str) -> pd.Data
     return table.assign(**{by: column})
 
 
+def _groups(articles, by, tables: dict):
+    """The groups x terms sums of the grouping (terms.group_terms), built once per table dict
+    and shared by the term stages that read it."""
+    if "_group_terms" not in tables:
+        tables["_group_terms"] = _stage("terms", "group_terms")(articles, by,
+                                                                dtm=tables["_dtm"])
+    return tables["_group_terms"]
+
+
 STAGES = [
     ("articles", lambda a, by, t: a.drop(columns=["text"], errors="ignore")),
     ("rejected", lambda a, by, t: _attr_table(a, "rejected")),
     ("audit", lambda a, by, t: _attr_table(a, "audit")),
     ("sentences", lambda a, by, t: _stage("text", "sentences")(a)),
     ("_dtm", lambda a, by, t: _stage("terms", "document_term_matrix")(a)),
-    ("term_counts", lambda a, by, t: _stage("terms", "counts")(a, by=by, dtm=t["_dtm"])),
+    ("term_counts", lambda a, by, t: _stage("terms", "counts")(a, by=by, groups=_groups(a, by, t))),
     ("tfidf_profiles",
-     lambda a, by, t: _stage("terms", "tfidf_profiles")(a, by=by, dtm=t["_dtm"])),
+     lambda a, by, t: _stage("terms", "tfidf_profiles")(a, by=by, groups=_groups(a, by, t))),
     ("keyness_log_odds", lambda a, by, t: _stage("terms", "keyness")(
-        a, by=by, measure="log_odds", dtm=t["_dtm"], top=KEYNESS_TOP)),
+        a, by=by, measure="log_odds", groups=_groups(a, by, t), top=KEYNESS_TOP)),
     ("keyness_g2", lambda a, by, t: _stage("terms", "keyness")(
-        a, by=by, measure="g2", dtm=t["_dtm"], top=KEYNESS_TOP)),
+        a, by=by, measure="g2", groups=_groups(a, by, t), top=KEYNESS_TOP)),
     ("similarity", lambda a, by, t: _stage("terms", "similarity")(
-        a, by=by, dtm=t["_dtm"], permutations=SIMILARITY_PERMUTATIONS)),
+        a, by=by, groups=_groups(a, by, t), permutations=SIMILARITY_PERMUTATIONS)),
     ("frame_hits", lambda a, by, t: _stage("frames", "hits")(
         a, t.get("_codebook"), sentences=t["sentences"])),
     ("frame_scores_article", lambda a, by, t: _stage("frames", "article_scores")(
@@ -138,8 +147,8 @@ _COMPARED = ("articles", "keyness_log_odds", "frame_scores_group", "attention", 
              "article_tone", "group_tone", "vector_tone")
 LATE = {"profile": _COMPARED, "contrasts": _COMPARED}
 
-# Group stages of one grouping computed one after the other by one process, inside
-# terms.reuse_groups(): they all start from the same groups x terms tables, built once.
+# Group stages of one grouping computed one after the other by one process: they all start
+# from the same groups x terms tables (terms.group_terms), built once.
 # They are the slowest on large corpora (slowest first), and no LATE stage waits for them:
 # the forked processes start this task before the quick ones, so that no process is left
 # alone with a slow table at the end. (keyness_log_odds, which the LATE stages wait for,
@@ -445,13 +454,12 @@ def group_tables_many(articles: pd.DataFrame, parts: dict, by=("outlet",), *,
             done = _forked_stages(todo, articles, computed, jobs, bar)
         else:
             done = {}
-            with _stage("terms", "reuse_groups")():
-                for b, names in todo.items():
-                    for name in names:
-                        bar.set_postfix_str(name)
-                        done[b, name] = (_run_stage(name, dict(STAGES)[name], articles, b,
-                                                    computed[b]), computed[b][name])
-                        bar.update(1)
+            for b, names in todo.items():
+                for name in names:
+                    bar.set_postfix_str(name)
+                    done[b, name] = (_run_stage(name, dict(STAGES)[name], articles, b,
+                                                computed[b]), computed[b][name])
+                    bar.update(1)
         for b, names in todo.items():
             for name in names:
                 seconds, computed[b][name] = done[b, name]
@@ -476,9 +484,8 @@ def _forked_stage(by: str, names: tuple, tables: dict, folder: str):
     articles, computed = _FORK_STATE
     computed = {**computed[by], **tables}
     stages = dict(STAGES)
-    with _stage("terms", "reuse_groups")():
-        out = {name: (_run_stage(name, stages[name], articles, by, computed), computed[name])
-               for name in names}
+    out = {name: (_run_stage(name, stages[name], articles, by, computed), computed[name])
+           for name in names}
     return _to_file(out, folder)
 
 
