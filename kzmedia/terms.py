@@ -153,24 +153,12 @@ def merge_dtm(parts: Iterable[DocTerm]) -> DocTerm:
 
 
 def _union_vocabulary(vocabularies: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
-    """(the sorted union of the vocabularies, each vocabulary's positions in it). Through
-    Arrow (UTF-8 byte order is code point order, Python's string order); in Python when a
-    term cannot be encoded as UTF-8 (a lone surrogate)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    try:
-        arrays = [pa.array(v, pa.large_string()) for v in vocabularies]
-    except (pa.ArrowException, UnicodeError):
-        codes, union = pd.factorize(np.concatenate(vocabularies), sort=True)
-        return (np.asarray(union, dtype=object),
-                np.split(codes.astype(np.int64), np.cumsum([len(v) for v in vocabularies])[:-1]))
-    every = pa.chunked_array(arrays, pa.large_string())
-    union = pc.unique(every)
-    union = union.take(pc.array_sort_indices(union))
-    where = pc.index_in(every, value_set=union).to_numpy().astype(np.int64)
-    wheres = np.split(where, np.cumsum([len(v) for v in vocabularies])[:-1])
-    return union.to_numpy(zero_copy_only=False).astype(object), wheres
+    """(the sorted union of the vocabularies, each vocabulary's positions in it)."""
+    union = np.array(sorted(set().union(*vocabularies)), dtype=object)
+    position = {term: i for i, term in enumerate(union)}
+    wheres = [np.fromiter(map(position.__getitem__, v), dtype=np.int64, count=len(v))
+              for v in vocabularies]
+    return union, wheres
 
 
 # --------------------------------------------------------------------------- groups
