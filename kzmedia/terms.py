@@ -28,7 +28,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy import special
+from scipy import special, stats
 from sklearn.feature_extraction.text import TfidfTransformer
 
 from . import text
@@ -334,6 +334,13 @@ def article_vectors(articles: pd.DataFrame, *, dtm: DocTerm | None = None, **tok
 # --------------------------------------------------------------------------- keyness
 
 def _log_odds(yi, yj, alpha_w, alpha0, ni, nj):
+    """Log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008):
+    term counts yi, yj in the target and the reference of ni, nj tokens, prior counts
+    alpha_w summing to alpha0.
+
+    delta = log((yi + aw) / (ni + a0 - yi - aw)) - log((yj + aw) / (nj + a0 - yj - aw)),
+    var = 1 / (yi + aw) + 1 / (yj + aw), z = delta / sqrt(var).
+    """
     delta = (np.log((yi + alpha_w) / (ni + alpha0 - yi - alpha_w))
              - np.log((yj + alpha_w) / (nj + alpha0 - yj - alpha_w)))
     var = 1.0 / (yi + alpha_w) + 1.0 / (yj + alpha_w)
@@ -341,7 +348,9 @@ def _log_odds(yi, yj, alpha_w, alpha0, ni, nj):
 
 
 def _two_by_two(a, b, nt, nr):
-    """Observed and expected cells of term (a, b) vs rest (nt-a, nr-b)."""
+    """Observed and expected cells of the 2x2 table: the term (a in the target, b in the
+    reference) and the other tokens (nt - a, nr - b); expected = row total x column total /
+    N."""
     obs = [a, b, nt - a, nr - b]
     tot = nt + nr
     row_w, row_o = a + b, tot - (a + b)
@@ -356,6 +365,10 @@ def _chi2_sf(x):
 
 
 def _g2(a, b, nt, nr):
+    """Log-likelihood G² (Dunning 1993) of the 2x2 table, G² = 2 sum O ln(O / E) (a cell
+    with O = 0 adds 0), signed + where the term is relatively more frequent in the target;
+    log ratio (Hardie 2014) = log2((a / nt) / (b / nr)), a zero count read as 0.5;
+    p from chi²(1)."""
     obs, exp = _two_by_two(a, b, nt, nr)
     with np.errstate(divide="ignore", invalid="ignore"):
         g = 2 * sum(np.where(o > 0, o * np.log(o / e), 0.0) for o, e in zip(obs, exp))
@@ -366,6 +379,7 @@ def _g2(a, b, nt, nr):
 
 
 def _chi2(a, b, nt, nr):
+    """Pearson's chi² of the 2x2 table, sum (O - E)² / E, signed as G²; p from chi²(1)."""
     obs, exp = _two_by_two(a, b, nt, nr)
     c = sum((o - e) ** 2 / e for o, e in zip(obs, exp))
     return {"chi2": np.sign(a / nt - b / nr) * c, "p": _chi2_sf(c)}
@@ -380,114 +394,8 @@ def _measure(measure, a, b, nt, nr, aw, alpha0) -> tuple[dict, np.ndarray]:
     return cols, cols[measure]
 
 
-def _bh_tied(p: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """Benjamini–Hochberg q-values where p[i] stands for weight[i] (>= 1) tests with that
-    p-value: the q that ``scipy.stats.false_discovery_control`` gives each of the copies
-    (the running minimum from the end gives tied p-values the q of the last of them)."""
-    order = np.argsort(p)
-    ps = p[order]
-    rank = np.cumsum(weight[order])  # rank of the last copy
-    q = ps * (rank[-1] / rank)
-    q = np.minimum.accumulate(q[::-1])[::-1]
-    out = np.empty_like(q)
-    out[order] = np.clip(q, 0, 1)
-    return out
-
-
-class _Absent(NamedTuple):
-    """The scored terms a target does not use (count 0; one vs rest): their statistics depend
-    only on the reference count b (= the term's total) and the prior aw, so they are computed
-    once per distinct (b, aw) — a few thousand keys instead of the whole vocabulary."""
-
-    key: np.ndarray    # key of each scored term
-    b: np.ndarray      # per key
-    aw: np.ndarray     # per key
-    n: np.ndarray      # scored terms per key
-    terms: np.ndarray  # scored terms (positions) sorted by key ...
-    start: np.ndarray  # ... terms[start[k]:start[k + 1]] have key k
-
-    @classmethod
-    def of(cls, b: np.ndarray, aw: np.ndarray, measure: str) -> _Absent:
-        if measure != "log_odds":
-            aw = np.zeros_like(b)  # the prior plays no part
-        terms = np.lexsort((aw, b))
-        bs, aws = b[terms], aw[terms]
-        new = np.ones(len(terms), dtype=bool)
-        new[1:] = (bs[1:] != bs[:-1]) | (aws[1:] != aws[:-1])
-        key = np.empty(len(terms), dtype=np.int64)
-        key[terms] = np.cumsum(new) - 1
-        start = np.append(np.flatnonzero(new), len(terms))
-        return cls(key, bs[new], aws[new], np.diff(start), terms, start)
-
-    def terms_of(self, keys: np.ndarray) -> np.ndarray:
-        lens = self.start[keys + 1] - self.start[keys]
-        first = np.repeat(self.start[keys] - np.cumsum(lens) + lens, lens)
-        return self.terms[first + np.arange(lens.sum())]
-
-
-def _target_rows(measure: str, n_scored: int, ex: np.ndarray, a, b, aw, nt, nr,
-                 alpha0: float, top: int | None, absent: _Absent | None):
-    """Scores of one target over n_scored terms: ``ex`` (positions) are the terms with
-    counts a (target) and b (reference), prior aw; every other position is absent from the
-    target and described by ``absent``. Returns (positions to report, in output order: score
-    descending, then position; their columns; their index in ``ex`` or -1)."""
-    cols, score = _measure(measure, a, b, nt, nr, aw, alpha0)
-    at = np.full(n_scored, -1, dtype=np.int64)
-    at[ex] = np.arange(len(ex))
-    if absent is not None:
-        acols, ascore = _measure(measure, np.zeros(len(absent.b)), absent.b, nt, nr,
-                                 absent.aw, alpha0)
-        mult = absent.n - np.bincount(absent.key[ex], minlength=len(absent.b))
-        used = np.flatnonzero(mult > 0)
-    else:
-        acols, ascore = {"p": score[:0]}, score[:0]
-        mult = used = np.zeros(0, dtype=np.int64)
-
-    def take(e: np.ndarray, z: np.ndarray, pos: np.ndarray) -> np.ndarray:
-        i = at[pos]
-        if absent is None:
-            return e[i]
-        out = z[absent.key[pos]]
-        out[i >= 0] = e[i[i >= 0]]
-        return out
-
-    if "p" in cols:  # q over every scored term of the target: the absent ones once per key
-        q = _bh_tied(np.concatenate([cols["p"], acols["p"][used]]),
-                     np.concatenate([np.ones(len(ex), dtype=np.int64), mult[used]]))
-        cols["q"] = q[:len(ex)]
-        if absent is not None:
-            acols["q"] = np.zeros(len(absent.b))
-            acols["q"][used] = q[len(ex):]
-    cut = top is not None and n_scored > 2 * top
-    if cut and len(used) and not (np.isnan(score).any() or np.isnan(ascore[used]).any()):
-        # only the ends are reported: the candidates are the target's own terms and the
-        # absent terms of the keys that may reach them. An absent term below both the
-        # top-th highest absent score (each key counted with its terms) and the top-th
-        # highest score of the target's terms is not among the top highest; likewise lowest.
-        o = np.argsort(ascore[used], kind="stable")
-        s, m = ascore[used][o], mult[used][o]
-        cut_lo = s[min(np.searchsorted(np.cumsum(m), top), len(s) - 1)]
-        cut_hi = s[::-1][min(np.searchsorted(np.cumsum(m[::-1]), top), len(s) - 1)]
-        if len(ex) >= top:
-            cut_lo = min(cut_lo, np.partition(score, top - 1)[top - 1])
-            cut_hi = max(cut_hi, np.partition(score, len(ex) - top)[len(ex) - top])
-        keys = used[(ascore[used] <= cut_lo) | (ascore[used] >= cut_hi)]
-        extra = absent.terms_of(keys)
-        cand = np.concatenate([ex, extra[at[extra] < 0]])
-    else:
-        cand = np.arange(n_scored)
-    sc = take(score, ascore, cand)
-    if cut:
-        # partition first (ties at the cut resolved by position below)
-        hi = np.partition(sc, len(sc) - top)[len(sc) - top]
-        lo = np.partition(sc, top - 1)[top - 1]
-        keep = (sc >= hi) | (sc <= lo)
-        cand, sc = cand[keep], sc[keep]
-    order = np.lexsort((cand, -sc))  # score desc, then position
-    if top is not None and len(order) > 2 * top:
-        order = np.concatenate([order[:top], order[-top:]])
-    pos = cand[order]
-    return pos, {k: take(v, acols.get(k), pos) for k, v in cols.items()}, at[pos]
+def _rows_sum(m: sp.csr_matrix, rows: list[int]) -> np.ndarray:
+    return np.asarray(m[rows].sum(axis=0)).ravel().astype(float)
 
 
 def _as_list(v) -> list:
@@ -565,58 +473,39 @@ def keyness(articles: pd.DataFrame, by: str = "outlet", measure: str = "log_odds
             background = background + 0.01  # unseen terms get a tiny prior instead of zero
     alpha_w = alpha0 * background / background.sum() if background.sum() > 0 else background
     all_df = np.asarray(df.sum(axis=0)).ravel().astype(float)
-    total = all_counts.sum()
 
-    def rows_sum(m: sp.csr_matrix, idx: list[int]) -> np.ndarray:
-        return np.asarray(m[idx].sum(axis=0)).ravel().astype(float)
-
-    if target is None:  # one vs rest: the same terms are scored for every target
-        scored = np.flatnonzero(all_counts >= min_count)
-        at_scored = np.full(len(all_counts), -1, dtype=np.int64)
-        at_scored[scored] = np.arange(len(scored))
-        absent = _Absent.of(all_counts[scored], alpha_w[scored], measure)
-        if len(scored) == 0:
-            comparisons = []
     out = defaultdict(list)
     for t, r in comparisons:
-        if r is None:
-            lo, hi = cnt.indptr[t[0]], cnt.indptr[t[0] + 1]
-            yi = cnt.data[lo:hi].astype(float)
-            nt, idx = yi.sum(), cnt.indices[lo:hi]
-            nr = total - nt
-            ex = at_scored[idx]
-            idx, yi, dfi = idx[ex >= 0], yi[ex >= 0], df.data[lo:hi][ex >= 0].astype(float)
-            ex = ex[ex >= 0]
-            yj, dfj = all_counts[idx] - yi, all_df[idx] - dfi
-            sel, cols, i = _target_rows(measure, len(scored), ex, yi, yj, alpha_w[idx],
-                                        nt, nr, alpha0, top, absent)
-            sel = scored[sel]
-            count_t, df_t = np.append(yi, 0.0)[i], np.append(dfi, 0.0)[i]  # i = -1: absent
-            count_r, df_r = all_counts[sel] - count_t, all_df[sel] - df_t
+        yi, dfi = _rows_sum(cnt, t), _rows_sum(df, t)
+        if r is None:  # the rest
+            yj, dfj = all_counts - yi, all_df - dfi
         else:
-            yi, dfi, yj, dfj = rows_sum(cnt, t), rows_sum(df, t), rows_sum(cnt, r), rows_sum(df, r)
-            keep = np.flatnonzero(yi + yj >= min_count)
-            if len(keep) == 0:
-                continue
-            sel, cols, _ = _target_rows(measure, len(keep), np.arange(len(keep)), yi[keep],
-                                        yj[keep], alpha_w[keep], yi.sum(), yj.sum(), alpha0,
-                                        top, None)
-            sel = keep[sel]
-            count_t, count_r, df_t, df_r = yi[sel], yj[sel], dfi[sel], dfj[sel]
+            yj, dfj = _rows_sum(cnt, r), _rows_sum(df, r)
+        scored = np.flatnonzero(yi + yj >= min_count)
+        if len(scored) == 0:
+            continue
+        cols, score = _measure(measure, yi[scored], yj[scored], yi.sum(), yj.sum(),
+                               alpha_w[scored], alpha0)
+        if "p" in cols:
+            cols["q"] = stats.false_discovery_control(cols["p"])
+        order = np.argsort(-score, kind="stable")  # score descending, then term
+        if top is not None and len(order) > 2 * top:
+            order = np.concatenate([order[:top], order[-top:]])
+        sel = scored[order]
         k = len(sel)
         out[by].append(np.repeat(" + ".join(map(str, labels[t])), k))
         out["reference"].append(np.repeat(
             "rest" if reference is None else " + ".join(map(str, labels[r])), k))
         out["term"].append(gt.dtm.vocabulary[sel])
-        out["score"].append(cols["z" if measure == "log_odds" else measure])
-        for name, v in [("count_target", count_t), ("count_reference", count_r),
-                        ("doc_freq_target", df_t), ("doc_freq_reference", df_r)]:
+        out["score"].append(score[order])
+        for name, v in [("count_target", yi[sel]), ("count_reference", yj[sel]),
+                        ("doc_freq_target", dfi[sel]), ("doc_freq_reference", dfj[sel])]:
             out[name].append(v.astype(np.int64))
         out["n_target"].append(np.repeat(int(n_art[t].sum()), k))
         out["n_reference"].append(np.repeat(
             int(n_art.sum() - n_art[t].sum()) if r is None else int(n_art[r].sum()), k))
         for name, v in cols.items():
-            out[name].append(v)
+            out[name].append(v[order])
     if not out:
         return pd.DataFrame(columns=[by, "reference", "term", "score", "count_target",
                                      "count_reference", "doc_freq_target",
@@ -666,42 +555,25 @@ def _split_cosines(c: sp.csr_matrix, idf: np.ndarray, split: np.ndarray) -> np.n
     split of the articles of ``c`` (articles x terms counts): ``split`` is a boolean
     (splits x articles) array, True for the articles of the first group.
 
-    With w = idf², A the pooled counts of the first group and B = T - A those of the
-    second (T: all the articles), cosine = A·B / sqrt(A·A B·B) in the w-weighted dot product,
-    each a sum of non-negative terms (no cancellation). A term of one article adds its w c²
-    to A·A or B·B and nothing to A·B. For the others A comes from sparse products of the
-    counts with the 0/1 split matrix, 64 splits at a time, in the narrowest type that holds
-    the term's total exactly (A <= T): uint8, uint16, float32 (integers below 2**24), so A
-    and B are exact.
+    With A the pooled counts of the first group, B = T - A those of the second (T: all the
+    articles) and w = idf², cosine = sum(w A B) / sqrt(sum(w A²) sum(w B²)). A is a sum of
+    integer counts, exact in float64, and so is B.
     """
-    tot = np.asarray(c.sum(axis=0, dtype=np.float64)).ravel()
-    n_docs = np.bincount(c.indices, minlength=c.shape[1])
-    w = idf ** 2
-    sq = sp.csr_matrix((c.data.astype(np.float64) ** 2, c.indices, c.indptr), shape=c.shape)
-    alone = sq @ np.where(n_docs == 1, w, 0.0)  # per article
-    # einsum here and below: no BLAS threads for these products
-    aa = np.einsum("n,sn->s", alone, split.astype(np.float64))
-    bb = np.einsum("n,sn->s", alone, (~split).astype(np.float64))
-    ab = np.zeros(len(split))
-    ct = c.T.tocsr()                     # terms x articles
-    st = np.ascontiguousarray(split.T)  # articles x splits
-    low = 1
-    for dtype, high in ((np.uint8, 2 ** 8), (np.uint16, 2 ** 16), (np.float32, 2 ** 24),
-                        (np.float64, np.inf)):
-        rows = np.flatnonzero((n_docs > 1) & (tot >= low) & (tot < high))
-        low = high
-        if len(rows) == 0:
-            continue
-        m, t, wr = ct[rows].astype(dtype), tot[rows, None], w[rows]
-        for start in range(0, len(split), 64):
-            a = (m @ st[:, start:start + 64].astype(dtype)).astype(np.float64)  # terms x splits
-            b = t - a
-            wa = wr[:, None] * a
-            aa[start:start + 64] += np.einsum("ts,ts->s", wa, a)
-            ab[start:start + 64] += np.einsum("ts,ts->s", wa, b)
-            bb[start:start + 64] += np.einsum("t,ts,ts->s", wr, b, b)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return ab / np.sqrt(aa * bb)
+    total = np.asarray(c.sum(axis=0)).ravel()
+    used = np.flatnonzero(total)
+    counts_t = c[:, used].T.tocsr().astype(np.float64)  # terms x articles
+    total, w = total[used].astype(np.float64)[:, None], idf[used] ** 2
+    out = np.empty(len(split))
+    for start in range(0, len(split), 64):  # 64 splits at a time: bounded memory
+        a = counts_t @ split[start:start + 64].T.astype(np.float64)  # terms x splits
+        b = total - a
+        # einsum: no BLAS threads
+        ab = np.einsum("t,ts,ts->s", w, a, b)
+        aa = np.einsum("t,ts,ts->s", w, a, a)
+        bb = np.einsum("t,ts,ts->s", w, b, b)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[start:start + 64] = ab / np.sqrt(aa * bb)
+    return out
 
 
 def _profile_cosines(w: sp.csr_matrix) -> np.ndarray:

@@ -403,8 +403,8 @@ def test_keyness_one_vs_rest_equals_explicit_reference(measure):
 
 @pytest.mark.parametrize("measure", ["g2", "chi2"])
 def test_keyness_q_values_with_tied_p_values_as_scipy(measure):
-    """One vs rest scores a group's absent terms once per distinct total: their tied p-values
-    get the q-values scipy gives each of them."""
+    """q is Benjamini–Hochberg over all the scored terms of each target, tied p-values (the
+    many terms a group does not use, with equal totals) included."""
     arts = _random_corpus()
     full = terms.keyness(arts, measure=measure, min_count=1, **OPTS)
     for _, rows in full.groupby("outlet"):
