@@ -98,7 +98,7 @@ def _dtm_part(job: tuple) -> DocTerm:
     texts, doc_ids, token_opts, method = job
     matrix, vocabulary = _count(texts, token_opts, method)
     matrix = matrix.tocsr()
-    matrix.sum_duplicates()  # sorted column indices in each row
+    matrix.sort_indices()
     matrix.eliminate_zeros()
     return DocTerm(matrix, doc_ids, vocabulary)
 
@@ -109,9 +109,10 @@ def document_term_matrix(articles: pd.DataFrame, chunk_size: int = 2000, n_jobs:
 
     ``token_opts`` go to :func:`kzmedia.text.make_tokenizer` (numbers, stopwords, phrases,
     joiner, possessive); the terms are exactly those of ``tokenize``. Rows follow the order
-    of ``articles``; columns are the sorted vocabulary. ``n_jobs`` > 1 counts partitions of
-    ``chunk_size`` articles in that many processes (:func:`kzmedia.parallel.map_ordered`)
-    and combines them with :func:`merge_dtm` (same result as one process).
+    of ``articles``; columns are the sorted vocabulary. With ``n_jobs`` other than 1
+    (processes, as :func:`kzmedia.parallel.n_processes` reads it), partitions of
+    ``chunk_size`` articles are counted in worker processes and combined with
+    :func:`merge_dtm` (same result as one process).
 
     ``method="reference"`` tokenizes each article and counts its tokens
     (:func:`count_terms`); ``method="fast"`` (default) gives the same DocTerm from
