@@ -345,6 +345,7 @@ def test_fast_counting_phrases_across_whitespace():
     # one space: the in-word hyphen of "kassym-jomart" is matched; two spaces: it is not
     assert m[1, voc.index("kassym-jomart_tokayev")] == 1
     assert m[2, voc.index("kassym-jomart_tokayev")] == 0 and m[2, voc.index("kassym")] == 1
+    _same_dtm(d, terms.document_term_matrix(arts, stopwords=(), method="reference"))
     with pytest.raises(ValueError):
         terms.document_term_matrix(arts, method="tokens")
 

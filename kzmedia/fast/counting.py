@@ -2,9 +2,11 @@
 
 Reproduces :func:`kzmedia.terms.count_terms` (``document_term_matrix(...,
 method="reference")``): the counts of the tokens of :func:`kzmedia.text.make_tokenizer` in
-each text. Contract: the differential tests in ``tests/test_terms.py`` (``method="fast"``
-against ``method="reference"``: phrases across every kind of whitespace, every tokenizer
-option, each text alone and all together, the seed articles).
+each text. Contract: the differential tests ``test_fast_counting_equals_reference``
+(phrases across every kind of whitespace, every tokenizer option, each text alone and all
+together), ``test_fast_counting_equals_reference_on_seeds`` and
+``test_fast_counting_phrases_across_whitespace`` in ``tests/test_terms.py``, which compare
+``document_term_matrix(..., method="fast")`` with ``method="reference"``.
 
 Why the chunks give the same counts: no token contains whitespace, so a text's tokens are
 those of its chunks, and each distinct chunk of the corpus is tokenized once (news text

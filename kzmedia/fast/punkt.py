@@ -2,9 +2,10 @@
 
 Reproduces :func:`kzmedia.text.split_sentences` with ``method="reference"``: NLTK's
 ``PunktSentenceTokenizer`` with :data:`kzmedia.text.NEWS_ABBREVIATIONS` as its only
-parameters, run on each paragraph. Contract: the differential tests in
-``tests/test_text.py`` (``method="fast"`` against ``method="reference"`` on hand cases and
-on the seed articles).
+parameters, run on each paragraph. Contract: the differential tests
+``test_fast_splitter_equals_reference`` (hand cases) and
+``test_fast_splitter_equals_reference_on_seeds`` in ``tests/test_text.py``, which compare
+``method="fast"`` with ``method="reference"``.
 
 How: one regular expression finds the places Punkt considers (a ``.``, ``?`` or ``!`` before
 a non-word character or before whitespace and a token) and the paragraph breaks. For a
