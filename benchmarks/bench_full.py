@@ -1,6 +1,7 @@
 """The whole analysis at scale, and the same work done the plain way, in one run.
 
     python benchmarks/bench_full.py CORPUS [--jobs N] [--chunk-size 2000] [--plain-sample 1000]
+                                           [--reference NAME ...]
 
 CORPUS: anything ``kzmedia.corpus.load`` reads (e.g. a JSONL(.gz) table with outlet and bias
 columns). Steps: load; the per-article stages (sentences, document x term matrix, frame hits
@@ -18,6 +19,10 @@ codebook pattern and per gazetteer alias on every sentence, and vaderSentiment's
 ``polarity_scores`` one sentence at a time. It runs in one process on the first
 ``--plain-sample`` articles and is extrapolated linearly to the whole corpus (stated in the
 output).
+
+``--reference``: the named fast paths of ``kzmedia.fast`` are replaced by the reference
+methods of their stage modules for the whole run (see REFERENCE), so that a fast path's
+saving is measured on the full analysis, as the rule for keeping one asks.
 
 Peak memory: the PSS of this process and all its worker and forked processes together,
 sampled every second (Linux; shared pages counted once), and ``ru_maxrss`` of this process
@@ -39,7 +44,39 @@ import numpy as np
 import pandas as pd
 
 from common import PssSampler, peak_rss_mb, text_mb
-from kzmedia import __version__, corpus, pipeline
+from kzmedia import __version__, corpus, pipeline, sentiment, stages, terms, text
+
+
+# --------------------------------------------------------------------------- references
+
+def _sentences_reference(a, by, t):
+    return text.sentences(a, method="reference")
+
+
+def _dtm_reference(a, by, t):
+    return terms.document_term_matrix(a, method="reference")
+
+
+def _sentence_tone_reference(a, by, t):
+    return sentiment.sentences(a, t["_gazetteer"], sentences=t["sentences"],
+                               mentions=t["actor_mentions"], method="reference")
+
+
+#: fast path -> {stage: the stage function that calls the reference method instead}
+REFERENCE = {
+    "punkt": {"sentences": _sentences_reference},
+    "counting": {"_dtm": _dtm_reference},
+    "vader": {"sentence_tone": _sentence_tone_reference},
+}
+
+
+def with_references(names) -> tuple:
+    """The stage records with the fast paths `names` replaced by their references."""
+    import dataclasses
+
+    swap = {stage: fn for name in names for stage, fn in REFERENCE[name].items()}
+    return tuple(dataclasses.replace(s, fn=swap[s.name]) if s.name in swap else s
+                 for s in stages.STAGES)
 
 
 def cpu_s() -> float:
@@ -152,10 +189,13 @@ def main(argv=None) -> int:
     p.add_argument("--max-similarity-groups", type=int, default=50,
                    help="skip the similarity table (a permutation test per pair of groups) "
                         "when a grouping has more groups than this")
+    p.add_argument("--reference", nargs="*", default=[], choices=sorted(REFERENCE),
+                   help="run these fast paths' reference methods instead")
     p.add_argument("--results", default=str(Path(__file__).parent / "results"),
                    help="folder for the markdown results ('' to skip)")
     args = p.parse_args(argv)
     jobs = args.jobs or os.cpu_count() or 1
+    records = with_references(args.reference)
 
     memory = PssSampler().__enter__()
     wall0, cpu0 = time.perf_counter(), cpu_s()
@@ -167,7 +207,7 @@ def main(argv=None) -> int:
 
     tm: list = []
     parts, dt, cpu = timed(lambda: pipeline.article_tables(
-        articles, n_jobs=jobs, chunk_size=args.chunk_size, timings=tm))
+        articles, n_jobs=jobs, chunk_size=args.chunk_size, timings=tm, stages=records))
     per = pd.DataFrame(tm)
     n_parts = int(per["partition"].nunique())
     for stage, sec in per[per["partition"].notna()].groupby("stage", sort=False)["seconds"].sum().items():
@@ -178,7 +218,7 @@ def main(argv=None) -> int:
     skip = {by: ("similarity",) for by in bys if articles[by].nunique() > args.max_similarity_groups}
     gm: list = []
     _, dt, cpu = timed(lambda: pipeline.group_tables_many(
-        articles, parts, bys, skip=skip, n_jobs=jobs, timings=gm))
+        articles, parts, bys, skip=skip, n_jobs=jobs, timings=gm, stages=records))
     for by in bys:
         how = f"by {by}, " + ("wall" if jobs == 1 else f"in one of {jobs} processes")
         rows = [r for r in gm if r["by"] == by]
@@ -210,7 +250,9 @@ def main(argv=None) -> int:
         f"# kzmedia {__version__} full analysis: {n} articles, {mb:.0f} MB of text",
         "",
         f"machine: {os.cpu_count()} cores, {platform.platform()}, python {platform.python_version()}; "
-        f"--jobs {jobs}, --chunk-size {args.chunk_size}",
+        f"--jobs {jobs}, --chunk-size {args.chunk_size}"
+        + (f", reference methods instead of the fast paths: {', '.join(args.reference)}"
+           if args.reference else ""),
         "",
         t.markdown(),
         f"Total wall {total:.1f} s ({n / total:.0f} articles/s, {mb / total:.2f} MB/s); "

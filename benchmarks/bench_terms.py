@@ -3,12 +3,15 @@
     python benchmarks/bench_terms.py CORPUS.jsonl.gz [--limit N] [--jobs 2] [--scattertext 3000]
 
 Reads a JSONL(.gz) corpus (columns id or doc_id, outlet, bias, text) with pandas, then times:
-the document x term matrix (tokenize every article once), counts, TF-IDF profiles and keyness
-(log-odds; G² by bias) by outlet and by bias, reusing the one matrix. Reports wall time,
-articles/s and peak resident memory (ru_maxrss). With --scattertext N (optional dependency,
-``pip install kzmedia[bench]``), runs scattertext's LogOddsRatioInformativeDirichletPrior by
-bias on the first N articles (corpus building + scoring) and ours on the same articles, and
-reports the rank correlation of the two z-scores on the terms both tokenizers produce.
+the document x term matrix (``--jobs`` processes), the groups x terms sums
+(``terms.group_terms``) by outlet and by bias, and from them counts, TF-IDF profiles and
+keyness (log-odds; G² by bias); then the same tables each summing its own groups
+(``dtm=`` instead of ``groups=``), the cost of not sharing the sums. Reports CPU seconds
+(time.process_time, this process), wall seconds, articles/s and peak resident memory
+(ru_maxrss). With --scattertext N (optional dependency, ``pip install kzmedia[bench]``), runs
+scattertext's LogOddsRatioInformativeDirichletPrior by bias on the first N articles (corpus
+building + scoring) and ours on the same articles, and reports the rank correlation of the
+two z-scores on the terms both tokenizers produce.
 """
 
 from __future__ import annotations
@@ -25,13 +28,18 @@ from kzmedia import terms
 
 
 def timed(rows, name, n, fn):
-    t = time.perf_counter()
+    cpu, wall = time.process_time(), time.perf_counter()
     out = fn()
-    dt = time.perf_counter() - t
-    rows.append({"step": name, "articles": n, "seconds": round(dt, 2),
-                 "articles_per_s": round(n / dt) if dt > 0 else np.nan,
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    rows.append({"step": name, "articles": n, "cpu_s": round(cpu, 2), "seconds": round(wall, 2),
+                 "articles_per_s": round(n / wall) if wall > 0 else np.nan,
                  "peak_rss_mb": round(peak_rss_mb())})
     return out
+
+
+def tables(df: pd.DataFrame, by: str, **given) -> list:
+    return [terms.counts(df, by=by, **given), terms.tfidf_profiles(df, by=by, **given),
+            terms.keyness(df, by=by, top=50 if by == "outlet" else None, **given)]
 
 
 def ours(df: pd.DataFrame, jobs: int, rows: list) -> None:
@@ -40,18 +48,26 @@ def ours(df: pd.DataFrame, jobs: int, rows: list) -> None:
     d = timed(rows, "document_term_matrix", n,
               lambda: terms.document_term_matrix(df, n_jobs=jobs))
     for by in ("outlet", "bias"):
-        timed(rows, f"counts by {by}", n, lambda: terms.counts(df, by=by, dtm=d))
-        timed(rows, f"tfidf_profiles by {by}", n, lambda: terms.tfidf_profiles(df, by=by, dtm=d))
+        groups = timed(rows, f"group_terms by {by}", n, lambda: terms.group_terms(df, by, dtm=d))
+        timed(rows, f"counts by {by}", n, lambda: terms.counts(df, by=by, groups=groups))
+        timed(rows, f"tfidf_profiles by {by}", n,
+              lambda: terms.tfidf_profiles(df, by=by, groups=groups))
         timed(rows, f"keyness log_odds by {by}", n,
-              lambda: terms.keyness(df, by=by, dtm=d, top=50 if by == "outlet" else None))
-    timed(rows, "keyness g2 by bias", n, lambda: terms.keyness(df, by="bias", measure="g2", dtm=d))
+              lambda: terms.keyness(df, by=by, groups=groups,
+                                    top=50 if by == "outlet" else None))
+        if by == "bias":
+            timed(rows, "keyness g2 by bias", n,
+                  lambda: terms.keyness(df, by="bias", measure="g2", groups=groups))
     dt = time.perf_counter() - t0
-    rows.append({"step": "TOTAL kzmedia (all of the above)", "articles": n,
+    rows.append({"step": "TOTAL kzmedia (all of the above)", "articles": n, "cpu_s": np.nan,
                  "seconds": round(dt, 2), "articles_per_s": round(n / dt),
                  "peak_rss_mb": round(peak_rss_mb())})
+    for by in ("outlet", "bias"):
+        timed(rows, f"counts, tfidf_profiles, keyness by {by}, each summing its groups", n,
+              lambda: tables(df, by, dtm=d))
     rows.append({"step": f"  vocabulary {d.matrix.shape[1]:,} terms, "
-                         f"{d.matrix.nnz:,} non-zeros", "articles": n, "seconds": np.nan,
-                 "articles_per_s": np.nan, "peak_rss_mb": np.nan})
+                         f"{d.matrix.nnz:,} non-zeros", "articles": n, "cpu_s": np.nan,
+                 "seconds": np.nan, "articles_per_s": np.nan, "peak_rss_mb": np.nan})
 
 
 def scattertext_compare(df: pd.DataFrame, rows: list) -> None:
@@ -110,14 +126,15 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("corpus", help="JSONL(.gz) with doc_id/id, outlet, bias, text")
     ap.add_argument("--limit", type=int, default=None, help="first N articles only")
-    ap.add_argument("--jobs", type=int, default=2, help="tokenizer worker processes")
+    ap.add_argument("--jobs", type=int, default=2,
+                    help="processes for the document x term matrix")
     ap.add_argument("--scattertext", type=int, default=0, metavar="N",
                     help="compare with scattertext on the first N articles (0 = skip)")
     args = ap.parse_args(argv)
     rows: list[dict] = []
     t = time.perf_counter()
     df = articles(args.corpus, args.limit)
-    rows.append({"step": "read corpus (corpus.load)", "articles": len(df),
+    rows.append({"step": "read corpus (corpus.load)", "articles": len(df), "cpu_s": np.nan,
                  "seconds": round(time.perf_counter() - t, 2), "articles_per_s": np.nan,
                  "peak_rss_mb": round(peak_rss_mb())})
     print(f"{len(df):,} articles, {df['text'].str.len().sum() / 1e6:.0f} MB of text, "

@@ -123,8 +123,8 @@ def profile(articles: pd.DataFrame, by: str = "outlet", *, tables: dict,
     per_doc = art["doc_id"].map(t["sentences"]["doc_id"].value_counts()).fillna(0)
     out["n_sentences"] = per_doc.groupby(art[by]).sum().reindex(out.index).fillna(0).astype(int)
     notes = _profile_overlap(trends.year_overlap(articles, by), by)
-    out["date_overlap"] = pd.Series([notes.get(g, "") for g in out.index], index=out.index,
-                                    dtype="str")
+    out.insert(out.columns.get_loc("date_last") + 1, "date_overlap",
+               pd.Series([notes.get(g, "") for g in out.index], index=out.index, dtype="str"))
 
     k = t["keyness_log_odds"]
     k = k[k["score"] > 0].sort_values([by, "score", "term"], ascending=[True, False, True])

@@ -40,7 +40,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import parallel, terms
+from . import parallel
 from .stages import STAGES, Stage, by_name, order, settings_of
 
 __all__ = ["STAGES", "analyze", "article_tables", "group_tables", "group_tables_many",
@@ -60,14 +60,15 @@ TAIL_PARTITIONS = 4
 class Plan:
     """What the stage records imply for a run: the stages in run order and split by kind,
     the article columns the per-article stages read, and for each group stage the group
-    tables it waits for."""
+    tables it waits for (group intermediates are not waited for: each process that needs one
+    computes it, see :func:`_run_stage`)."""
 
     def __init__(self, stages=STAGES):
         self.stages: list[Stage] = order(stages)
         self.named = by_name(self.stages)
         self.inputs = [s for s in self.stages if s.kind == "input"]
         self.article = [s for s in self.stages if s.kind == "article"]
-        self.group = [s for s in self.stages if s.kind == "group"]
+        self.group = [s for s in self.stages if s.kind == "group" and s.table]
         self.columns = tuple(dict.fromkeys(
             ["doc_id", *[c for s in self.article for c in s.columns]]))
         group_names = {s.name for s in self.group}
@@ -90,11 +91,15 @@ def plan(stages=STAGES) -> Plan:
 
 
 def _run_stage(stage: Stage, articles: pd.DataFrame, by, computed: dict,
-               settings: dict | None = None) -> float:
+               named: dict | None = None, settings: dict | None = None) -> float:
     """computed[stage.name] = the stage's table, from the tables it needs (and the settings
-    its record names, as keyword arguments); returns the seconds it took. An error carries
-    a note naming the table."""
+    its record names, as keyword arguments); returns the seconds it took. Group
+    intermediates it needs that `computed` lacks are computed first, into `computed`
+    (`named`: the records by name). An error carries a note naming the table."""
     start = time.perf_counter()
+    for name in stage.needs:
+        if name not in computed and named and named[name].kind == "group" and not named[name].table:
+            _run_stage(named[name], articles, by, computed, named, settings)
     given = {k: (settings or {}).get(k) for k in stage.settings}
     try:
         computed[stage.name] = stage.fn(articles, by, {n: computed[n] for n in stage.needs},
@@ -325,14 +330,13 @@ def group_tables_many(articles: pd.DataFrame, parts: dict, by=("outlet",), *,
             done = _forked_stages(p, todo, articles, computed, jobs, bar, settings)
         else:
             done = {}
-            with terms.reuse_groups():
-                for b, names in todo.items():
-                    for name in names:
-                        bar.set_postfix_str(name)
-                        seconds = _run_stage(p.named[name], articles, b, computed[b],
-                                             settings)
-                        done[b, name] = (seconds, computed[b][name])
-                        bar.update(1)
+            for b, names in todo.items():
+                for name in names:
+                    bar.set_postfix_str(name)
+                    seconds = _run_stage(p.named[name], articles, b, computed[b], p.named,
+                                         settings)
+                    done[b, name] = (seconds, computed[b][name])
+                    bar.update(1)
         for b, names in todo.items():
             for name in names:
                 seconds, computed[b][name] = done[b, name]
@@ -353,10 +357,9 @@ def _forked_task(inherited, task) -> dict:
     p, articles, computed, settings = inherited
     b, names, tables = task
     computed = {**computed[b], **tables}
-    with terms.reuse_groups():
-        return {(b, name): (_run_stage(p.named[name], articles, b, computed, settings),
-                            computed[name])
-                for name in names}
+    return {(b, name): (_run_stage(p.named[name], articles, b, computed, p.named, settings),
+                        computed[name])
+            for name in names}
 
 
 def _forked_stages(p: Plan, todo: dict, articles, computed: dict, jobs: int, bar,

@@ -22,8 +22,10 @@ Adding a stage is one record plus one function. The function is called as
 
     STAGES = (..., Stage("my_table", _my_table, needs=("actor_mentions",)))
 
-Names starting with ``_`` are intermediates that stages share (the document x term matrix,
-the codebook, the gazetteer): computed, never returned as tables.
+Names starting with ``_`` are intermediates that stages share (the codebook, the gazetteer,
+the document x term matrix, a grouping's groups x terms sums): computed, never returned as
+tables. A group intermediate is computed in each process that needs it, once, and is not
+waited for like a table.
 
 A group stage may read analysis settings, named in its record (``settings=("period",
 "events")``): :func:`kzmedia.pipeline.analyze` takes them as keyword arguments and passes
@@ -76,7 +78,7 @@ class Stage:
     - ``join``: how a per-article stage's partition results are joined (default: concatenated
       in order; the document x term matrix is merged);
     - ``batch``: group stages with the same batch name are computed one after the other by
-      one process (they share the groups x terms sums of :func:`kzmedia.terms.reuse_groups`);
+      one process (so that the intermediates they share are computed once);
     - ``grouped``: group stages receive this per-article table with the grouping column
       joined on doc_id (the tone tables are grouped by it);
     - ``optional``: computed, returned only on request (the large sentence table);
@@ -151,24 +153,30 @@ def _dtm(a, by, t):
     return terms.document_term_matrix(a)
 
 
+def _group_terms(a, by, t):
+    return terms.group_terms(a, by, dtm=t["_dtm"])
+
+
 def _term_counts(a, by, t):
-    return terms.counts(a, by=by, dtm=t["_dtm"])
+    return terms.counts(a, by=by, groups=t["_group_terms"])
 
 
 def _tfidf_profiles(a, by, t):
-    return terms.tfidf_profiles(a, by=by, dtm=t["_dtm"])
+    return terms.tfidf_profiles(a, by=by, groups=t["_group_terms"])
 
 
 def _keyness_log_odds(a, by, t):
-    return terms.keyness(a, by=by, measure="log_odds", dtm=t["_dtm"], top=KEYNESS_TOP)
+    return terms.keyness(a, by=by, measure="log_odds", groups=t["_group_terms"],
+                         top=KEYNESS_TOP)
 
 
 def _keyness_g2(a, by, t):
-    return terms.keyness(a, by=by, measure="g2", dtm=t["_dtm"], top=KEYNESS_TOP)
+    return terms.keyness(a, by=by, measure="g2", groups=t["_group_terms"], top=KEYNESS_TOP)
 
 
 def _similarity(a, by, t):
-    return terms.similarity(a, by=by, dtm=t["_dtm"], permutations=SIMILARITY_PERMUTATIONS)
+    return terms.similarity(a, by=by, groups=t["_group_terms"],
+                            permutations=SIMILARITY_PERMUTATIONS)
 
 
 def _frame_hits(a, by, t):
@@ -266,11 +274,12 @@ STAGES: tuple[Stage, ...] = (
           keys=_SENTENCE_KEYS, optional=True),
     Stage("_dtm", _dtm, kind="article", columns=("doc_id", "text"),
           join=terms.merge_dtm),
-    Stage("term_counts", _term_counts, ("_dtm",), batch="terms"),
-    Stage("tfidf_profiles", _tfidf_profiles, ("_dtm",), batch="terms"),
-    Stage("keyness_log_odds", _keyness_log_odds, ("_dtm",)),
-    Stage("keyness_g2", _keyness_g2, ("_dtm",), batch="terms"),
-    Stage("similarity", _similarity, ("_dtm",), batch="terms"),
+    Stage("_group_terms", _group_terms, ("_dtm",)),
+    Stage("term_counts", _term_counts, ("_group_terms",), batch="terms"),
+    Stage("tfidf_profiles", _tfidf_profiles, ("_group_terms",), batch="terms"),
+    Stage("keyness_log_odds", _keyness_log_odds, ("_group_terms",)),
+    Stage("keyness_g2", _keyness_g2, ("_group_terms",), batch="terms"),
+    Stage("similarity", _similarity, ("_group_terms",), batch="terms"),
     Stage("frame_hits", _frame_hits, ("_codebook", "sentences"), kind="article",
           columns=("doc_id", "outlet"), keys=_SENTENCE_KEYS),
     Stage("frame_scores_article", _frame_scores_article,

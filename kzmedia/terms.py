@@ -1,13 +1,13 @@
 """What each outlet says: term counts, TF-IDF profiles, distinctive terms (keyness), KWIC and
 profile similarity.
 
-Articles are counted once (the tokens of :func:`kzmedia.text.make_tokenizer`, read through
-the distinct whitespace-separated pieces of the texts) into one sparse document x term count
-matrix (:func:`document_term_matrix`); group tables come from sparse
-group-indicator products, never from dense vocabulary x document arrays. Pass a precomputed
-``dtm=`` to reuse the matrix across calls on the same articles.
+Articles are counted once (the tokens of :func:`kzmedia.text.make_tokenizer`) into one
+sparse document x term count matrix (:func:`document_term_matrix`); group tables come from
+sparse group-indicator products (:func:`group_terms`), never from dense vocabulary x document
+arrays. Pass a precomputed ``dtm=`` to reuse the matrix across calls on the same articles,
+and ``groups=`` to reuse the groups x terms sums of one grouping.
 
-Statistics (METHODS.md "Distinctive terms"):
+Statistics (docs/methods.md, "Distinctive terms"):
 
 - log-odds with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008),
 - G² log-likelihood with Hardie's (2014) log-ratio effect size, chi², each with
@@ -18,27 +18,29 @@ Statistics (METHODS.md "Distinctive terms"):
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import re
 import warnings
-from array import array
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy import special
+from scipy import special, stats
 from sklearn.feature_extraction.text import TfidfTransformer
 
-from . import text as _text
+from . import text
+from .parallel import map_ordered
 
 __all__ = [
     "DocTerm",
+    "GroupTerms",
+    "count_terms",
     "document_term_matrix",
     "merge_dtm",
+    "group_terms",
     "counts",
     "tfidf_profiles",
     "article_vectors",
@@ -60,231 +62,73 @@ class DocTerm(NamedTuple):
     vocabulary: np.ndarray
 
 
-def _csr_from_codes(codes: np.ndarray, lengths: np.ndarray, n_cols: int) -> sp.csr_matrix:
-    """Rows of token codes (row i = the next lengths[i] codes) as a CSR count matrix."""
-    indptr = np.zeros(len(lengths) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=indptr[1:])
-    idx_dtype = np.int32 if max(n_cols, len(codes)) < 2**31 else np.int64
-    m = sp.csr_matrix((np.ones(len(codes), dtype=np.int32), codes.astype(idx_dtype, copy=False),
-                       indptr.astype(idx_dtype, copy=False)), shape=(len(lengths), n_cols))
-    m.sum_duplicates()  # sorts the column indices of each row and adds up repeats
-    return m
+# --------------------------------------------------------------------------- counting
+
+def count_terms(texts: Sequence[str], *, numbers: bool = False,
+                stopwords: Iterable[str] | None = None, phrases: Iterable[str] | None = None,
+                joiner: str = "_", possessive: bool = False) -> tuple[sp.csr_matrix, np.ndarray]:
+    """The terms of each text counted: ``(counts, vocabulary)``, ``counts`` a CSR texts x
+    terms int32 matrix, ``vocabulary`` the sorted terms (object array). Each text is
+    tokenized by :func:`kzmedia.text.make_tokenizer` with these arguments (the reference
+    of :func:`document_term_matrix`)."""
+    tokenize = text.make_tokenizer(numbers=numbers, stopwords=stopwords, phrases=phrases,
+                                   joiner=joiner, possessive=possessive)
+    per_text = [Counter(tokenize(t)) for t in texts]
+    vocabulary = np.array(sorted(set().union(*per_text)), dtype=object)
+    column = {term: j for j, term in enumerate(vocabulary)}
+    rows, cols, values = [], [], []
+    for i, c in enumerate(per_text):
+        rows.extend(itertools.repeat(i, len(c)))
+        cols.extend(column[term] for term in c)
+        values.extend(c.values())
+    matrix = sp.csr_matrix((np.array(values, dtype=np.int32), (rows, cols)),
+                           shape=(len(per_text), len(vocabulary)))
+    return matrix, vocabulary
 
 
-def _projection(final: list, joiner: str) -> tuple[sp.csr_matrix, np.ndarray]:
-    """(raw columns x terms 0/1 matrix, sorted vocabulary): ``final[j]`` is the term of raw
-    column j, None = dropped; several raw columns may give one term."""
-    if joiner != "_":
-        final = [None if t is None else t.replace("_", joiner) for t in final]
-    kept = [j for j, t in enumerate(final) if t is not None]
-    vocabulary = np.array(sorted({final[j] for j in kept}), dtype=object)
-    pos = {t: i for i, t in enumerate(vocabulary)}
-    proj = sp.csr_matrix(
-        (np.ones(len(kept), dtype=np.int32), (np.asarray(kept, dtype=np.int64),
-                                              np.fromiter((pos[final[j]] for j in kept),
-                                                          dtype=np.int64, count=len(kept)))),
-        shape=(len(final), len(vocabulary)))
-    return proj, vocabulary
+def _count(texts, token_opts: dict, method: str) -> tuple[sp.csr_matrix, np.ndarray]:
+    if method == "fast":
+        from .fast import counting
+
+        return counting.count_terms(texts, **token_opts)
+    return count_terms(texts, **token_opts)
 
 
-def _finish(m: sp.csr_matrix, doc_ids: np.ndarray, vocabulary: np.ndarray) -> DocTerm:
-    out = m.tocsr()
-    out.sort_indices()
-    out.eliminate_zeros()
-    return DocTerm(out, doc_ids, vocabulary)
-
-
-def _count_texts(texts: list[str], token_opts: dict) -> tuple[sp.csr_matrix, list]:
-    """Counts of tokens before stop-word removal: (CSR texts x tokens, the term of each
-    column or None for columns to drop)."""
-    tok, drop = _text._raw_tokenizer(**token_opts)
-    vocab: defaultdict = defaultdict(None)
-    vocab.default_factory = vocab.__len__  # new token -> next code, without a Python loop
-    code = vocab.__getitem__
-    codes = array("q")
-    lengths = np.zeros(len(texts), dtype=np.int64)
-    for i, t in enumerate(texts):
-        n0 = len(codes)
-        codes.extend(map(code, tok(t)))
-        lengths[i] = len(codes) - n0
-    m = _csr_from_codes(np.frombuffer(codes, dtype=np.int64), lengths, len(vocab))
-    return m, [None if t in drop else t for t in vocab]
-
-
-def _code_all(strings: list[str], many, code) -> tuple[np.ndarray, np.ndarray]:
-    """Token codes of each string (``many``: the batch tokenizer), concatenated, and the
-    number of tokens of each."""
-    toks, lengths = many(strings)
-    return np.fromiter(map(code, toks), dtype=np.int64, count=len(toks)), lengths
-
-
-def _count_chunks(texts, token_opts: dict):
-    """Counts as :func:`_count_texts`, through the distinct whitespace-separated chunks:
-    (CSR texts x terms, vocabulary), or None when the chunks cannot be used (see
-    :func:`kzmedia.text._chunk_tokenizer`).
-
-    No token contains whitespace, so a text's tokens are those of its chunks, each distinct
-    chunk tokenized once — except where a phrase match runs across whitespace. Such places
-    are found from the word runs at the chunk edges (:func:`kzmedia.text._phrase_edges`), and
-    each run of chunks they connect (a window) is tokenized as one text, its chunks joined by
-    one space: a phrase reads any whitespace between words alike. Where an in-word hyphen of
-    a phrase may stand at the whitespace (one character only), its width counts: those
-    articles are tokenized whole.
-    """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    tok, drop, edges = _text._chunk_tokenizer(**token_opts)
-    if edges is None:
-        return None
-    wide, narrow = edges
-    arr = texts if isinstance(texts, pa.Array) else pa.array(texts, pa.large_string())
-    # ASCII whitespace only: a subset of Python's \s, so no token is ever cut; a chunk that
-    # keeps other whitespace inside is tokenized as it is
-    split = pc.ascii_split_whitespace(arr)
-    starts = split.offsets.to_numpy().astype(np.int64)
-    starts -= starts[0]
-    flat = split.flatten()
-    enc = pc.dictionary_encode(flat)
-    pos_chunk = enc.indices.to_numpy()
-    chunks = enc.dictionary.to_pylist()
-    n_docs, n_pos = len(arr), len(pos_chunk)
-
-    vocab: defaultdict = defaultdict(None)
-    vocab.default_factory = vocab.__len__  # new token -> next code, without a Python loop
-    code = vocab.__getitem__
-    chunk_codes, chunk_len = _code_all(chunks, tok.many, code)
-    keep = np.ones(n_pos, dtype=np.int32)  # 0: counted in a window or a whole article
-    extra = []  # (rows, codes) of windows and whole articles
-    if (wide or narrow) and n_pos > 1:
-        first, last, seps = _text._edge_runs(chunks)
-        lefts = sorted({x for x, _ in wide | narrow})
-        rights = sorted({y for _, y in wide | narrow})
-        lid = {w: i for i, w in enumerate(lefts)}
-        rid = {w: i for i, w in enumerate(rights)}
-        no = itertools.repeat(-1)
-        left = np.fromiter(map(lid.get, last, no), dtype=np.int64, count=len(chunks))
-        right = np.fromiter(map(rid.get, first, no), dtype=np.int64, count=len(chunks))
-        pairs = np.zeros((len(lid) + 1, len(rid) + 1), dtype=np.int8)  # 1 wide, 2 narrow
-        for x, y in wide:
-            pairs[lid[x], rid[y]] = 1
-        for x, y in narrow:
-            pairs[lid[x], rid[y]] = 2
-        # boundary i lies between positions i and i+1; candidates first, then checks
-        is_sep = np.zeros(len(chunks), dtype=bool)
-        is_sep[seps] = True
-        cand = np.flatnonzero((left >= 0)[pos_chunk[:-1]])
-        kind = pairs[left[pos_chunk[cand]], right[pos_chunk[cand + 1]]]
-        cand, kind = cand[kind > 0], kind[kind > 0]
-        at_sep = np.flatnonzero(is_sep[pos_chunk]) if seps else np.zeros(0, np.int64)
-        cand = np.concatenate([cand, at_sep - 1, at_sep])
-        kind = np.concatenate([kind, np.ones(2 * len(at_sep), dtype=np.int8)])
-        ok = (cand >= 0) & (cand < n_pos - 1)
-        cand, kind = cand[ok], kind[ok]
-        doc = np.searchsorted(starts, cand, side="right") - 1
-        ok = starts[doc + 1] > cand + 1  # both positions in one article
-        cand, kind, doc = cand[ok], kind[ok], doc[ok]
-        # articles where the width of whitespace may decide a phrase: tokenized whole
-        whole = np.unique(doc[kind == 2])
-        if len(whole):
-            for d in whole:
-                keep[starts[d]:starts[d + 1]] = 0
-            cand = cand[~np.isin(doc, whole)]
-            c, n = _code_all(arr.take(pa.array(whole)).to_pylist(), tok.many, code)
-            extra.append((np.repeat(whole, n), c))
-        if len(cand):
-            # windows: maximal runs of linked boundaries; positions w0 .. w1 - 1
-            link = np.unique(cand)
-            brk = np.flatnonzero(np.diff(link) > 1)
-            w0 = link[np.concatenate([[0], brk + 1])]
-            w1 = link[np.concatenate([brk, [len(link) - 1]])] + 2
-            lens = w1 - w0
-            offs = np.concatenate([[0], np.cumsum(lens)])
-            take = np.repeat(w0 - offs[:-1], lens) + np.arange(offs[-1])
-            keep[take] = 0
-            win = pa.LargeListArray.from_arrays(pa.array(offs, pa.int64()),
-                                                flat.take(pa.array(take)))
-            wenc = pc.dictionary_encode(pc.binary_join(win, pa.scalar(" ", flat.type)))
-            wcodes, wlen = _code_all(wenc.dictionary.to_pylist(), tok.many, code)
-            wptr = np.concatenate([[0], np.cumsum(wlen)])
-            widx = wenc.indices.to_numpy()
-            n = wlen[widx]
-            sel = np.repeat(wptr[widx] - (np.cumsum(n) - n), n) + np.arange(n.sum())
-            extra.append((np.repeat(np.searchsorted(starts, w0, side="right") - 1, n),
-                          wcodes[sel]))
-    n_cols = len(vocab)
-    # a token is a term when it is read somewhere: in a chunk counted on its own, a window
-    # or a whole article (a chunk may occur only inside windows)
-    used = np.bincount(pos_chunk[keep > 0], minlength=len(chunks)) > 0
-    seen = np.zeros(n_cols, dtype=bool)
-    seen[chunk_codes[np.repeat(used, chunk_len)]] = True
-    for _, c in extra:
-        seen[c] = True
-    proj, vocabulary = _projection(
-        [None if t in drop or not ok else t for t, ok in zip(vocab, seen)],
-        token_opts.get("joiner", "_"))
-    idx = np.int32 if max(n_pos, n_cols, len(chunk_codes)) < 2**31 else np.int64
-    per_doc = sp.csr_matrix((keep, pos_chunk.astype(idx, copy=False), starts.astype(idx)),
-                            shape=(n_docs, len(chunks)))
-    chunk_ptr = np.concatenate([[0], np.cumsum(chunk_len)]).astype(idx)
-    per_chunk = sp.csr_matrix((np.ones(len(chunk_codes), dtype=np.int32),
-                               chunk_codes.astype(idx), chunk_ptr),
-                              shape=(len(chunks), n_cols))
-    m = per_doc @ (per_chunk @ proj)
-    for rows, c in extra:
-        m = m + sp.csr_matrix((np.ones(len(c), dtype=np.int32), (rows, c)),
-                              shape=(n_docs, n_cols)) @ proj
-    return m, vocabulary
-
-
-def _dtm_part(texts, doc_ids: np.ndarray, token_opts: dict, method: str = "chunks") -> DocTerm:
-    counted = _count_chunks(texts, token_opts) if method == "chunks" else None
-    if counted is None:
-        if not isinstance(texts, list):
-            texts = texts.to_pylist()
-        m, final = _count_texts(texts, token_opts)
-        proj, vocabulary = _projection(final, token_opts.get("joiner", "_"))
-        counted = m @ proj, vocabulary
-    m, vocabulary = counted
-    return _finish(m, doc_ids, vocabulary)
+def _dtm_part(job: tuple) -> DocTerm:
+    texts, doc_ids, token_opts, method = job
+    matrix, vocabulary = _count(texts, token_opts, method)
+    matrix = matrix.tocsr()
+    matrix.sort_indices()
+    matrix.eliminate_zeros()
+    return DocTerm(matrix, doc_ids, vocabulary)
 
 
 def document_term_matrix(articles: pd.DataFrame, chunk_size: int = 2000, n_jobs: int = 1,
-                         method: str = "chunks", **token_opts) -> DocTerm:
+                         method: str = "fast", **token_opts) -> DocTerm:
     """Count the terms of every article.
 
     ``token_opts`` go to :func:`kzmedia.text.make_tokenizer` (numbers, stopwords, phrases,
-    joiner, possessive); the terms are exactly those of ``tokenize``. Tokens are counted before
-    stop words are removed and the stop-word columns dropped afterwards. Rows follow the order
-    of ``articles``; columns are the sorted vocabulary. ``n_jobs`` > 1 counts chunks of
-    ``chunk_size`` articles in worker processes and combines them with :func:`merge_dtm`
-    (same result as one process).
+    joiner, possessive); the terms are exactly those of ``tokenize``. Rows follow the order
+    of ``articles``; columns are the sorted vocabulary. With ``n_jobs`` other than 1
+    (processes, as :func:`kzmedia.parallel.n_processes` reads it), partitions of
+    ``chunk_size`` articles are counted in worker processes and combined with
+    :func:`merge_dtm` (same result as one process).
 
-    ``method``: "chunks" (default) splits the texts at whitespace and dictionary-encodes the
-    pieces in pyarrow, tokenizes each distinct piece once and re-reads as one text only the
-    runs of pieces a phrase may join across whitespace (see ``_count_chunks``); "tokens"
-    tokenizes each article whole (several times slower). Both give the same DocTerm; a phrase
-    list with a piece that has no letter or digit (``"a . b"``) is always counted by tokens.
+    ``method="reference"`` tokenizes each article and counts its tokens
+    (:func:`count_terms`); ``method="fast"`` (default) gives the same DocTerm from
+    :func:`kzmedia.fast.counting.count_terms`, which tokenizes each distinct
+    whitespace-separated piece of the texts once.
     """
-    if method not in ("chunks", "tokens"):
-        raise ValueError(f"method must be 'chunks' or 'tokens', not {method!r}")
+    if method not in ("fast", "reference"):
+        raise ValueError(f"method must be 'fast' or 'reference', not {method!r}")
     texts = articles["text"].fillna("").astype(str)
     doc_ids = articles["doc_id"].astype(str).to_numpy(dtype=object)
-    if n_jobs > 1 and len(texts) > chunk_size:
-        from concurrent.futures import ProcessPoolExecutor
-
-        texts = texts.tolist()
-        bounds = range(0, len(texts), chunk_size)
-        with ProcessPoolExecutor(max_workers=n_jobs) as ex:
-            parts = list(ex.map(_dtm_part, [texts[i:i + chunk_size] for i in bounds],
-                                [doc_ids[i:i + chunk_size] for i in bounds],
-                                itertools.repeat(token_opts), itertools.repeat(method)))
-        return merge_dtm(parts)
-    if method == "tokens":
-        return _dtm_part(texts.tolist(), doc_ids, token_opts, method)
-    import pyarrow as pa
-
-    return _dtm_part(pa.array(texts, pa.large_string()), doc_ids, token_opts, method)
+    if n_jobs == 1 or len(texts) <= chunk_size:
+        return _dtm_part((texts, doc_ids, token_opts, method))
+    bounds = range(0, len(texts), chunk_size)
+    jobs = [(texts.iloc[i:i + chunk_size], doc_ids[i:i + chunk_size], token_opts, method)
+            for i in bounds]
+    return merge_dtm(map_ordered(_dtm_part, jobs, n_jobs))
 
 
 def merge_dtm(parts: Iterable[DocTerm]) -> DocTerm:
@@ -310,27 +154,15 @@ def merge_dtm(parts: Iterable[DocTerm]) -> DocTerm:
 
 
 def _union_vocabulary(vocabularies: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
-    """(the sorted union of the vocabularies, each vocabulary's positions in it). Through
-    Arrow (UTF-8 byte order is code point order, Python's string order); in Python when a
-    term cannot be encoded as UTF-8 (a lone surrogate)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    try:
-        arrays = [pa.array(v, pa.large_string()) for v in vocabularies]
-    except (pa.ArrowException, UnicodeError):
-        codes, union = pd.factorize(np.concatenate(vocabularies), sort=True)
-        return (np.asarray(union, dtype=object),
-                np.split(codes.astype(np.int64), np.cumsum([len(v) for v in vocabularies])[:-1]))
-    every = pa.chunked_array(arrays, pa.large_string())
-    union = pc.unique(every)
-    union = union.take(pc.array_sort_indices(union))
-    where = pc.index_in(every, value_set=union).to_numpy().astype(np.int64)
-    wheres = np.split(where, np.cumsum([len(v) for v in vocabularies])[:-1])
-    return union.to_numpy(zero_copy_only=False).astype(object), wheres
+    """(the sorted union of the vocabularies, each vocabulary's positions in it)."""
+    union = np.array(sorted(set().union(*vocabularies)), dtype=object)
+    position = {term: i for i, term in enumerate(union)}
+    wheres = [np.fromiter(map(position.__getitem__, v), dtype=np.int64, count=len(v))
+              for v in vocabularies]
+    return union, wheres
 
 
-# --------------------------------------------------------------------------- helpers
+# --------------------------------------------------------------------------- groups
 
 def _dtm(articles, dtm, token_opts) -> DocTerm:
     if dtm is None:
@@ -342,19 +174,13 @@ def _dtm(articles, dtm, token_opts) -> DocTerm:
     return dtm
 
 
-def _groups(articles: pd.DataFrame, by: str):
-    """(codes per article, sorted group labels, indicator matrix groups x articles)."""
+def _codes(articles: pd.DataFrame, by: str) -> tuple[np.ndarray, np.ndarray]:
+    """(each article's group: position in the labels, -1 without a value; sorted labels)."""
     if by not in articles.columns:
         raise KeyError(f"grouping column {by!r} is not in articles "
                        f"(columns: {', '.join(map(str, articles.columns))})")
     codes, labels = pd.factorize(articles[by], sort=True)
-    if (codes < 0).any():
-        warnings.warn(f"{int((codes < 0).sum())} article(s) without a value in {by!r} "
-                      "are left out of the group tables", stacklevel=3)
-    keep = np.flatnonzero(codes >= 0)
-    g = sp.csr_matrix((np.ones(len(keep)), (codes[keep], keep)),
-                      shape=(len(labels), len(articles)))
-    return codes, np.asarray(labels, dtype=object), g
+    return codes, np.asarray(labels, dtype=object)
 
 
 def _binary(m: sp.csr_matrix) -> sp.csr_matrix:
@@ -363,63 +189,61 @@ def _binary(m: sp.csr_matrix) -> sp.csr_matrix:
     return b
 
 
-# Caches of _group_tables, one per open reuse_groups() block (innermost last).
-_REUSE: list[dict] = []
+class GroupTerms(NamedTuple):
+    """The groups x terms sums of one grouping of the articles (:func:`group_terms`).
+
+    ``by``: the grouping column; ``labels``: the groups (sorted); ``codes``: each article's
+    group (position in ``labels``, -1 without a value); ``counts`` and ``doc_freq``: groups x
+    terms float CSR matrices (occurrences, articles using the term) with one sparsity
+    pattern and sorted indices; ``n_articles``: articles per group; ``dtm``: the DocTerm
+    they were summed from. Read only: the tables built from it share its arrays.
+    """
+
+    by: str
+    labels: np.ndarray
+    codes: np.ndarray
+    counts: sp.csr_matrix
+    doc_freq: sp.csr_matrix
+    n_articles: np.ndarray
+    dtm: DocTerm
 
 
-@contextlib.contextmanager
-def reuse_groups():
-    """Within the block, :func:`counts`, :func:`tfidf_profiles`, :func:`keyness` and
-    :func:`similarity` called with the same ``dtm`` object and the same grouping build the
-    groups x terms tables once (the tables each would build: the grouping's labels are
-    compared). They are forgotten when the block ends."""
-    _REUSE.append({})
-    try:
-        yield
-    finally:
-        _REUSE.pop()
-
-
-def _group_tables(articles, by, dtm, token_opts):
-    """(DocTerm, codes, labels, indicator, counts, document frequencies, articles per
-    group): counts and document frequencies are groups x terms float CSR matrices with one
-    sparsity pattern (counts, tfidf_profiles and keyness rely on it) and sorted indices.
-    Read only: inside :func:`reuse_groups` the same matrices are handed to every caller."""
+def group_terms(articles: pd.DataFrame, by: str = "outlet", *, dtm: DocTerm | None = None,
+                **token_opts) -> GroupTerms:
+    """Term counts and document frequencies per group (the sums every group table starts
+    from): pass the result as ``groups=`` to :func:`counts`, :func:`tfidf_profiles`,
+    :func:`keyness`, :func:`similarity` and :func:`similarity_matrix` with the same articles
+    and grouping to sum once for all of them."""
     d = _dtm(articles, dtm, token_opts)
-    codes, labels, g = _groups(articles, by)
-    cache = _REUSE[-1] if _REUSE else None
-    if cache is not None:
-        hit = cache.get((id(d), by))  # the entry holds d, so its id is not reused meanwhile
-        if (hit is not None and hit[0] is d and np.array_equal(hit[1], codes)
-                and np.array_equal(hit[2], labels)):
-            return hit[3]
-    out = _sum_groups(d, codes, labels, g)
-    if cache is not None:
-        cache[(id(d), by)] = (d, codes, labels, out)
-    return out
-
-
-def _sum_groups(d: DocTerm, codes, labels, g):
-    """What _group_tables returns, computed."""
-    m = d.matrix
-    k = float(2 ** int(m.shape[0]).bit_length())  # > any document frequency
-    if (m.data.sum(dtype=np.float64) + 1) * k <= 2.0 ** 53:
-        # one product: an entry count c stands as c * k + 1, so a group's sum holds its count
-        # (quotient) and its document frequency (remainder), exactly in float64
-        both = (g @ sp.csr_matrix((m.data * k + 1.0, m.indices, m.indptr),
-                                  shape=m.shape)).tocsr()
-        both.sort_indices()
-        n = np.floor(both.data / k)
-        cnt = sp.csr_matrix((n, both.indices, both.indptr), shape=both.shape)
-        df = sp.csr_matrix((both.data - n * k, both.indices.copy(), both.indptr.copy()),
-                           shape=both.shape)
-    else:
-        cnt = (g @ m).tocsr()
-        df = (g @ _binary(m)).tocsr()
-        cnt.sort_indices()
-        df.sort_indices()
+    codes, labels = _codes(articles, by)
+    if (codes < 0).any():
+        warnings.warn(f"{int((codes < 0).sum())} article(s) without a value in {by!r} "
+                      "are left out of the group tables", stacklevel=3)
+    keep = np.flatnonzero(codes >= 0)
+    g = sp.csr_matrix((np.ones(len(keep)), (codes[keep], keep)),  # groups x articles
+                      shape=(len(labels), len(articles)))
+    cnt = (g @ d.matrix).tocsr()
+    df = (g @ _binary(d.matrix)).tocsr()
+    cnt.sort_indices()
+    df.sort_indices()
     n_articles = np.asarray(g.sum(axis=1)).ravel().astype(np.int64)
-    return d, codes, labels, g, cnt, df, n_articles
+    return GroupTerms(by, labels, codes, cnt, df, n_articles, d)
+
+
+def _group_terms(articles, by, dtm, groups, token_opts) -> GroupTerms:
+    """``groups`` when given (checked against the articles and the grouping), else
+    :func:`group_terms` of the articles."""
+    if groups is None:
+        return group_terms(articles, by, dtm=dtm, **token_opts)
+    if dtm is not None and dtm is not groups.dtm:
+        raise ValueError("pass dtm or groups, not both (groups holds its dtm)")
+    _dtm(articles, groups.dtm, token_opts)
+    codes, labels = _codes(articles, by)
+    if (groups.by != by or not np.array_equal(groups.codes, codes)
+            or not np.array_equal(groups.labels, labels)):
+        raise ValueError(f"groups do not match articles grouped by {by!r}: build them with "
+                         f"group_terms(articles, {by!r})")
+    return groups
 
 
 def _tfidf(rows: sp.csr_matrix) -> sp.csr_matrix:
@@ -437,14 +261,16 @@ def _take(values: np.ndarray, idx: np.ndarray):
 
 
 def counts(articles: pd.DataFrame, by: str = "outlet", *, dtm: DocTerm | None = None,
-           **token_opts) -> pd.DataFrame:
+           groups: GroupTerms | None = None, **token_opts) -> pd.DataFrame:
     """Term counts per group.
 
     Columns: ``<by>``, ``term``, ``n`` (occurrences in the group), ``doc_freq`` (articles of
     the group using the term), ``share`` (n / all term occurrences of the group),
     ``n_articles`` (articles in the group). Sorted by group, n descending, term.
+    ``dtm``: see :func:`document_term_matrix`; ``groups``: see :func:`group_terms`.
     """
-    d, _, labels, _, cnt, df, n_art = _group_tables(articles, by, dtm, token_opts)
+    gt = _group_terms(articles, by, dtm, groups, token_opts)
+    labels, cnt, df, n_art = gt.labels, gt.counts, gt.doc_freq, gt.n_articles
     row = np.repeat(np.arange(cnt.shape[0], dtype=np.int64), np.diff(cnt.indptr))
     n = cnt.data.astype(np.int64)
     totals = np.asarray(cnt.sum(axis=1)).ravel()
@@ -455,7 +281,7 @@ def counts(articles: pd.DataFrame, by: str = "outlet", *, dtm: DocTerm | None = 
     row, col = row[order], cnt.indices[order]
     return pd.DataFrame({
         by: _take(labels, row),
-        "term": _take(d.vocabulary, col),
+        "term": _take(gt.dtm.vocabulary, col),
         "n": n[order],
         "doc_freq": df.data[order].astype(np.int64),  # same sparsity pattern as cnt
         "share": cnt.data[order] / totals[row],
@@ -466,7 +292,8 @@ def counts(articles: pd.DataFrame, by: str = "outlet", *, dtm: DocTerm | None = 
 # --------------------------------------------------------------------------- TF-IDF
 
 def tfidf_profiles(articles: pd.DataFrame, by: str = "outlet", top: int | None = 20, *,
-                   dtm: DocTerm | None = None, **token_opts) -> pd.DataFrame:
+                   dtm: DocTerm | None = None, groups: GroupTerms | None = None,
+                   **token_opts) -> pd.DataFrame:
     """Each group's pooled articles as one document, weighted by TF-IDF across groups.
 
     tf = the group's term count; idf = ln((1 + G) / (1 + groups using the term)) + 1 over the G
@@ -476,8 +303,10 @@ def tfidf_profiles(articles: pd.DataFrame, by: str = "outlet", top: int | None =
 
     Columns: ``<by>``, ``term``, ``tfidf``, ``rank`` (1 = highest in the group), ``n``,
     ``doc_freq``, ``n_articles``. ``top`` terms per group (None = all), sorted by group, rank.
+    ``dtm``, ``groups`` as for :func:`counts`.
     """
-    d, _, labels, _, cnt, df, n_art = _group_tables(articles, by, dtm, token_opts)
+    gt = _group_terms(articles, by, dtm, groups, token_opts)
+    labels, cnt, df, n_art = gt.labels, gt.counts, gt.doc_freq, gt.n_articles
     w = _tfidf(cnt).tocsr()  # the same sparsity pattern as cnt and df (idf >= 1)
     w.sort_indices()
     row = np.repeat(np.arange(w.shape[0], dtype=np.int64), np.diff(w.indptr))
@@ -487,7 +316,7 @@ def tfidf_profiles(articles: pd.DataFrame, by: str = "outlet", top: int | None =
         order, rank = order[rank <= top], rank[rank <= top]
     row, col = row[order], w.indices[order]
     return pd.DataFrame({
-        by: _take(labels, row), "term": _take(d.vocabulary, col), "tfidf": w.data[order],
+        by: _take(labels, row), "term": _take(gt.dtm.vocabulary, col), "tfidf": w.data[order],
         "rank": rank,
         "n": cnt.data[order].astype(np.int64),
         "doc_freq": df.data[order].astype(np.int64),
@@ -506,6 +335,13 @@ def article_vectors(articles: pd.DataFrame, *, dtm: DocTerm | None = None, **tok
 # --------------------------------------------------------------------------- keyness
 
 def _log_odds(yi, yj, alpha_w, alpha0, ni, nj):
+    """Log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008):
+    term counts yi, yj in the target and the reference of ni, nj tokens, prior counts
+    alpha_w summing to alpha0.
+
+    delta = log((yi + aw) / (ni + a0 - yi - aw)) - log((yj + aw) / (nj + a0 - yj - aw)),
+    var = 1 / (yi + aw) + 1 / (yj + aw), z = delta / sqrt(var).
+    """
     delta = (np.log((yi + alpha_w) / (ni + alpha0 - yi - alpha_w))
              - np.log((yj + alpha_w) / (nj + alpha0 - yj - alpha_w)))
     var = 1.0 / (yi + alpha_w) + 1.0 / (yj + alpha_w)
@@ -513,7 +349,9 @@ def _log_odds(yi, yj, alpha_w, alpha0, ni, nj):
 
 
 def _two_by_two(a, b, nt, nr):
-    """Observed and expected cells of term (a, b) vs rest (nt-a, nr-b)."""
+    """Observed and expected cells of the 2x2 table: the term (a in the target, b in the
+    reference) and the other tokens (nt - a, nr - b); expected = row total x column total /
+    N."""
     obs = [a, b, nt - a, nr - b]
     tot = nt + nr
     row_w, row_o = a + b, tot - (a + b)
@@ -523,11 +361,15 @@ def _two_by_two(a, b, nt, nr):
 
 def _chi2_sf(x):
     """p-value of chi²(1): erfc(sqrt(x / 2)), the closed form of ``stats.chi2.sf(x, 1)``
-    (within 1e-12 of it, relative, and 30 times faster)."""
+    (within 1e-12 of it, relative)."""
     return special.erfc(np.sqrt(x / 2))
 
 
 def _g2(a, b, nt, nr):
+    """Log-likelihood G² (Dunning 1993) of the 2x2 table, G² = 2 sum O ln(O / E) (a cell
+    with O = 0 adds 0), signed + where the term is relatively more frequent in the target;
+    log ratio (Hardie 2014) = log2((a / nt) / (b / nr)), a zero count read as 0.5;
+    p from chi²(1)."""
     obs, exp = _two_by_two(a, b, nt, nr)
     with np.errstate(divide="ignore", invalid="ignore"):
         g = 2 * sum(np.where(o > 0, o * np.log(o / e), 0.0) for o, e in zip(obs, exp))
@@ -538,6 +380,7 @@ def _g2(a, b, nt, nr):
 
 
 def _chi2(a, b, nt, nr):
+    """Pearson's chi² of the 2x2 table, sum (O - E)² / E, signed as G²; p from chi²(1)."""
     obs, exp = _two_by_two(a, b, nt, nr)
     c = sum((o - e) ** 2 / e for o, e in zip(obs, exp))
     return {"chi2": np.sign(a / nt - b / nr) * c, "p": _chi2_sf(c)}
@@ -552,114 +395,8 @@ def _measure(measure, a, b, nt, nr, aw, alpha0) -> tuple[dict, np.ndarray]:
     return cols, cols[measure]
 
 
-def _bh_tied(p: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """Benjamini–Hochberg q-values where p[i] stands for weight[i] (>= 1) tests with that
-    p-value: the q that ``scipy.stats.false_discovery_control`` gives each of the copies
-    (the running minimum from the end gives tied p-values the q of the last of them)."""
-    order = np.argsort(p)
-    ps = p[order]
-    rank = np.cumsum(weight[order])  # rank of the last copy
-    q = ps * (rank[-1] / rank)
-    q = np.minimum.accumulate(q[::-1])[::-1]
-    out = np.empty_like(q)
-    out[order] = np.clip(q, 0, 1)
-    return out
-
-
-class _Absent(NamedTuple):
-    """The scored terms a target does not use (count 0; one vs rest): their statistics depend
-    only on the reference count b (= the term's total) and the prior aw, so they are computed
-    once per distinct (b, aw) — a few thousand keys instead of the whole vocabulary."""
-
-    key: np.ndarray    # key of each scored term
-    b: np.ndarray      # per key
-    aw: np.ndarray     # per key
-    n: np.ndarray      # scored terms per key
-    terms: np.ndarray  # scored terms (positions) sorted by key ...
-    start: np.ndarray  # ... terms[start[k]:start[k + 1]] have key k
-
-    @classmethod
-    def of(cls, b: np.ndarray, aw: np.ndarray, measure: str) -> _Absent:
-        if measure != "log_odds":
-            aw = np.zeros_like(b)  # the prior plays no part
-        terms = np.lexsort((aw, b))
-        bs, aws = b[terms], aw[terms]
-        new = np.ones(len(terms), dtype=bool)
-        new[1:] = (bs[1:] != bs[:-1]) | (aws[1:] != aws[:-1])
-        key = np.empty(len(terms), dtype=np.int64)
-        key[terms] = np.cumsum(new) - 1
-        start = np.append(np.flatnonzero(new), len(terms))
-        return cls(key, bs[new], aws[new], np.diff(start), terms, start)
-
-    def terms_of(self, keys: np.ndarray) -> np.ndarray:
-        lens = self.start[keys + 1] - self.start[keys]
-        first = np.repeat(self.start[keys] - np.cumsum(lens) + lens, lens)
-        return self.terms[first + np.arange(lens.sum())]
-
-
-def _target_rows(measure: str, n_scored: int, ex: np.ndarray, a, b, aw, nt, nr,
-                 alpha0: float, top: int | None, absent: _Absent | None):
-    """Scores of one target over n_scored terms: ``ex`` (positions) are the terms with
-    counts a (target) and b (reference), prior aw; every other position is absent from the
-    target and described by ``absent``. Returns (positions to report, in output order: score
-    descending, then position; their columns; their index in ``ex`` or -1)."""
-    cols, score = _measure(measure, a, b, nt, nr, aw, alpha0)
-    at = np.full(n_scored, -1, dtype=np.int64)
-    at[ex] = np.arange(len(ex))
-    if absent is not None:
-        acols, ascore = _measure(measure, np.zeros(len(absent.b)), absent.b, nt, nr,
-                                 absent.aw, alpha0)
-        mult = absent.n - np.bincount(absent.key[ex], minlength=len(absent.b))
-        used = np.flatnonzero(mult > 0)
-    else:
-        acols, ascore = {"p": score[:0]}, score[:0]
-        mult = used = np.zeros(0, dtype=np.int64)
-
-    def take(e: np.ndarray, z: np.ndarray, pos: np.ndarray) -> np.ndarray:
-        i = at[pos]
-        if absent is None:
-            return e[i]
-        out = z[absent.key[pos]]
-        out[i >= 0] = e[i[i >= 0]]
-        return out
-
-    if "p" in cols:  # q over every scored term of the target: the absent ones once per key
-        q = _bh_tied(np.concatenate([cols["p"], acols["p"][used]]),
-                     np.concatenate([np.ones(len(ex), dtype=np.int64), mult[used]]))
-        cols["q"] = q[:len(ex)]
-        if absent is not None:
-            acols["q"] = np.zeros(len(absent.b))
-            acols["q"][used] = q[len(ex):]
-    cut = top is not None and n_scored > 2 * top
-    if cut and len(used) and not (np.isnan(score).any() or np.isnan(ascore[used]).any()):
-        # only the ends are reported: the candidates are the target's own terms and the
-        # absent terms of the keys that may reach them. An absent term below both the
-        # top-th highest absent score (each key counted with its terms) and the top-th
-        # highest score of the target's terms is not among the top highest; likewise lowest.
-        o = np.argsort(ascore[used], kind="stable")
-        s, m = ascore[used][o], mult[used][o]
-        cut_lo = s[min(np.searchsorted(np.cumsum(m), top), len(s) - 1)]
-        cut_hi = s[::-1][min(np.searchsorted(np.cumsum(m[::-1]), top), len(s) - 1)]
-        if len(ex) >= top:
-            cut_lo = min(cut_lo, np.partition(score, top - 1)[top - 1])
-            cut_hi = max(cut_hi, np.partition(score, len(ex) - top)[len(ex) - top])
-        keys = used[(ascore[used] <= cut_lo) | (ascore[used] >= cut_hi)]
-        extra = absent.terms_of(keys)
-        cand = np.concatenate([ex, extra[at[extra] < 0]])
-    else:
-        cand = np.arange(n_scored)
-    sc = take(score, ascore, cand)
-    if cut:
-        # partition first (ties at the cut resolved by position below)
-        hi = np.partition(sc, len(sc) - top)[len(sc) - top]
-        lo = np.partition(sc, top - 1)[top - 1]
-        keep = (sc >= hi) | (sc <= lo)
-        cand, sc = cand[keep], sc[keep]
-    order = np.lexsort((cand, -sc))  # score desc, then position
-    if top is not None and len(order) > 2 * top:
-        order = np.concatenate([order[:top], order[-top:]])
-    pos = cand[order]
-    return pos, {k: take(v, acols.get(k), pos) for k, v in cols.items()}, at[pos]
+def _rows_sum(m: sp.csr_matrix, rows: list[int]) -> np.ndarray:
+    return np.asarray(m[rows].sum(axis=0)).ravel().astype(float)
 
 
 def _as_list(v) -> list:
@@ -669,7 +406,8 @@ def _as_list(v) -> list:
 def keyness(articles: pd.DataFrame, by: str = "outlet", measure: str = "log_odds",
             target=None, reference=None, min_count: int = 2, *, alpha0: float = 1000.0,
             prior: pd.Series | None = None, top: int | None = None,
-            dtm: DocTerm | None = None, **token_opts) -> pd.DataFrame:
+            dtm: DocTerm | None = None, groups: GroupTerms | None = None,
+            **token_opts) -> pd.DataFrame:
     """Distinctive terms of a target group against a reference.
 
     Default: every group against the rest ("one vs rest"). ``target`` / ``reference``: a group
@@ -701,10 +439,12 @@ def keyness(articles: pd.DataFrame, by: str = "outlet", measure: str = "log_odds
     (chi2). ``top``: keep the ``top`` highest and ``top`` lowest scores per target.
     Sorted by target, score descending, term. With one article per group, doc_freq is 1 for
     every target term: the "distinctive" terms are then those of one text, not of an outlet.
+    ``dtm``, ``groups`` as for :func:`counts`.
     """
     if measure not in MEASURES:
         raise ValueError(f"measure must be one of {MEASURES}, not {measure!r}")
-    d, _, labels, _, cnt, df, n_art = _group_tables(articles, by, dtm, token_opts)
+    gt = _group_terms(articles, by, dtm, groups, token_opts)
+    labels, cnt, df, n_art = gt.labels, gt.counts, gt.doc_freq, gt.n_articles
     pos = {lab: i for i, lab in enumerate(labels)}
 
     def idx_of(values):
@@ -729,63 +469,44 @@ def keyness(articles: pd.DataFrame, by: str = "outlet", measure: str = "log_odds
     if prior is None:
         background = all_counts
     else:
-        background = pd.Series(prior, dtype=float).reindex(d.vocabulary).fillna(0).to_numpy()
+        background = pd.Series(prior, dtype=float).reindex(gt.dtm.vocabulary).fillna(0).to_numpy()
         if (background <= 0).any():
             background = background + 0.01  # unseen terms get a tiny prior instead of zero
     alpha_w = alpha0 * background / background.sum() if background.sum() > 0 else background
     all_df = np.asarray(df.sum(axis=0)).ravel().astype(float)
-    total = all_counts.sum()
 
-    def rows_sum(m: sp.csr_matrix, idx: list[int]) -> np.ndarray:
-        return np.asarray(m[idx].sum(axis=0)).ravel().astype(float)
-
-    if target is None:  # one vs rest: the same terms are scored for every target
-        scored = np.flatnonzero(all_counts >= min_count)
-        at_scored = np.full(len(all_counts), -1, dtype=np.int64)
-        at_scored[scored] = np.arange(len(scored))
-        absent = _Absent.of(all_counts[scored], alpha_w[scored], measure)
-        if len(scored) == 0:
-            comparisons = []
     out = defaultdict(list)
     for t, r in comparisons:
-        if r is None:
-            lo, hi = cnt.indptr[t[0]], cnt.indptr[t[0] + 1]
-            yi = cnt.data[lo:hi].astype(float)
-            nt, idx = yi.sum(), cnt.indices[lo:hi]
-            nr = total - nt
-            ex = at_scored[idx]
-            idx, yi, dfi = idx[ex >= 0], yi[ex >= 0], df.data[lo:hi][ex >= 0].astype(float)
-            ex = ex[ex >= 0]
-            yj, dfj = all_counts[idx] - yi, all_df[idx] - dfi
-            sel, cols, i = _target_rows(measure, len(scored), ex, yi, yj, alpha_w[idx],
-                                        nt, nr, alpha0, top, absent)
-            sel = scored[sel]
-            count_t, df_t = np.append(yi, 0.0)[i], np.append(dfi, 0.0)[i]  # i = -1: absent
-            count_r, df_r = all_counts[sel] - count_t, all_df[sel] - df_t
+        yi, dfi = _rows_sum(cnt, t), _rows_sum(df, t)
+        if r is None:  # the rest
+            yj, dfj = all_counts - yi, all_df - dfi
         else:
-            yi, dfi, yj, dfj = rows_sum(cnt, t), rows_sum(df, t), rows_sum(cnt, r), rows_sum(df, r)
-            keep = np.flatnonzero(yi + yj >= min_count)
-            if len(keep) == 0:
-                continue
-            sel, cols, _ = _target_rows(measure, len(keep), np.arange(len(keep)), yi[keep],
-                                        yj[keep], alpha_w[keep], yi.sum(), yj.sum(), alpha0,
-                                        top, None)
-            sel = keep[sel]
-            count_t, count_r, df_t, df_r = yi[sel], yj[sel], dfi[sel], dfj[sel]
+            yj, dfj = _rows_sum(cnt, r), _rows_sum(df, r)
+        scored = np.flatnonzero(yi + yj >= min_count)
+        if len(scored) == 0:
+            continue
+        cols, score = _measure(measure, yi[scored], yj[scored], yi.sum(), yj.sum(),
+                               alpha_w[scored], alpha0)
+        if "p" in cols:
+            cols["q"] = stats.false_discovery_control(cols["p"])
+        order = np.argsort(-score, kind="stable")  # score descending, then term
+        if top is not None and len(order) > 2 * top:
+            order = np.concatenate([order[:top], order[-top:]])
+        sel = scored[order]
         k = len(sel)
         out[by].append(np.repeat(" + ".join(map(str, labels[t])), k))
         out["reference"].append(np.repeat(
             "rest" if reference is None else " + ".join(map(str, labels[r])), k))
-        out["term"].append(d.vocabulary[sel])
-        out["score"].append(cols["z" if measure == "log_odds" else measure])
-        for name, v in [("count_target", count_t), ("count_reference", count_r),
-                        ("doc_freq_target", df_t), ("doc_freq_reference", df_r)]:
+        out["term"].append(gt.dtm.vocabulary[sel])
+        out["score"].append(score[order])
+        for name, v in [("count_target", yi[sel]), ("count_reference", yj[sel]),
+                        ("doc_freq_target", dfi[sel]), ("doc_freq_reference", dfj[sel])]:
             out[name].append(v.astype(np.int64))
         out["n_target"].append(np.repeat(int(n_art[t].sum()), k))
         out["n_reference"].append(np.repeat(
             int(n_art.sum() - n_art[t].sum()) if r is None else int(n_art[r].sum()), k))
         for name, v in cols.items():
-            out[name].append(v)
+            out[name].append(v[order])
     if not out:
         return pd.DataFrame(columns=[by, "reference", "term", "score", "count_target",
                                      "count_reference", "doc_freq_target",
@@ -809,12 +530,12 @@ def kwic(articles: pd.DataFrame, pattern: str | Iterable[str], window: int = 5, 
     doc_id, sent_id, position of the match.
     """
     pats = [pattern] if isinstance(pattern, str) else list(pattern)
-    rx = re.compile("|".join(_text.compile_pattern(p, case_sensitive) for p in pats))
+    rx = re.compile("|".join(text.compile_pattern(p, case_sensitive) for p in pats))
     cols = ["doc_id", by, "sent_id", "left", "match", "right"]
     hit = articles[articles["text"].fillna("").map(lambda s: rx.search(s) is not None)]
     if hit.empty:
         return pd.DataFrame(columns=cols)
-    sents = _text.sentences(hit)
+    sents = text.sentences(hit)
     group = dict(zip(hit["doc_id"].astype(str), hit[by]))
     rows = []
     for doc_id, sent_id, s in zip(sents["doc_id"], sents["sent_id"], sents["sentence"]):
@@ -835,42 +556,25 @@ def _split_cosines(c: sp.csr_matrix, idf: np.ndarray, split: np.ndarray) -> np.n
     split of the articles of ``c`` (articles x terms counts): ``split`` is a boolean
     (splits x articles) array, True for the articles of the first group.
 
-    With w = idf², A the pooled counts of the first group and B = T - A those of the
-    second (T: all the articles), cosine = A·B / sqrt(A·A B·B) in the w-weighted dot product,
-    each a sum of non-negative terms (no cancellation). A term of one article adds its w c²
-    to A·A or B·B and nothing to A·B. For the others A comes from sparse products of the
-    counts with the 0/1 split matrix, 64 splits at a time, in the narrowest type that holds
-    the term's total exactly (A <= T): uint8, uint16, float32 (integers below 2**24), so A
-    and B are exact.
+    With A the pooled counts of the first group, B = T - A those of the second (T: all the
+    articles) and w = idf², cosine = sum(w A B) / sqrt(sum(w A²) sum(w B²)). A is a sum of
+    integer counts, exact in float64, and so is B.
     """
-    tot = np.asarray(c.sum(axis=0, dtype=np.float64)).ravel()
-    n_docs = np.bincount(c.indices, minlength=c.shape[1])
-    w = idf ** 2
-    sq = sp.csr_matrix((c.data.astype(np.float64) ** 2, c.indices, c.indptr), shape=c.shape)
-    alone = sq @ np.where(n_docs == 1, w, 0.0)  # per article
-    # einsum here and below: no BLAS threads for these products
-    aa = np.einsum("n,sn->s", alone, split.astype(np.float64))
-    bb = np.einsum("n,sn->s", alone, (~split).astype(np.float64))
-    ab = np.zeros(len(split))
-    ct = c.T.tocsr()                     # terms x articles
-    st = np.ascontiguousarray(split.T)  # articles x splits
-    low = 1
-    for dtype, high in ((np.uint8, 2 ** 8), (np.uint16, 2 ** 16), (np.float32, 2 ** 24),
-                        (np.float64, np.inf)):
-        rows = np.flatnonzero((n_docs > 1) & (tot >= low) & (tot < high))
-        low = high
-        if len(rows) == 0:
-            continue
-        m, t, wr = ct[rows].astype(dtype), tot[rows, None], w[rows]
-        for start in range(0, len(split), 64):
-            a = (m @ st[:, start:start + 64].astype(dtype)).astype(np.float64)  # terms x splits
-            b = t - a
-            wa = wr[:, None] * a
-            aa[start:start + 64] += np.einsum("ts,ts->s", wa, a)
-            ab[start:start + 64] += np.einsum("ts,ts->s", wa, b)
-            bb[start:start + 64] += np.einsum("t,ts,ts->s", wr, b, b)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return ab / np.sqrt(aa * bb)
+    total = np.asarray(c.sum(axis=0)).ravel()
+    used = np.flatnonzero(total)
+    counts_t = c[:, used].T.tocsr().astype(np.float64)  # terms x articles
+    total, w = total[used].astype(np.float64)[:, None], idf[used] ** 2
+    out = np.empty(len(split))
+    for start in range(0, len(split), 64):  # 64 splits at a time: bounded memory
+        a = counts_t @ split[start:start + 64].T.astype(np.float64)  # terms x splits
+        b = total - a
+        # einsum: no BLAS threads
+        ab = np.einsum("t,ts,ts->s", w, a, b)
+        aa = np.einsum("t,ts,ts->s", w, a, a)
+        bb = np.einsum("t,ts,ts->s", w, b, b)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[start:start + 64] = ab / np.sqrt(aa * bb)
+    return out
 
 
 def _profile_cosines(w: sp.csr_matrix) -> np.ndarray:
@@ -892,17 +596,20 @@ def _n_splits_at_most(n: int, k: int, limit: int) -> bool:
 
 
 def similarity_matrix(articles: pd.DataFrame, by: str = "outlet", *,
-                      dtm: DocTerm | None = None, **token_opts) -> pd.DataFrame:
+                      dtm: DocTerm | None = None, groups: GroupTerms | None = None,
+                      **token_opts) -> pd.DataFrame:
     """Cosine similarity of the groups' pooled TF-IDF profiles (see :func:`tfidf_profiles`):
-    a square DataFrame, index and columns = group labels (sorted), diagonal 1."""
-    _, _, labels, _, cnt, _, _ = _group_tables(articles, by, dtm, token_opts)
-    return pd.DataFrame(_profile_cosines(_tfidf(cnt)), index=pd.Index(labels, name=by),
-                        columns=pd.Index(labels, name=by))
+    a square DataFrame, index and columns = group labels (sorted), diagonal 1. ``dtm``,
+    ``groups`` as for :func:`counts`."""
+    gt = _group_terms(articles, by, dtm, groups, token_opts)
+    return pd.DataFrame(_profile_cosines(_tfidf(gt.counts)),
+                        index=pd.Index(gt.labels, name=by), columns=pd.Index(gt.labels, name=by))
 
 
 def similarity(articles: pd.DataFrame, by: str = "outlet", permutations: int = 999,
                seed: int = 0, *, min_articles: int = 5, max_tested_pairs: int | None = 300,
-               dtm: DocTerm | None = None, **token_opts) -> pd.DataFrame:
+               dtm: DocTerm | None = None, groups: GroupTerms | None = None,
+               **token_opts) -> pd.DataFrame:
     """Pairwise cosine similarity of pooled TF-IDF group profiles, with a permutation check.
 
     For a pair with at least ``min_articles`` articles on each side, the articles of the two
@@ -915,9 +622,11 @@ def similarity(articles: pd.DataFrame, by: str = "outlet", permutations: int = 9
     be tested (each test rebuilds two profiles ``permutations`` times; None: no limit).
 
     Columns: ``group_a``, ``group_b`` (labels, a < b), ``cosine``, ``n_a``, ``n_b``,
-    ``p_value``, ``n_permutations``, ``note``. Sorted by group_a, group_b.
+    ``p_value``, ``n_permutations``, ``note``. Sorted by group_a, group_b. ``dtm``,
+    ``groups`` as for :func:`counts`.
     """
-    d, codes, labels, _, cnt, _, n_art = _group_tables(articles, by, dtm, token_opts)
+    gt = _group_terms(articles, by, dtm, groups, token_opts)
+    d, codes, labels, cnt, n_art = gt.dtm, gt.codes, gt.labels, gt.counts, gt.n_articles
     tfidf = TfidfTransformer(norm="l2", use_idf=True, smooth_idf=True).fit(cnt)
     idf = tfidf.idf_
     sim = _profile_cosines(tfidf.transform(cnt))

@@ -2,7 +2,9 @@
 
 - Sentences: NLTK's Punkt algorithm with a built-in list of news abbreviations (no trained
   model, nothing downloaded). Paragraphs (blocks separated by a blank line) are split first and
-  never merged, so a paragraph break is always a sentence break.
+  never merged, so a paragraph break is always a sentence break. ``method="reference"`` runs
+  Punkt itself; the default ``method="fast"`` gets the same sentences from
+  :mod:`kzmedia.fast.punkt`.
 - Tokens: one regular expression per text; lower case; hyphenated compounds (``multi-vector``,
   ``kassym-jomart``) stay one token; the possessive ``'s``/``’s`` is split off and dropped;
   dotted abbreviations keep their inner dots (``U.S.`` -> ``u.s``); the all-capital country
@@ -10,7 +12,7 @@
   stop word "us"); multi-word expressions from a phrase list are joined with ``_`` (longest
   first) before stop words are removed, so ``belt and road`` survives as ``belt_and_road``.
 - ``compile_pattern``: the pattern grammar of the frame codebook and the gazetteer (see
-  METHODS.md), shared by KWIC, frames and actors.
+  docs/methods.md, "Frames"), shared by KWIC, frames and actors.
 - ``collocations``: Blaheta & Johnson's lambda and z for adjacent word pairs, as quanteda's
   ``textstat_collocations`` (size 2).
 """
@@ -29,6 +31,8 @@ from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 
 __all__ = [
     "NEWS_ABBREVIATIONS",
+    "POSSESSIVE",
+    "punkt_tokenizer",
     "split_sentences",
     "sentences",
     "compile_pattern",
@@ -36,6 +40,7 @@ __all__ = [
     "load_phrases",
     "phrases_from_yaml",
     "make_tokenizer",
+    "normalize",
     "tokenize",
     "collocations",
 ]
@@ -58,202 +63,38 @@ _PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
 _SEP = r"[\s\-\u2010\u2011]"  # space or hyphen (incl. Unicode hyphen, non-breaking hyphen)
 
 
-# Punkt's candidate boundaries (its period_context_re): . ? or ! followed by a character that
-# cannot be inside a word, or by whitespace and a token; a paragraph break is matched too.
-# Punkt's expressions run on the third-party `regex` engine, whose \s lacks \x1c-\x1f.
-_NON_WORD = ")\";}\\]*:@'({\\[\u2018\u2019\u201c\u201d\xab\xbb?!"
-_S, _NS = r"[^\S\x1c-\x1f]", r"[\S\x1c-\x1f]"
-_CANDIDATE = re.compile(
-    r"[.?!\n](?:(?<=\n)[^\S\n]*\n\s*|(?<=([.?!]))(?:(?=([" + _NON_WORD + r"]))"
-    r"|(?=(" + _S + r"+)(" + _NS + r"+))))")
-_REALIGN = re.compile(r'["\')\]}\u2018\u2019\u201c\u201d\xab\xbb]+?(?:' + _S + r"+|(?=--)|$)",
-                      re.MULTILINE)
-# the word before a candidate, when the candidate decides by itself: letters/digits joined by
-# single - . , (one Punkt token), optionally after opening marks that are tokens of their own
-_SIMPLE_WORD = re.compile(r"[(\"`{\[\-]*([\u2018\u2019\u201c\u201d\xab\xbb']?)"
-                          r"([^\W_]+(?:[\-.,][^\W_]+)*)").fullmatch
-_PUNKT_NUMBER = re.compile(r"-?[.,]?\d[\d,.\-]*\.?").fullmatch
-_PUNKT_INITIAL = re.compile(r"[^\W\d]\.").fullmatch
-_REALIGN_CHARS = frozenset("\"')]}\u2018\u2019\u201c\u201d\xab\xbb")
-_ASCII_WS = " \t\n\r\x0b\x0c"  # what Punkt looks back to for the word before a candidate
-
-
 @functools.cache
-def _punkt() -> PunktSentenceTokenizer:
+def punkt_tokenizer() -> PunktSentenceTokenizer:
+    """NLTK's Punkt sentence tokenizer with :data:`NEWS_ABBREVIATIONS` as its only
+    parameters (no trained model, nothing downloaded), built once per process."""
     params = PunktParameters()
     params.abbrev_types = set(NEWS_ABBREVIATIONS)
     return PunktSentenceTokenizer(params)
 
 
 def _split_punkt(text: str) -> list[str]:
-    tok = _punkt()
+    """The reference: Punkt on each paragraph, each sentence stripped."""
     out: list[str] = []
-    for para in _PARAGRAPH_BREAK.split(text.strip()):
-        if para.strip():
-            out.extend(s for s in (x.strip() for x in tok.tokenize(para)) if s)
+    for paragraph in _PARAGRAPH_BREAK.split(text.strip()):
+        if paragraph.strip():
+            sentences = (s.strip() for s in punkt_tokenizer().tokenize(paragraph))
+            out.extend(s for s in sentences if s)
     return out
 
 
-def _period_kind(word: str, abbrevs: frozenset) -> int:
-    """How Punkt (no trained statistics, ``abbrevs`` only) decides a "." after ``word``, the
-    text since the last whitespace: 0 always a break, 1 never (abbreviation), 2 an initial
-    (break only before a token that is neither punctuation nor has a case), 3 a number (break
-    before an upper-case or case-less token), -1 not decided here."""
-    if not word or word[-1] in _NON_WORD:
-        return 0  # the period is a token of its own: a break
-    m = _SIMPLE_WORD(word)
-    if m is None:
-        return -1
-    quote, core = m.groups()
-    tok = quote + core + "."
-    low = tok[:-1].lower()
-    if low in abbrevs or low.split("-")[-1] in abbrevs:
-        return 1
-    if _PUNKT_INITIAL(tok):
-        return 2
-    if _PUNKT_NUMBER(tok.lower()):
-        return 3
-    return 0
+def _splitter(method: str) -> Callable[[str], list[str]]:
+    if method == "reference":
+        return _split_punkt
+    if method == "fast":
+        from .fast import punkt
 
-
-def _next_class(ch: str) -> int:
-    """Punkt's view of the token after a candidate from its first character: 0 punctuation
-    (; : ,), 1 upper case, 2 lower case, 3 neither."""
-    if ch in ";:,":
-        return 0
-    if ch.isupper():
-        return 1
-    if ch.islower():
-        return 2
-    return 3
-
-
-def _word_start(text: str, lo: int, p: int) -> int:
-    """Start of the word before position p: after the last ASCII whitespace in text[lo:p];
-    -1 if there is none."""
-    s = max(text.rfind(c, lo, p) for c in _ASCII_WS)
-    return s + 1 if s >= 0 else -1
-
-
-def _split_fast(text: str, memo: dict) -> list[str]:
-    text = text.strip()
-    if not text:
-        return []
-    kinds = memo["kinds"]
-    # 1. the candidates Punkt looks at: those within a paragraph; of several with no
-    # whitespace between them only the last counts (unless the word before the earlier one
-    # is empty), its word reaching back to the last whitespace
-    cands = []  # (position, word start or -1 for a paragraph break, match, groups, word)
-    rfind = text.rfind
-    prev_p, prev_w0 = -1, 0
-    for m in _CANDIDATE.finditer(text):
-        p = m.start()
-        g = m.groups()
-        if g[0] is None:  # paragraph break
-            cands.append((p, -1, m, g, None))
-            prev_p = prev_w0 = p
-            continue
-        ws = g[2]
-        if ws is not None and "\n" in ws and ws.count("\n") >= 2:
-            continue  # the last candidate of a paragraph: Punkt never sees it
-        lo = prev_p + 1
-        s = rfind(" ", lo, p)
-        w0 = s + 1 if s >= 0 else lo
-        word = text[w0:p]
-        if not word.isprintable():  # a newline, tab, another control or space character
-            w0 = _word_start(text, lo, p)
-            word = text[w0:p] if w0 >= 0 else None
-        elif s < 0:
-            w0, word = -1, None
-        if w0 < 0:
-            w0 = prev_w0
-            word = text[w0:p]
-            if cands and cands[-1][0] == prev_p and 0 <= prev_w0 < prev_p:
-                cands.pop()
-        cands.append((p, w0, m, g, word))
-        prev_p, prev_w0 = p, w0
-
-    # 2. Punkt's decision for each, then the slices with closing quotes realigned
-    out: list[str] = []
-    start = 0
-    for p, w0, m, g, word in cands:
-        if w0 < 0:  # paragraph break
-            end, nxt = p, m.end()
-        else:
-            c, nonword, ws, nt = g
-            if c == ".":
-                k = kinds.get(word)
-                if k is None:
-                    k = kinds[word] = _period_kind(word, memo["abbrevs"])
-                if k < 0 or (k and not _period_breaks(k, nonword, nt)):
-                    if k > 0 and (nonword is not None or not any(x in nt for x in ".?!")):
-                        continue
-                    # the next token has breaks of its own, or an unusual word: ask Punkt
-                    context = text[w0:p + 1] + (nonword if nonword is not None else ws + nt)
-                    brk = memo["exact"].get(context)
-                    if brk is None:
-                        brk = memo["exact"][context] = _punkt().text_contains_sentbreak(context)
-                    if not brk:
-                        continue
-            end = p + 1
-            nxt = end if nonword is not None else m.start(4)
-            if text[nxt] in _REALIGN_CHARS:
-                r = _REALIGN.match(text, nxt)
-                if r is not None:
-                    end = nxt + len(r.group(0).rstrip())
-                    nxt = r.end()
-        sent = text[start:end].strip()
-        if sent:
-            out.append(sent)
-        if nxt > start:
-            start = nxt
-    sent = text[start:].strip()
-    if sent:
-        out.append(sent)
-    return out
-
-
-def _period_breaks(kind: int, nonword, nt) -> bool:
-    """Punkt's second pass for an abbreviation (1), initial (2) or number (3) before ".",
-    given the next character (``nonword``) or token (``nt``); False also when unsure."""
-    if kind == 1:
-        return False
-    if nonword is not None:
-        cls = 0 if nonword in ";:?!" else 3
-    else:
-        ch = nt[0]
-        if ch in ".?!":
-            return False  # decided by Punkt itself
-        cls = _next_class(ch)
-    return cls == 3 if kind == 2 else cls in (1, 3)
-
-
-def _memo() -> dict:
-    return {"abbrevs": frozenset(_punkt()._params.abbrev_types), "kinds": {}, "exact": {}}
-
-
-# Entries kept in each of the shared memo's dicts before it is emptied (memory stays bounded).
-_MEMO_LIMIT = 200_000
-
-
-@functools.cache
-def _shared_memo() -> dict:
-    """One memo of :func:`_split_fast` per process: its entries (how a word before a period
-    is read, Punkt's answer for an unusual context) depend only on the abbreviations, so
-    partitions split one after the other in a worker reuse them."""
-    return _memo()
-
-
-def _bounded(memo: dict) -> dict:
-    for key in ("kinds", "exact"):
-        if len(memo[key]) > _MEMO_LIMIT:
-            memo[key].clear()
-    return memo
+        return punkt.split
+    raise ValueError(f"method must be 'fast' or 'reference', not {method!r}")
 
 
 def _strings(values) -> pd.Series:
     """A column of str in pandas' default string dtype, built through pyarrow when that is
-    the storage (several times faster than pandas' element-wise conversion)."""
+    the storage (not converted by pandas one element at a time)."""
     dtype = pd.Series(["x"]).dtype
     if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
         import pyarrow as pa
@@ -274,19 +115,13 @@ def split_sentences(text: str, method: str = "fast") -> list[str]:
     letter with a period before a capitalised word is an initial ("J. R. Smith"); a number
     with a period ends a sentence unless a lower-case word follows.
 
-    ``method="fast"`` (default) gives Punkt's sentences without running Punkt on every
-    candidate: one regular expression finds Punkt's candidate boundaries and the word before
-    each, the common cases (plain words, abbreviations, initials, numbers) are decided directly
-    by Punkt's rules, and only unusual contexts are handed to Punkt itself.
-    ``method="punkt"`` runs NLTK's Punkt on each paragraph (the reference; slower).
+    ``method="reference"`` runs NLTK's Punkt on each paragraph. ``method="fast"`` (default)
+    gives the same sentences from :func:`kzmedia.fast.punkt.split`, which applies Punkt's
+    rules to the common cases itself and hands only unusual contexts to Punkt.
     """
     if not isinstance(text, str) or not text.strip():
         return []
-    if method == "punkt":
-        return _split_punkt(text)
-    if method != "fast":
-        raise ValueError(f"method must be 'fast' or 'punkt', not {method!r}")
-    return _split_fast(text, _memo())
+    return _splitter(method)(text)
 
 
 def sentences(articles: pd.DataFrame, method: str = "fast") -> pd.DataFrame:
@@ -294,17 +129,9 @@ def sentences(articles: pd.DataFrame, method: str = "fast") -> pd.DataFrame:
 
     Columns: ``doc_id`` (str), ``sent_id`` (int, 0-based, in order across the whole article;
     paragraph breaks are sentence breaks), ``sentence`` (str). Sorted by doc_id, sent_id.
-    Articles with empty text contribute no rows.
+    Articles with empty text contribute no rows. ``method`` as for :func:`split_sentences`.
     """
-    if method == "punkt":
-        split = _split_punkt
-    elif method == "fast":
-        memo = _bounded(_shared_memo())
-
-        def split(t):
-            return _split_fast(t, memo)
-    else:
-        raise ValueError(f"method must be 'fast' or 'punkt', not {method!r}")
+    split = _splitter(method)
     doc_ids = articles["doc_id"].astype(str).to_numpy(dtype=object)
     texts = articles["text"].tolist()
     order = np.argsort(doc_ids, kind="stable")
@@ -432,6 +259,7 @@ _TOKEN_NO_NUMBERS_RE = re.compile(
 # before "U" afterwards.
 _US_UN_RE = re.compile(r"U([SN])(?!\w)(?<!\w..)")
 _NUMERIC = re.compile(r"[\d.,\-\u2010\u2011_']+").fullmatch
+#: The possessive token ("Kazakhstan's" -> "kazakhstan", "'s"), dropped unless asked for.
 POSSESSIVE = "'s"
 
 
@@ -494,131 +322,12 @@ def _phrase_matcher(phrases: tuple[str, ...], joiner: str):
     return rx, canon
 
 
-_MARK = "\ua66e"  # a letter (Cyrillic multiocular O) that marks text ends in batch tokenizing
-_RUN = re.compile(r"\w+")  # the word runs the phrase pattern's (?<!\w) and (?!\w) see
-
-
-def _normalize(text: str) -> str:
-    """What the tokenizer reads: US/UN read as U.S/U.N, lower case, \u2019 as '."""
+def normalize(text: str) -> str:
+    """The text as the tokenizer reads it: all-capital US/UN as U.S/U.N, lower case, \u2019
+    as '."""
     if "US" in text or "UN" in text:
         text = _US_UN_RE.sub(r"U.\1", text)
     return text.lower().replace("\u2019", "'")
-
-
-@functools.lru_cache(maxsize=32)
-def _phrase_edges(phrases: tuple[str, ...]):
-    """Where a phrase match can run across whitespace, for counting whitespace-separated
-    chunks of text (:func:`kzmedia.terms.document_term_matrix`).
-
-    A match crosses the whitespace between two chunks only at one of the phrase's separators;
-    the chunk before then ends with the phrase's text up to that separator (plus hyphens), the
-    chunk after starts with the rest (after hyphens). Seen through word runs (``\\w+``): the
-    last run of the chunk before is the last run of the phrase text back to the previous
-    separator that is present (an in-word hyphen may be absent: ``kassymjomart``), the first
-    run of the chunk after likewise forward. Returns ``(wide, narrow)``: sets of such
-    (last run, first run) pairs at separators between words (any whitespace) and at in-word
-    hyphens (exactly one separator character, so the width of the whitespace matters); or
-    None when a piece of a phrase has no word character (no run to recognise it by).
-    """
-    wide: set = set()
-    narrow: set = set()
-    hyphen = re.compile(r"[\-\u2010\u2011]")
-    for p in _joinable(phrases, "_"):
-        seq: list = []  # characters, and 1 (between words) or 0 (in-word hyphen)
-        for wi, word in enumerate(p.split()):
-            if wi:
-                seq.append(1)
-            for pi, part in enumerate(hyphen.split(word)):
-                if pi:
-                    seq.append(0)
-                seq.extend(part)
-
-        def pieces(idx, step):
-            buf: list[str] = []
-            while 0 <= idx < len(seq):
-                u = seq[idx]
-                if u == 1:
-                    break
-                if u == 0:
-                    yield "".join(buf[::-1] if step < 0 else buf)
-                else:
-                    buf.append(u)
-                idx += step
-            yield "".join(buf[::-1] if step < 0 else buf)
-
-        for s, u in enumerate(seq):
-            if not isinstance(u, int):
-                continue
-            left = [_RUN.findall(x) for x in pieces(s - 1, -1)]
-            right = [_RUN.findall(x) for x in pieces(s + 1, 1)]
-            if not all(left) or not all(right):
-                return None
-            (narrow if u == 0 else wide).update(
-                itertools.product({r[-1] for r in left}, {r[0] for r in right}))
-    return wide, narrow
-
-
-@functools.lru_cache(maxsize=32)
-def _build(numbers: bool, stop: frozenset[str], phrases: tuple[str, ...], joiner: str,
-           possessive: bool, raw: bool = False):
-    matcher = _phrase_matcher(phrases, "_") if phrases else None
-    drop = set(stop) | {""}
-    if not possessive:
-        drop.add(POSSESSIVE)
-    findall = (_TOKEN_RE if numbers else _TOKEN_NO_NUMBERS_RE).findall
-    normalize = _normalize
-
-    if matcher is not None:
-        rx, canon = matcher
-        exact: dict[str, str] = {}  # memo: matched text -> joined form
-
-        def repl(m: re.Match) -> str:
-            found = m.group(0)
-            c = exact.get(found)
-            if c is None:
-                c = exact[found] = canon[_SEP_CHARS.sub("", found)]
-            return c
-
-        def join(text: str) -> str:
-            return rx.sub(repl, text)
-    else:
-        def join(text: str) -> str:
-            return text
-
-    def tok(text: str) -> list[str]:
-        if not text:
-            return []
-        toks = findall(join(normalize(text)))
-        if raw:
-            return toks
-        return [t for t in toks if t not in drop]
-
-    if raw:
-        # many short texts in one pass: joined by NUL, which no phrase, token, US/UN context
-        # or case mapping reads across, around a marker word that ends each text's tokens
-        mark_ok = not any(_MARK in p for p in phrases)
-        between = "\x00" + _MARK + "\x00"
-
-        def many(texts: list[str]) -> tuple[list[str], np.ndarray]:
-            big = between.join(texts)
-            n = len(texts)
-            if not (mark_ok and big.count("\x00") == 2 * max(n - 1, 0)
-                    and big.count(_MARK) == max(n - 1, 0)):
-                per = list(map(tok, texts))
-                return (list(itertools.chain.from_iterable(per)),
-                        np.fromiter(map(len, per), dtype=np.int64, count=n))
-            toks = findall(join(normalize(big))) if n else []
-            ends = np.flatnonzero(np.array(toks, dtype=object) == _MARK)
-            lengths = np.diff(np.concatenate([[-1], ends, [len(toks)]])) - 1
-            return [t for t in toks if t != _MARK], lengths[:n]
-
-        tok.many = many
-        return tok, frozenset(drop)
-    if joiner != "_":
-        def tok_joined(text: str) -> list[str]:
-            return [t.replace("_", joiner) for t in tok(text)]
-        return tok_joined
-    return tok
 
 
 def make_tokenizer(*, numbers: bool = False, stopwords: Iterable[str] | None = None,
@@ -630,7 +339,25 @@ def make_tokenizer(*, numbers: bool = False, stopwords: Iterable[str] | None = N
     """
     stop = load_stopwords() if stopwords is None else frozenset(s.lower() for s in stopwords)
     phr = tuple(load_phrases()) if phrases is None else tuple(p.lower() for p in phrases)
-    return _build(bool(numbers), stop, phr, joiner, bool(possessive))
+    matcher = _phrase_matcher(phr, "_") if phr else None
+    drop = set(stop) | {""}  # "": a number, when numbers are left out
+    if not possessive:
+        drop.add(POSSESSIVE)
+    token_re = _TOKEN_RE if numbers else _TOKEN_NO_NUMBERS_RE
+
+    def join_phrases(text: str) -> str:
+        if matcher is None:
+            return text
+        rx, canon = matcher
+        return rx.sub(lambda m: canon[_SEP_CHARS.sub("", m.group(0))], text)
+
+    def tokenizer(text: str) -> list[str]:
+        tokens = [t for t in token_re.findall(join_phrases(normalize(text))) if t not in drop]
+        if joiner != "_":
+            tokens = [t.replace("_", joiner) for t in tokens]
+        return tokens
+
+    return tokenizer
 
 
 def tokenize(text: str, *, numbers: bool = False, stopwords: Iterable[str] | None = None,
@@ -721,50 +448,3 @@ def collocations(articles: pd.DataFrame, min_count: int = 2, size: int = 2, *,
     })
     return out.sort_values(["z", "collocation"], ascending=[False, True],
                            kind="stable").reset_index(drop=True)
-
-
-def _raw_tokenizer(*, numbers: bool = False, stopwords: Iterable[str] | None = None,
-                   phrases: Iterable[str] | None = None, joiner: str = "_",
-                   possessive: bool = False):
-    """(f(text) -> tokens before stop-word removal, set of tokens to drop), for callers that
-    count first and drop columns afterwards. Joined phrases use "_" whatever ``joiner``."""
-    stop = load_stopwords() if stopwords is None else frozenset(s.lower() for s in stopwords)
-    phr = tuple(load_phrases()) if phrases is None else tuple(p.lower() for p in phrases)
-    return _build(bool(numbers), stop, phr, "_", bool(possessive), True)
-
-
-def _chunk_tokenizer(**token_opts):
-    """(f, drop, edges) for counting whitespace-separated chunks: ``f`` and ``drop`` as
-    :func:`_raw_tokenizer` (``f.many(texts)``: the tokens of a list of texts in one pass, as
-    one list and the number of tokens of each text),
-    ``edges`` = :func:`_phrase_edges` of the phrases in use (two empty sets when no phrase
-    is joined; None when the chunks cannot be used)."""
-    f, drop = _raw_tokenizer(**token_opts)
-    phrases = token_opts.get("phrases")
-    phr = tuple(load_phrases()) if phrases is None else tuple(p.lower() for p in phrases)
-    return f, drop, _phrase_edges(phr) if phr else (set(), set())
-
-
-_SEPARATORS_ONLY = re.compile(r"[\s\-\u2010\u2011]+").fullmatch
-
-
-_FIRST_RUNS = re.compile(r"\x00[^\w\x00]*(\w*)").findall  # one per NUL-led text
-_LAST_RUNS = re.compile(r"(\w*)[^\w\x00]*\x00").findall  # one per NUL-ended text
-
-
-def _edge_runs(texts: list[str]) -> tuple[list[str], list[str], list[int]]:
-    """For each text as the tokenizer reads it (:func:`_normalize`): its first and last word
-    run ("" if none); and the indices of the texts made of phrase separators only (spaces,
-    hyphens)."""
-    big = "\x00".join(texts)
-    if big.count("\x00") == max(len(texts) - 1, 0):
-        big = _normalize(big)
-        first, last = _FIRST_RUNS("\x00" + big), _LAST_RUNS(big + "\x00")
-    else:
-        runs = [_RUN.findall(_normalize(t)) for t in texts]
-        first = [r[0] if r else "" for r in runs]
-        last = [r[-1] if r else "" for r in runs]
-    seps = [i for i, w in enumerate(first) if not w and texts[i]
-            and _SEPARATORS_ONLY(_normalize(texts[i])) is not None]
-    return first, last, seps
-

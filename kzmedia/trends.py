@@ -680,38 +680,38 @@ def _word_shifts(by, base, side, articles, dtm, words_of, sentences, rows_of, n_
     sides = table[table["_cell"] != ""]
     docs = sides.groupby("_cell")["doc_id"].agg(list).to_dict()
     rows = []
-    with terms.reuse_groups():
-        for g in sorted(articles[by].dropna().unique(), key=str):
-            before, after = docs.get(f"{g}\x1fbefore"), docs.get(f"{g}\x1fafter")
-            if not before or not after:
-                continue
-            k = terms.keyness(table, by="_cell", target=f"{g}\x1fafter",
-                              reference=f"{g}\x1fbefore", dtm=dtm, top=n_words)
-            if k.empty:
-                continue
-            n_after = sum(words_of[d] for d in after)
-            n_before = sum(words_of[d] for d in before)
-            k = k[(k["score"] != 0)]
-            up = k[k["score"] > 0].head(n_words)
-            down = k[k["score"] < 0].sort_values("score").head(n_words)
-            for r in pd.concat([up, down]).itertuples():
-                rate_a = 1000 * r.count_target / n_after if n_after else np.nan
-                rate_b = 1000 * r.count_reference / n_before if n_before else np.nan
-                more, tag = (after, "after") if r.score > 0 else (before, "before")
-                rows.append(dict(
-                    base, **{by: g}, measure="words", item=r.term,
-                    label=r.term.replace("_", " "), before=rate_b, after=rate_a,
-                    difference=rate_a - rate_b, n_before=len(before), n_after=len(after),
-                    p_value=np.nan, min_p=np.nan, z=r.score,
-                    caveat=_join("a word count: the words of one article are not independent, "
-                                 "so z overstates the evidence; read the sentences",
-                                 _TREND if g in wide else ""),
-                    sentence=(f"{g}: “{r.term.replace('_', ' ')}” is used "
-                              f"{rate_a:.2f} times per 1,000 words after {base['event']} "
-                              f"({r.count_target:,}× in {_n_label(len(after))}) against "
-                              f"{rate_b:.2f} before ({r.count_reference:,}× in "
-                              f"{_n_label(len(before))}); log-odds z = {r.score:+.1f}."),
-                    evidence=_evidence(sentences, rows_of, more, r.term, tag, n_evidence)))
+    sums = terms.group_terms(table, "_cell", dtm=dtm)  # summed once for every group's test
+    for g in sorted(articles[by].dropna().unique(), key=str):
+        before, after = docs.get(f"{g}\x1fbefore"), docs.get(f"{g}\x1fafter")
+        if not before or not after:
+            continue
+        k = terms.keyness(table, by="_cell", target=f"{g}\x1fafter",
+                          reference=f"{g}\x1fbefore", groups=sums, top=n_words)
+        if k.empty:
+            continue
+        n_after = sum(words_of[d] for d in after)
+        n_before = sum(words_of[d] for d in before)
+        k = k[(k["score"] != 0)]
+        up = k[k["score"] > 0].head(n_words)
+        down = k[k["score"] < 0].sort_values("score").head(n_words)
+        for r in pd.concat([up, down]).itertuples():
+            rate_a = 1000 * r.count_target / n_after if n_after else np.nan
+            rate_b = 1000 * r.count_reference / n_before if n_before else np.nan
+            more, tag = (after, "after") if r.score > 0 else (before, "before")
+            rows.append(dict(
+                base, **{by: g}, measure="words", item=r.term,
+                label=r.term.replace("_", " "), before=rate_b, after=rate_a,
+                difference=rate_a - rate_b, n_before=len(before), n_after=len(after),
+                p_value=np.nan, min_p=np.nan, z=r.score,
+                caveat=_join("a word count: the words of one article are not independent, "
+                             "so z overstates the evidence; read the sentences",
+                             _TREND if g in wide else ""),
+                sentence=(f"{g}: “{r.term.replace('_', ' ')}” is used "
+                          f"{rate_a:.2f} times per 1,000 words after {base['event']} "
+                          f"({r.count_target:,}× in {_n_label(len(after))}) against "
+                          f"{rate_b:.2f} before ({r.count_reference:,}× in "
+                          f"{_n_label(len(before))}); log-odds z = {r.score:+.1f}."),
+                evidence=_evidence(sentences, rows_of, more, r.term, tag, n_evidence)))
     return rows
 
 
@@ -721,6 +721,7 @@ _CONTRAST_COLUMNS = ["measure", "item", "label", "high_group", "low_group", "hig
                      "low_value", "difference", "n_periods", "high_n_articles",
                      "low_n_articles", "high_overall", "low_overall", "overall_difference",
                      "p_value", "q_value", "min_p", "exact", "caveat", "sentence", "periods"]
+
 
 def _best_pair(mean: np.ndarray, count: np.ndarray) -> tuple[int, int] | None:
     """(a, b): the pair of groups (rows) with the largest weighted within-period difference

@@ -24,9 +24,10 @@ PARITY = [
 ]
 
 
-def test_score_equals_vadersentiment_unmasked():
+@pytest.mark.parametrize("method", ["fast", "reference"])
+def test_score_equals_vadersentiment_unmasked(method):
     ref = SentimentIntensityAnalyzer()
-    out = sentiment.score(PARITY)
+    out = sentiment.score(PARITY, method=method)
     assert list(out.columns) == ["neg", "neu", "pos", "compound", "label"]
     assert len(out) == len(PARITY)
     for i, text in enumerate(PARITY):
@@ -46,12 +47,13 @@ def test_labels_follow_thresholds():
     assert sentiment.score(["good"], label_threshold=0.9).loc[0, "label"] == "neutral"
 
 
-def test_duplicates_and_processes_give_identical_scores():
+def test_duplicates_processes_and_methods_give_identical_scores():
     texts = [f"Meeting {i} was {'good' if i % 3 else 'terrible'} and {'calm' if i % 2 else 'tense'}."
              for i in range(1200)]
     one = sentiment.score(texts + texts[:5])
-    two = sentiment.score(texts + texts[:5], n_jobs=2)
-    pd.testing.assert_frame_equal(one, two)
+    pd.testing.assert_frame_equal(one, sentiment.score(texts + texts[:5], n_jobs=2))
+    pd.testing.assert_frame_equal(one, sentiment.score(texts + texts[:5], n_jobs=2,
+                                                       method="reference"))
     pd.testing.assert_frame_equal(one.iloc[-5:].reset_index(drop=True),
                                   one.iloc[:5].reset_index(drop=True))
 
@@ -80,9 +82,10 @@ def test_masking_hand_made_sentences():
     assert sentiment.score(["Entity"]).loc[0, "compound"] == 0
 
 
-def test_neutral_words_use_a_copy_of_the_lexicon():
+@pytest.mark.parametrize("method", ["fast", "reference"])
+def test_neutral_words_use_a_copy_of_the_lexicon(method):
     out = sentiment.score(["Security was discussed.", "Security was discussed."],
-                          neutral_words=["security"])
+                          neutral_words=["security"], method=method)
     assert (out["compound"] == 0).all()
     assert SentimentIntensityAnalyzer().lexicon["security"] != 0
     assert sentiment.score(["Security was discussed."]).loc[0, "compound"] > 0
@@ -338,6 +341,12 @@ def test_seeds_end_to_end():
     assert (t["n_articles"] == articles.groupby("outlet").size().sort_index().to_numpy()).all()
     v = sentiment.vector_tone(s)
     assert {"russia", "china"} <= set(v["vector"])
+
+
+def test_sentences_methods_agree():
+    articles = pytest.importorskip("kzmedia.corpus").load(SEEDS)
+    pd.testing.assert_frame_equal(sentiment.sentences(articles),
+                                  sentiment.sentences(articles, method="reference"))
 
 
 def test_placeholder_in_capitals_in_a_text_in_capitals():

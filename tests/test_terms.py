@@ -1,4 +1,6 @@
+import itertools
 import math
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -7,6 +9,7 @@ import pytest
 from scipy import stats
 
 from kzmedia import terms
+from kzmedia.text import tokenize
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 OPTS = dict(stopwords=(), phrases=())
@@ -306,19 +309,32 @@ EDGE_TEXTS = [
     dict(phrases=["kassym-jomart tokayev", "multi-vector", "belt and road", "st. petersburg",
                   "co-operation in europe", "foreign policy"]),
     dict(phrases=["a . b", "foreign policy"]),  # a piece with no word character
+    dict(phrases=["\ua66e policy", "foreign policy"]),  # the batch marker in a phrase
 ])
-def test_chunk_counting_equals_token_counting(opts):
+def test_fast_counting_equals_reference(opts):
+    """The contract of kzmedia.fast.counting: the same DocTerm as tokenizing each text."""
     arts = pd.DataFrame({"doc_id": [f"d{i:02d}" for i in range(len(EDGE_TEXTS))],
                          "text": EDGE_TEXTS})
     fast = terms.document_term_matrix(arts, **opts)
-    _same_dtm(fast, terms.document_term_matrix(arts, method="tokens", **opts))
+    _same_dtm(fast, terms.document_term_matrix(arts, method="reference", **opts))
     # each text on its own as well (no neighbours in the chunk dictionary)
     for i in range(len(arts)):
         _same_dtm(terms.document_term_matrix(arts.iloc[i:i + 1], **opts),
-                  terms.document_term_matrix(arts.iloc[i:i + 1], method="tokens", **opts))
+                  terms.document_term_matrix(arts.iloc[i:i + 1], method="reference", **opts))
 
 
-def test_chunk_counting_phrases_across_whitespace():
+def test_reference_counts_are_the_tokens():
+    arts = pd.DataFrame({"doc_id": ["a", "b"], "text": ["Foreign policy and US policy; 2022",
+                                                        "the policy of the U.S."]})
+    d = terms.document_term_matrix(arts, method="reference")
+    for i, t in enumerate(arts.text):
+        row = d.matrix[i]
+        got = dict(zip(d.vocabulary[row.indices], row.data))
+        assert got == dict(Counter(tokenize(t)))
+    assert d.matrix.dtype == np.int32 and d.matrix.has_sorted_indices
+
+
+def test_fast_counting_phrases_across_whitespace():
     arts = pd.DataFrame({"doc_id": ["a", "b", "c"], "text": [
         "Foreign\n\nPolicy and belt -  and road", "Kassym Jomart Tokayev", "Kassym  Jomart Tokayev"]})
     d = terms.document_term_matrix(arts, stopwords=())
@@ -329,17 +345,18 @@ def test_chunk_counting_phrases_across_whitespace():
     # one space: the in-word hyphen of "kassym-jomart" is matched; two spaces: it is not
     assert m[1, voc.index("kassym-jomart_tokayev")] == 1
     assert m[2, voc.index("kassym-jomart_tokayev")] == 0 and m[2, voc.index("kassym")] == 1
+    _same_dtm(d, terms.document_term_matrix(arts, stopwords=(), method="reference"))
     with pytest.raises(ValueError):
-        terms.document_term_matrix(arts, method="regex")
+        terms.document_term_matrix(arts, method="tokens")
 
 
 @pytest.mark.parametrize("opts", [{}, dict(numbers=True, possessive=True, stopwords=())])
-def test_chunk_counting_seeds(opts):
+def test_fast_counting_equals_reference_on_seeds(opts):
     from kzmedia import corpus
 
     arts = corpus.load(SEEDS)
     _same_dtm(terms.document_term_matrix(arts, **opts),
-              terms.document_term_matrix(arts, method="tokens", **opts))
+              terms.document_term_matrix(arts, method="reference", **opts))
 
 
 def _random_corpus(n_docs=60, n_groups=7, seed=1):
@@ -385,74 +402,94 @@ def test_keyness_one_vs_rest_equals_explicit_reference(measure):
         assert (one.count_target == 0).any()
 
 
-def test_bh_with_tied_pvalues_as_scipy():
-    rng = np.random.default_rng(3)
-    p = rng.choice([0.0, 1e-300, 0.001, 0.01, 0.02, 0.5, 1.0], size=12) * rng.integers(1, 3, 12)
-    p = np.minimum(p, 1.0)
-    w = rng.integers(1, 4, 12)
-    got = terms._bh_tied(p, w)
-    want = stats.false_discovery_control(np.repeat(p, w))
-    assert np.array_equal(np.repeat(got, w), want)
+@pytest.mark.parametrize("measure", ["g2", "chi2"])
+def test_keyness_q_values_with_tied_p_values_as_scipy(measure):
+    """q is Benjamini–Hochberg over all the scored terms of each target, tied p-values (the
+    many terms a group does not use, with equal totals) included."""
+    arts = _random_corpus()
+    full = terms.keyness(arts, measure=measure, min_count=1, **OPTS)
+    for _, rows in full.groupby("outlet"):
+        assert rows.p.duplicated().any()
+        np.testing.assert_allclose(rows.q, stats.false_discovery_control(rows.p),
+                                   rtol=1e-12, atol=0)
 
 
-def test_group_tables_one_product_equals_two():
+def test_group_terms_sums():
     arts = _random_corpus(n_docs=40)
-    d, codes, labels, g, cnt, df, n_art = terms._group_tables(arts, "outlet", None, OPTS)
-    m = d.matrix
-    assert (cnt != g @ m).nnz == 0 and (df != g @ (m > 0)).nnz == 0
-    assert cnt.has_sorted_indices and df.has_sorted_indices
-    assert np.array_equal(cnt.indices, df.indices) and np.array_equal(cnt.indptr, df.indptr)
-    assert n_art.sum() == len(arts) and list(labels) == sorted(set(arts.outlet))
+    dtm = terms.document_term_matrix(arts, **OPTS)
+    gt = terms.group_terms(arts, "outlet", dtm=dtm)
+    m = dtm.matrix.toarray()
+    assert list(gt.labels) == sorted(set(arts.outlet)) and gt.by == "outlet"
+    assert list(gt.codes) == [list(gt.labels).index(o) for o in arts.outlet]
+    for k, label in enumerate(gt.labels):
+        mine = (arts.outlet == label).to_numpy()
+        assert np.array_equal(gt.counts[k].toarray().ravel(), m[mine].sum(axis=0))
+        assert np.array_equal(gt.doc_freq[k].toarray().ravel(), (m[mine] > 0).sum(axis=0))
+        assert gt.n_articles[k] == mine.sum()
+    assert gt.counts.has_sorted_indices and gt.doc_freq.has_sorted_indices
+    assert np.array_equal(gt.counts.indices, gt.doc_freq.indices)
+    assert np.array_equal(gt.counts.indptr, gt.doc_freq.indptr)
+    assert gt.dtm is dtm
 
 
-def test_reuse_groups_builds_each_grouping_once_and_changes_nothing(monkeypatch):
+def test_groups_argument_changes_nothing():
     arts = _random_corpus(n_docs=50).assign(half=lambda a: np.where(a.index % 2, "odd", "even"))
     dtm = terms.document_term_matrix(arts, **OPTS)
 
-    def every_table():
-        return [terms.counts(arts, by, dtm=dtm) for by in ("outlet", "half")] + [
-            terms.tfidf_profiles(arts, dtm=dtm), terms.keyness(arts, dtm=dtm, min_count=1),
-            terms.keyness(arts, measure="g2", dtm=dtm, min_count=1),
-            terms.similarity(arts, dtm=dtm, permutations=20), terms.counts(arts, dtm=dtm)]
+    def every_table(by, **given):
+        return [terms.counts(arts, by, **given), terms.tfidf_profiles(arts, by, **given),
+                terms.keyness(arts, by, min_count=1, **given),
+                terms.keyness(arts, by, measure="g2", min_count=1, **given),
+                terms.similarity(arts, by, permutations=20, **given),
+                terms.similarity_matrix(arts, by, **given)]
 
-    alone = every_table()
-    built = []
-    real = terms._sum_groups
-    monkeypatch.setattr(terms, "_sum_groups", lambda *a: built.append(1) or real(*a))
-    with terms.reuse_groups():
-        shared = every_table()
-        assert len(built) == 2                      # outlet once, half once
-        # another grouping of the same name is not taken for the cached one
-        other = arts.assign(outlet=arts["outlet"].iloc[::-1].to_numpy())
-        pd.testing.assert_frame_equal(terms.counts(other, dtm=dtm),
-                                      terms.counts(other, dtm=dtm.__class__(*dtm)))
-        assert len(built) == 4
-    for a, b in zip(alone, shared):
-        pd.testing.assert_frame_equal(a, b)
-    terms.counts(arts, dtm=dtm)
-    assert len(built) == 5 and terms._REUSE == []   # nothing kept after the block
+    for by in ("outlet", "half"):
+        groups = terms.group_terms(arts, by, dtm=dtm)
+        for a, b in zip(every_table(by, dtm=dtm), every_table(by, groups=groups)):
+            pd.testing.assert_frame_equal(a, b)
+    # groups of another grouping, or of other articles, are refused
+    with pytest.raises(ValueError):
+        terms.counts(arts, "half", groups=terms.group_terms(arts, "outlet", dtm=dtm))
+    other = arts.assign(outlet=arts["outlet"].iloc[::-1].to_numpy())
+    with pytest.raises(ValueError):
+        terms.counts(other, groups=terms.group_terms(arts, dtm=dtm))
+    with pytest.raises(ValueError):
+        terms.counts(arts.iloc[::-1], groups=terms.group_terms(arts, dtm=dtm))
 
 
-def test_split_cosines_equal_pooled_profile_cosines():
-    """Every class of term totals (uint8, uint16, float32, float64 sums), terms of one
-    article, and splits with more or fewer than half of the articles."""
+def test_similarity_p_values_every_size_of_count():
+    """Pairs whose relabellings are all enumerated, with term totals of every size (up to
+    tens of millions) and terms of one article: the p-value is the share of splits whose
+    pooled TF-IDF cosine is at most the observed one."""
     import scipy.sparse as sp
+    from sklearn.feature_extraction.text import TfidfTransformer
 
     rng = np.random.default_rng(5)
-    idf = rng.uniform(1, 3, 40)
-    split = rng.random((12, 30)) < np.linspace(0.1, 0.9, 12)[:, None]
-    for big in ({}, {(0, 1): 300}, {(0, 1): 300, (1, 2): 70_000}, {(2, 3): 20_000_000}):
-        c = (rng.random((30, 40)) < 0.3) * rng.integers(1, 5, (30, 40))
+    n = 12
+    arts = pd.DataFrame({"doc_id": [f"d{i:02d}" for i in range(n)],
+                         "outlet": ["A"] * 6 + ["B"] * 6, "text": ""})
+    for big in ({}, {(0, 1): 300}, {(0, 1): 300, (7, 2): 70_000}, {(2, 3): 20_000_000}):
+        c = (rng.random((n, 40)) < 0.3) * rng.integers(1, 5, (n, 40))
         c[:, 5] = 0
         c[4, 5] = 9  # a term of one article
         for (i, j), v in big.items():
             c[i, j] = v
-        got = terms._split_cosines(sp.csr_matrix(c), idf, split)
-        x = c * idf
-        for s, cos in zip(split, got):
-            a, b = x[s].sum(axis=0), x[~s].sum(axis=0)
-            assert cos == pytest.approx(a @ b / np.linalg.norm(a) / np.linalg.norm(b),
-                                        rel=1e-13)
+        c = c[:, c.sum(axis=0) > 0]
+        dtm = terms.DocTerm(sp.csr_matrix(c.astype(np.int32)), arts.doc_id.to_numpy(object),
+                            np.array([f"t{j:02d}" for j in range(c.shape[1])], dtype=object))
+        t = terms.similarity(arts, permutations=1000, min_articles=3, dtm=dtm)
+        pooled = np.array([c[:6].sum(axis=0), c[6:].sum(axis=0)])
+        x = c * TfidfTransformer().fit(pooled).idf_
+
+        def cos(first):
+            a, b = x[first].sum(axis=0), x[~first].sum(axis=0)
+            return a @ b / np.linalg.norm(a) / np.linalg.norm(b)
+
+        splits = [np.isin(np.arange(n), s) for s in itertools.combinations(range(n), 6)]
+        observed = cos(np.arange(n) < 6)
+        sims = np.array([cos(s) for s in splits])
+        assert t.n_permutations.iloc[0] == len(splits) == 924
+        assert t.p_value.iloc[0] == np.sum(sims <= observed + 1e-12) / len(splits)
 
 
 def test_similarity_p_values_by_hand():

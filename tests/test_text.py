@@ -91,8 +91,9 @@ TRICKY = [
 
 
 @pytest.mark.parametrize("s", TRICKY)
-def test_fast_splitter_equals_punkt(s):
-    assert split_sentences(s) == split_sentences(s, method="punkt")
+def test_fast_splitter_equals_reference(s):
+    """The contract of kzmedia.fast.punkt: Punkt's sentences."""
+    assert split_sentences(s, method="fast") == split_sentences(s, method="reference")
 
 
 def test_documented_choices():
@@ -113,13 +114,13 @@ def test_documented_choices():
         split_sentences("x", method="nope")
 
 
-def test_fast_splitter_equals_punkt_on_seeds():
+def test_fast_splitter_equals_reference_on_seeds():
     from kzmedia import corpus
 
     arts = corpus.load(SEEDS)
-    fast = text.sentences(arts)
-    punkt = text.sentences(arts, method="punkt")
-    pd.testing.assert_frame_equal(fast, punkt)
+    fast = text.sentences(arts, method="fast")
+    reference = text.sentences(arts, method="reference")
+    pd.testing.assert_frame_equal(fast, reference)
     assert len(fast) > 100
 
 
@@ -272,16 +273,20 @@ def test_collocations_punctuation_breaks_pairs():
     assert "russia china" not in set(text.collocations(arts, min_count=1).collocation)
 
 
-def test_shared_memo_gives_the_same_sentences(monkeypatch):
-    """The fast splitter's memo is kept per process and emptied past _MEMO_LIMIT entries:
-    the sentences are those of a fresh memo, whatever was split before."""
+@pytest.mark.parametrize("method", ["fast", "reference"])
+def test_sentences_table_holds_split_sentences(method):
     texts = ["Mr. Smith met Gov. Jones in the U.S. The talks ended. Prof. X. Y. agreed.",
              "It cost $5.5 bn. on Jan. 5. (Really.) \u201cYes.\u201d He left... Then no. 1 won.",
-             "A. B. Tokayev spoke. Inc. The firm grew. St. Petersburg hosted it."]
-    arts = pd.DataFrame({"doc_id": ["a", "b", "c"], "text": texts})
-    fresh = [text._split_fast(t, text._memo()) for t in texts]
-    monkeypatch.setattr(text, "_MEMO_LIMIT", 2)
-    for _ in range(3):
-        got = text.sentences(arts).groupby("doc_id", sort=True)["sentence"].apply(list)
-        assert got.tolist() == fresh
-        assert all(len(text._shared_memo()[k]) <= 40 for k in ("kinds", "exact"))
+             "A. B. Tokayev spoke. Inc. The firm grew. St. Petersburg hosted it.", "", None]
+    arts = pd.DataFrame({"doc_id": ["a", "b", "c", "d", "e"], "text": texts})
+    got = text.sentences(arts, method=method).groupby("doc_id", sort=True)["sentence"].apply(list)
+    assert got.to_dict() == {d: split_sentences(t, method=method)
+                             for d, t in zip(arts.doc_id, texts) if t}
+    with pytest.raises(ValueError):
+        text.sentences(arts, method="punkt")
+
+
+def test_normalize_is_what_the_tokenizer_reads():
+    assert text.normalize("US and UN, USA, FOCUS, Kazakhstan\u2019s") == (
+        "u.s and u.n, usa, focus, kazakhstan's")
+    assert tokenize("FOCUS on US", stopwords=(), phrases=()) == ["focus", "on", "u.s"]
