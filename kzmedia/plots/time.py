@@ -21,6 +21,14 @@ _AXIS = {"frame_share": "share of sentences with the frame",
          "articles": "articles"}
 
 
+def _text_columns(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with its text columns as text (a trends.csv read back has years as numbers
+    and empty cells as NaN)."""
+    cols = [c for c in ("period", "period_start", "period_end", "item", "label", "event",
+                        "event_date") if c in table.columns]
+    return table.assign(**{c: table[c].fillna("").astype(str) for c in cols})
+
+
 def _title(measure: str, label: str) -> str:
     return f"{_AXIS.get(measure, measure)}: {label}" if label else _AXIS.get(measure, measure)
 
@@ -32,6 +40,7 @@ def coverage_heatmap(trends: pd.DataFrame, *, by: str = "outlet", ax=None):
     Empty cells are the periods in which a group has no article: two groups whose rows have
     no period in common cannot be compared within periods.
     """
+    trends = _text_columns(trends)
     d = trends[trends["measure"] == "articles"]
     placed = d[d["period"] != _UNPLACED]
     order = placed.drop_duplicates("period").sort_values(["period_start", "period_end"])["period"]
@@ -41,15 +50,16 @@ def coverage_heatmap(trends: pd.DataFrame, *, by: str = "outlet", ax=None):
     mat[_UNPLACED] = left.reindex(mat.index).fillna(0)
     mat = mat.astype(int)
     if ax is None:
-        _, ax = plt.subplots(figsize=(min(24, 2.5 + 0.55 * mat.shape[1]),
-                                      min(30, 1.6 + 0.4 * mat.shape[0])))
+        _, ax = plt.subplots(figsize=(min(24, 4.5 + 0.55 * mat.shape[1]),
+                                      min(30, 1.8 + 0.4 * mat.shape[0])))
     shown = mat.where(mat > 0)
     sns.heatmap(shown, annot=mat.shape[1] * mat.shape[0] <= 600, fmt=".0f", cmap="Blues",
-                cbar_kws={"label": "articles"}, linewidths=0.4, linecolor="white", ax=ax,
-                annot_kws={"fontsize": 7})
+                vmin=0, vmax=max(1, int(mat.to_numpy().max())), cbar=int(mat.to_numpy().max()) > 1,
+                cbar_kws={"label": "articles"}, linewidths=0.4, linecolor="0.9", ax=ax,
+                annot_kws={"fontsize": 8})
     ax.axvline(mat.shape[1] - 1, color="0.3", lw=1.5)
-    ax.set_title(f"Articles per {by} and period (blank: none; last column: no period holds "
-                 "them - undated, or dated less precisely than a period)")
+    ax.set_title(f"Articles per {by} and period\n(blank: none; last column: articles no "
+                 "period holds - undated, or dated less precisely than the period)", fontsize=10)
     ax.set_xlabel("period")
     ax.set_ylabel(by)
     ax.tick_params(axis="x", rotation=60)
@@ -80,7 +90,8 @@ def trend_lines(trends: pd.DataFrame, *, by: str = "outlet", measure: str = "ton
     (thin grey bar), n = 1 the point alone. Points of adjacent periods are joined; a period
     without articles leaves a gap. Returns the Figure.
     """
-    d = trends[(trends["measure"] == measure) & (trends["item"].fillna("") == (item or ""))
+    trends = _text_columns(trends)
+    d = trends[(trends["measure"] == measure) & (trends["item"] == (item or ""))
                & (trends["period"] != _UNPLACED)]
     counts = trends[(trends["measure"] == "articles") & (trends["period"] != _UNPLACED)]
     calendar = bool(len(counts)) and (counts["period_start"] != "").all() \
@@ -92,9 +103,10 @@ def trend_lines(trends: pd.DataFrame, *, by: str = "outlet", measure: str = "ton
         groups = sorted(size.index[:max_groups], key=str)
     ncol = min(col_wrap, max(1, len(groups)))
     nrow = max(1, math.ceil(len(groups) / ncol))
-    fig, axes = plt.subplots(nrow, ncol, figsize=(5.2 * ncol, 3.6 * nrow), squeeze=False,
-                             sharex=True, sharey=measure != "articles")
-    label = d["label"].dropna().iloc[0] if len(d) and d["label"].notna().any() else ""
+    fig, axes = plt.subplots(nrow, ncol, figsize=(5.2 * ncol, 3.4 * nrow + 0.8), squeeze=False,
+                             sharex=True, sharey=True)
+    label = d["label"].iloc[0] if len(d) else ""
+    dense = len(periods) > 14
     for ax, g in zip(axes.flat, groups):
         cell = d[d[by] == g].set_index("period").reindex(periods)
         xs = [x_of[p] for p in periods]
@@ -110,22 +122,29 @@ def trend_lines(trends: pd.DataFrame, *, by: str = "outlet", measure: str = "ton
                 run_y.append(v)
         if len(run_x) > 1:
             ax.plot(run_x, run_y, color="C0", lw=1.2)
-        for x, r in zip(xs, cell.itertuples()):
+        for x, p, r in zip(xs, periods, cell.itertuples()):
             if pd.isna(r.value):
                 continue
             n = int(r.n_articles)
+            if calendar:  # the value stands for the whole period
+                ax.plot([pd.Timestamp(r.period_start), pd.Timestamp(r.period_end)],
+                        [r.value, r.value], color="C0", lw=3, alpha=0.35, solid_capstyle="butt")
             if n >= 2 and not pd.isna(r.low):
                 ax.plot([x, x], [r.low, r.high], color="C0" if n >= 5 else "0.6",
                         lw=2.2 if n >= 5 else 1.2, alpha=0.8)
             ax.scatter([x], [r.value], s=28, color="C0", zorder=3)
-            ax.annotate(f"n={n}", (x, r.value), xytext=(3, 4), textcoords="offset points",
-                        fontsize=7, color="0.3")
-        _mark_events(ax, events, calendar, periods, x_of)
+            if dense:  # a row of counts along the bottom, where they do not overlap
+                ax.annotate(str(n), (x, 0.01), xycoords=("data", "axes fraction"), rotation=90,
+                            ha="center", va="bottom", fontsize=6, color="0.35")
+            else:
+                ax.annotate(f"n={n}", (x, r.value), xytext=(3, 4), textcoords="offset points",
+                            fontsize=7, color="0.3")
+        shown = _mark_events(ax, events, calendar, periods, x_of)
         left = trends[(trends["measure"] == "articles") & (trends["period"] == _UNPLACED)
                       & (trends[by] == g)]["n_articles"].sum()
         placed = int(counts.loc[counts[by] == g, "n_articles"].sum())
-        ax.set_title(f"{g} ({placed} articles placed" + (f", {left} unplaced)" if left else ")"),
-                     fontsize=9)
+        ax.set_title(f"{g} ({placed} {'article' if placed == 1 else 'articles'} in periods"
+                     + (f", {left} unplaced)" if left else ")"), fontsize=9)
         if measure in ("tone", "vector_tone"):
             ax.axhline(0, color="0.6", lw=0.7, ls=":")
         if not calendar:
@@ -133,33 +152,48 @@ def trend_lines(trends: pd.DataFrame, *, by: str = "outlet", measure: str = "ton
         ax.tick_params(labelsize=7)
     for ax in list(axes.flat)[len(groups):]:
         ax.set_visible(False)
-    fig.suptitle(f"{_title(measure, label)}, per period and {by} (n = articles behind each "
-                 "point; bars: bootstrap interval from 5 articles, grey: range of 2-4)",
-                 fontsize=11)
-    fig.supylabel(_AXIS.get(measure, measure), fontsize=9)
-    fig.supxlabel("period (dashed lines: events)" if events is not None and len(events)
-                  else "period", fontsize=9)
-    fig.tight_layout()
+    shown_values = d.loc[d[by].isin(groups), ["value", "high"]].to_numpy(dtype=float)
+    if measure in ("frame_share", "attention_share", "balance") and np.isfinite(shown_values).any():
+        axes.flat[0].set_ylim(0, 1.15 * np.nanmax(shown_values) or 1)  # room for the n labels
+    for ax in axes[:, 0]:
+        ax.set_ylabel(_AXIS.get(measure, measure), fontsize=8)
+    fig.suptitle(f"{_title(measure, label)}, per period and {by}\n(point: the mean over the "
+                 "period's articles, "
+                 + ("their number n along the bottom" if dense else "n of them beside it")
+                 + ("; light line: the period it covers" if calendar else "")
+                 + "; bar: 95% bootstrap interval from 5 articles, grey: the range of 2-4; "
+                 "none for 1)", fontsize=10)
+    notes = [f"{i}: {lab} ({d})" for i, (d, lab) in enumerate(shown, 1)]
+    fig.tight_layout(rect=(0, 0.06 if notes else 0, 1, 1))
+    if notes:
+        fig.text(0.01, 0.01, "dashed lines, events: " + ";  ".join(notes), fontsize=8,
+                 color="tab:red", wrap=True)
     return fig
 
 
-def _mark_events(ax, events, calendar: bool, periods: list, x_of: dict) -> None:
-    """Dashed lines at the events inside the axis' time range, labelled."""
+def _mark_events(ax, events, calendar: bool, periods: list, x_of: dict) -> list:
+    """Dashed lines at the events inside the axis' time range, numbered; returns the
+    (date, label) of the events drawn, in order."""
     if events is None or not len(events) or not periods:
-        return
+        return []
+    shown = []
     if calendar:
         lo, hi = min(x_of.values()), max(x_of.values())
-        pad = (hi - lo) * 0.05 if hi > lo else pd.Timedelta(days=200)
+        pad = (hi - lo) * 0.06 if hi > lo else pd.Timedelta(days=200)
         ax.set_xlim(lo - pad, hi + pad)
-        for date, label in zip(pd.to_datetime(events["date"]), events["label"]):
-            if lo - pad <= date <= hi + pad:
-                ax.axvline(date, color="tab:red", lw=0.9, ls="--", alpha=0.7)
-                ax.annotate(label, (date, 1), xycoords=("data", "axes fraction"),
-                            rotation=90, va="top", ha="right", fontsize=6, color="tab:red")
+        for date, label in zip(events["date"], events["label"]):
+            day = pd.Timestamp(date)
+            if lo - pad <= day <= hi + pad:
+                shown.append((date, label))
+                ax.axvline(day, color="tab:red", lw=0.9, ls="--", alpha=0.7)
+                ax.annotate(str(len(shown)), (day, 1), xycoords=("data", "axes fraction"),
+                            xytext=(2, -2), textcoords="offset points", va="top",
+                            fontsize=7, color="tab:red")
     else:  # windows named after events: a line where a window starting with one begins
         for i, p in enumerate(periods):
             if i and (p.startswith("from ") or p.endswith("days after")):
                 ax.axvline(i - 0.5, color="tab:red", lw=0.9, ls="--", alpha=0.7)
+    return shown
 
 
 def before_after(shifts: pd.DataFrame, *, by: str = "outlet", event: str | None = None,
@@ -172,7 +206,8 @@ def before_after(shifts: pd.DataFrame, *, by: str = "outlet", event: str | None 
     the most articles on both sides). Groups: the `max_groups` with the most articles.
     Returns the Axes.
     """
-    d = shifts[(shifts["measure"] == measure) & (shifts["item"].fillna("") == (item or ""))]
+    shifts = _text_columns(shifts)
+    d = shifts[(shifts["measure"] == measure) & (shifts["item"] == (item or ""))]
     if event is None and len(d):
         size = (d["n_before"] + d["n_after"]).groupby(d["event"]).sum()
         event = size.idxmax()
@@ -180,29 +215,34 @@ def before_after(shifts: pd.DataFrame, *, by: str = "outlet", event: str | None 
     d = d.assign(_n=d["n_before"] + d["n_after"]).sort_values("_n", ascending=False) \
         .head(max_groups).sort_values(by)
     if ax is None:
-        _, ax = plt.subplots(figsize=(8, 0.55 * max(3, len(d)) + 1.6))
+        _, ax = plt.subplots(figsize=(8, 0.7 * max(3, len(d)) + 1.6))
     ys = np.arange(len(d))
     for y, r in zip(ys, d.itertuples()):
         ax.plot([r.before, r.after], [y, y], color="0.7", lw=1.5, zorder=1)
         ax.scatter([r.before], [y], color="0.45", s=40, zorder=2,
                    label="before" if y == 0 else None)
         ax.scatter([r.after], [y], color="C0", s=40, zorder=3, label="after" if y == 0 else None)
-        p = "" if pd.isna(r.p_value) else f", p={r.p_value:.3g}"
-        ax.annotate(f"n={r.n_before} → {r.n_after}{p}", (max(r.before, r.after), y),
-                    xytext=(6, -3), textcoords="offset points", fontsize=7, color="0.3")
-    ax.set_yticks(ys, [str(g) for g in d[by]])
+    ax.set_yticks(ys, [f"{g}\n(n={nb} → {na}"
+                       + ("" if pd.isna(p) else f", p={p:.2g}") + ")"
+                       for g, nb, na, p in zip(d[by], d["n_before"], d["n_after"], d["p_value"])],
+                  fontsize=8)
     ax.invert_yaxis()
     label = d["label"].iloc[0] if len(d) else ""
     ax.set_xlabel(_title(measure, label))
     ax.set_ylabel(by)
-    date = d["event_date"].iloc[0] if len(d) else ""
-    ax.set_title(f"Before and after {event} ({date}), within each {by} "
-                 "(n = articles before → after)")
+    if len(d):
+        ax.set_title(f"Before and after {event} ({d['event_date'].iloc[0]}), within each {by}\n"
+                     "(n = articles before → after; p: permutation test over articles)",
+                     fontsize=10)
+    else:
+        ax.set_title(f"Before and after each event, within each {by}")
     if measure in ("tone", "vector_tone"):
         ax.axvline(0, color="0.6", lw=0.7, ls=":")
     if len(d):
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
     else:
-        ax.text(0.5, 0.5, "no group has articles on both sides of an event", ha="center",
-                va="center", transform=ax.transAxes)
+        ax.text(0.5, 0.5, f"no {by} has articles on both sides of an event:\n"
+                "nothing to compare within an outlet", ha="center", va="center",
+                transform=ax.transAxes)
+        ax.set_xticks([])
     return ax
