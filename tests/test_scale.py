@@ -80,7 +80,8 @@ def test_partitions_equal_one_pass(articles, reference):
     """The tables of the unpartitioned stage functions, from the same stage records."""
     computed = {}
     for s in pipeline.plan().stages:
-        computed[s.name] = s.fn(articles, "outlet", {n: computed[n] for n in s.needs})
+        if s.active({}):  # the time stages need a period or events
+            computed[s.name] = s.fn(articles, "outlet", {n: computed[n] for n in s.needs})
     one_pass = {k: v for k, v in computed.items() if not k.startswith("_")}
     assert_same(one_pass, reference)
 
