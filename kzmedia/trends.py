@@ -827,7 +827,7 @@ def period_contrasts(articles: pd.DataFrame, by: str = "outlet", *, period: str 
             sentence=(f"Within the same {unit}s, {_what(measure, label)} is "
                       f"{_value_text(measure, high_value)} in {hi} and "
                       f"{_value_text(measure, low_value)} in {lo} ({len(shared)} {units} both "
-                      f"cover; {_pair_n(res['n_a'], res['n_b'])} in them): "
+                      f"cover, with {_pair_n(res['n_a'], res['n_b'])}): "
                       f"{_difference_text(measure, res['statistic'])}. Over all their "
                       f"articles, {unit}s not matched: {_value_text(measure, high_overall)} "
                       f"against {_value_text(measure, low_overall)}."),
