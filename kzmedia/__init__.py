@@ -1,7 +1,7 @@
 """kzmedia: comparative media analysis of how outlets portray a country's diplomacy.
 
 Pipeline stages, one module each: corpus (load) -> clean (raw dumps) -> text (sentences,
-tokens) -> terms / frames / actors / sentiment -> stats -> compare -> plots / report.
+tokens) -> terms / frames / actors / sentiment -> stats -> compare / trends -> plots / report.
 Importing the package has no side effects; import the stage modules you need.
 """
 
@@ -18,6 +18,7 @@ __all__ = [
     "sentiment",
     "stats",
     "compare",
+    "trends",
     "plots",
     "report",
     "cli",
