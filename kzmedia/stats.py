@@ -9,7 +9,7 @@ groups the resampling is nearly degenerate, so the rules depend on the number of
 - n = 2..4: each article's value and the mean (the interval is the range of the articles);
   exact permutation tests with their smallest attainable p stated;
 - n >= 5: percentile cluster-bootstrap interval of the article mean (the interval of
-  scipy.stats.bootstrap, :func:`bootstrap_intervals`); permutation tests (exact when the
+  scipy.stats.bootstrap, :func:`bootstrap_interval`); permutation tests (exact when the
   number of splits is small, else scipy.stats.permutation_test's random splits).
 """
 
@@ -26,8 +26,8 @@ import scipy.stats
 
 from .fast import bootstrap as fast_bootstrap
 
-__all__ = ["summarize", "bootstrap_intervals", "permutation_test", "bh", "compare_groups",
-           "grouping_columns", "SMALL_N"]
+__all__ = ["summarize", "bootstrap_interval", "bootstrap_intervals", "permutation_test", "bh",
+           "compare_groups", "grouping_columns", "SMALL_N"]
 
 #: Largest group size for which the interval is the range of the article values.
 SMALL_N = 4
@@ -54,21 +54,23 @@ def grouping_columns(by) -> list[str]:
 _as_list = grouping_columns
 
 
-def bootstrap_intervals(x: np.ndarray, ci: float, n_resamples: int,
+def bootstrap_interval(x: np.ndarray, ci: float, n_resamples: int, seed) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean of the values `x`:
+    ``scipy.stats.bootstrap((x,), np.mean, method="percentile", confidence_level=ci,
+    n_resamples=n_resamples)`` with ``np.random.default_rng(seed)``. Returns (low, high)."""
+    res = scipy.stats.bootstrap((x,), np.mean, n_resamples=n_resamples, confidence_level=ci,
+                                method="percentile", batch=max(1, _BATCH_VALUES // len(x)),
+                                **{_RNG: np.random.default_rng(seed)})
+    return float(res.confidence_interval.low), float(res.confidence_interval.high)
+
+
+def bootstrap_intervals(samples: Sequence[np.ndarray], ci: float, n_resamples: int,
                         seed) -> tuple[np.ndarray, np.ndarray]:
-    """Percentile bootstrap interval of the mean of each row of `x` (groups x n articles):
-    ``scipy.stats.bootstrap((row,), np.mean, method="percentile", confidence_level=ci,
-    n_resamples=n_resamples)`` with a fresh ``np.random.default_rng(seed)`` for each row.
-    Returns (low, high), one value per row. The reference of :func:`summarize`'s intervals
-    (``method="reference"``); :mod:`kzmedia.fast.bootstrap` reproduces it."""
-    low, high = np.empty(len(x)), np.empty(len(x))
-    for i, row in enumerate(x):
-        res = scipy.stats.bootstrap((row,), np.mean, n_resamples=n_resamples,
-                                    confidence_level=ci, method="percentile",
-                                    batch=max(1, _BATCH_VALUES // len(row)),
-                                    **{_RNG: np.random.default_rng(seed)})
-        low[i], high[i] = res.confidence_interval
-    return low, high
+    """:func:`bootstrap_interval` of each sample (each with a fresh generator from `seed`):
+    arrays (low, high), one value per sample. The reference that
+    :mod:`kzmedia.fast.bootstrap` reproduces (``summarize(method="reference")`` uses it)."""
+    intervals = [bootstrap_interval(x, ci, n_resamples, seed) for x in samples]
+    return np.array([lo for lo, _ in intervals]), np.array([hi for _, hi in intervals])
 
 
 def summarize(
@@ -99,9 +101,9 @@ def summarize(
     (percentile bootstrap of the article mean, the article resampled as a cluster) for n >= 5.
     The bootstrap interval is the one ``scipy.stats.bootstrap((x,), np.mean,
     method="percentile", n_resamples=n_resamples, confidence_level=ci)`` gives with
-    ``np.random.default_rng(seed)`` for each group (:func:`bootstrap_intervals`, with
-    ``method="reference"``); ``method="fast"`` computes the same up to floating-point rounding
-    (about 1e-12 relative; :mod:`kzmedia.fast.bootstrap`). Groups whose articles all have the
+    ``np.random.default_rng(seed)`` for each group (:func:`bootstrap_interval`;
+    ``method="reference"``). ``method="fast"`` (:mod:`kzmedia.fast.bootstrap`) gives the same
+    up to floating-point rounding (about 1e-12 relative). Groups whose articles all have the
     same value get that value as both bounds.
     """
     if method not in ("fast", "reference"):
@@ -119,64 +121,53 @@ def summarize(
     df = values[[*keys, unit]].copy()
     for c in cols:
         df[c] = pd.to_numeric(values[c], errors="coerce").astype(float)
-    per_unit = df.groupby([*keys, unit], sort=True, dropna=False)[cols].mean()
+    per_unit = df.groupby([*keys, unit], sort=True, dropna=False)[cols].mean().reset_index()
 
-    # Groups: runs of equal keys in the sorted per-unit table. Cells: group x value column.
+    # Groups are runs of rows of the sorted per-unit table; a sample is one group's values of
+    # one column (in unit order, NaN left out). One output row per sample.
     if keys:
-        codes = np.array(per_unit.index.codes[:len(keys)])
-        first = np.ones(len(per_unit), dtype=bool)
-        first[1:] = (codes[:, 1:] != codes[:, :-1]).any(axis=0)
-        starts, group = np.flatnonzero(first), np.cumsum(first) - 1
+        group_no = per_unit.groupby(keys, sort=True, dropna=False).ngroup().to_numpy()
+        starts = np.flatnonzero(np.diff(group_no, prepend=-1))
     else:
-        starts, group = np.zeros(1, dtype=int), np.zeros(len(per_unit), dtype=int)
-    k = len(cols)
-    n_cells = len(starts) * k
-    cell = (group[:, None] * k + np.arange(k)).ravel()
-    v = per_unit.to_numpy(dtype=float).ravel()
-    cell, v = cell[~np.isnan(v)], v[~np.isnan(v)]
-    n = np.bincount(cell, minlength=n_cells)
-    # Values grouped by cell size, then cell, in unit order: each size is a (cells, n) block.
-    v = v[np.argsort(n[cell] * n_cells + cell, kind="stable")]
-    by_size = np.argsort(n, kind="stable")
+        starts = np.zeros(1, dtype=int)
+    ends = np.append(starts[1:], len(per_unit))
+    table = per_unit[cols].to_numpy(dtype=float)
+    samples = [column[~np.isnan(column)] for a, b in zip(starts, ends) for column in table[a:b].T]
 
-    mean, low, high = (np.full(n_cells, math.nan) for _ in range(3))
-    label = np.full(n_cells, "n=0: no data", dtype=object)
-    article_values: list[list[float]] = [[] for _ in range(n_cells)]
-    boot_label = f"{ci * 100:g}% bootstrap over articles"
+    n = np.array([len(x) for x in samples], dtype=int)
+    mean = np.array([x.mean() if len(x) else math.nan for x in samples])
+    low, high, label, article_values = (list(column) for column in zip(
+        *[_small_n(x, ci) for x in samples])) if samples else ([] for _ in range(4))
+    low, high = np.array(low, dtype=float), np.array(high, dtype=float)
+    boot = [i for i, x in enumerate(samples) if len(x) > SMALL_N and x.min() < x.max()]
     intervals = bootstrap_intervals if method == "reference" else fast_bootstrap.bootstrap_intervals
-    pos = done = 0
-    for size, count in zip(*np.unique(n, return_counts=True)):
-        ids = by_size[done:done + count]
-        done += count
-        if size == 0:
-            continue
-        x = v[pos:pos + size * count].reshape(count, size)
-        pos += size * count
-        mean[ids] = x.mean(axis=1)
-        if size <= SMALL_N:
-            for i, row in zip(ids, x.tolist()):
-                article_values[i] = row
-            if size == 1:
-                label[ids] = "n=1: no interval"
-            else:
-                low[ids], high[ids] = x.min(axis=1), x.max(axis=1)
-                label[ids] = f"range of {size} articles"
-            continue
-        label[ids] = boot_label
-        const = x.min(axis=1) == x.max(axis=1)  # every resample has that value too
-        low[ids[const]] = high[ids[const]] = x[const, 0]
-        vary = np.flatnonzero(~const)
-        low[ids[vary]], high[ids[vary]] = intervals(x[vary], ci, n_resamples, seed)
+    low[boot], high[boot] = intervals([samples[i] for i in boot], ci, n_resamples, seed)
 
-    out = pd.DataFrame({key: per_unit.index.get_level_values(j)[starts].repeat(k)
-                        for j, key in enumerate(keys)})
+    out = (per_unit.loc[starts.repeat(len(cols)), keys].reset_index(drop=True) if keys
+           else pd.DataFrame(index=range(len(cols))))
     if not isinstance(value, str):
         out["variable"] = np.tile(np.array(cols, dtype=object), len(starts))
-    out["n_articles"] = n.astype(int)
+    out["n_articles"] = n
     out["mean"], out["ci_low"], out["ci_high"] = mean, low, high
-    out["interval"] = label
+    out["interval"] = np.array(label, dtype=object)
     out["article_values"] = article_values
     return out
+
+
+def _small_n(x: np.ndarray, ci: float) -> tuple[float, float, str, list]:
+    """(low, high, interval label, article values) of one group's article values by the
+    small-n rules of :func:`summarize`; low and high are NaN where the bootstrap sets them."""
+    n = len(x)
+    if n == 0:
+        return math.nan, math.nan, "n=0: no data", []
+    if n == 1:
+        return math.nan, math.nan, "n=1: no interval", x.tolist()
+    if n <= SMALL_N:
+        return x.min(), x.max(), f"range of {n} articles", x.tolist()
+    label = f"{ci * 100:g}% bootstrap over articles"
+    if x.min() == x.max():  # every resample has that value too
+        return x[0], x[0], label, []
+    return math.nan, math.nan, label, []
 
 
 def _mean_difference(a, b, axis=-1):

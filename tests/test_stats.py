@@ -150,10 +150,11 @@ def test_fast_bootstrap_draws_scipys_resamples(n, n_resamples, seed):
 
 @pytest.mark.parametrize("seed,ci,n", [(0, 0.95, 5), (3, 0.9, 13), (11, 0.99, 40)])
 def test_fast_bootstrap_intervals_equal_scipy(seed, ci, n):
-    x = np.random.default_rng(seed + 100).normal(size=(4, n)).round(1)  # ties in a row
-    low, high = fast_bootstrap.bootstrap_intervals(x, ci, 2000, seed)
-    ref_low, ref_high = stats.bootstrap_intervals(x, ci, 2000, seed)
-    for i, row in enumerate(x):
+    rng = np.random.default_rng(seed + 100)
+    samples = [rng.normal(size=m).round(1) for m in (n, n + 1, n, 6, n)]  # ties in a sample
+    low, high = fast_bootstrap.bootstrap_intervals(samples, ci, 2000, seed)
+    ref_low, ref_high = stats.bootstrap_intervals(samples, ci, 2000, seed)
+    for i, row in enumerate(samples):
         want = scipy_interval(row, ci=ci, seed=seed)
         assert (ref_low[i], ref_high[i]) == want  # the reference is scipy's interval
         assert low[i] == pytest.approx(want[0], rel=1e-12, abs=1e-15)
