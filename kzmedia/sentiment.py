@@ -602,7 +602,7 @@ def article_tone(sent: pd.DataFrame, by: str | Sequence[str] = "outlet") -> pd.D
     share_negative, n_sentences (scored sentences; 0 and NaN tone when none was scored),
     sorted by doc_id.
     """
-    keys = ["doc_id", *[k for k in stats._as_list(by) if k != "doc_id"]]
+    keys = ["doc_id", *[k for k in stats.grouping_columns(by) if k != "doc_id"]]
     df = sent[[*keys, "compound", "label"]].copy()
     scored = df["compound"].notna()
     df["pos_"] = np.where(scored, df["label"] == "positive", np.nan)
@@ -648,7 +648,7 @@ def group_tone(
     <by>..., n_articles, n_sentences, mean_compound, ci_low, ci_high, interval,
     article_values, share_positive, share_negative (article-weighted means).
     """
-    keys = stats._as_list(by)
+    keys = stats.grouping_columns(by)
     sent = _sentence_table(articles_or_sent, keys, **kwargs)
     art = article_tone(sent, by=keys)
     summ = stats.summarize(art, "mean_compound", by=keys, ci=ci, n_resamples=n_resamples,
@@ -685,7 +685,7 @@ def vector_tone(
     <by>..., vector, mean_compound (article-weighted), n_sentences, n_articles, ci_low,
     ci_high, interval, article_values.
     """
-    keys = stats._as_list(by)
+    keys = stats.grouping_columns(by)
     sent = _sentence_table(sent, keys)
     df = sent.loc[sent["compound"].notna() & (sent["vectors"] != ""),
                   ["doc_id", *keys, "compound"]]
@@ -741,7 +741,7 @@ def sensitivity(
     <by>..., n_articles, n_sentences, interval (how the interval was made), then for each
     variant v in (masked, unmasked, neutralised): v_mean, v_ci_low, v_ci_high.
     """
-    keys = stats._as_list(by)
+    keys = stats.grouping_columns(by)
     s = load_settings(settings)
     sent = _sentence_table(articles, keys, gazetteer=gazetteer, sentences=sentences,
                            settings=settings, n_jobs=n_jobs, method=method)
@@ -774,7 +774,7 @@ def extremes(sent: pd.DataFrame, by: str | Sequence[str] = "outlet", k: int = 3)
     Returns columns <by>..., direction ("most positive" / "most negative"), rank (1 = most
     extreme), compound, doc_id, sent_id, sentence, masked; sorted by `by`, direction, rank.
     """
-    keys = stats._as_list(by)
+    keys = stats.grouping_columns(by)
     df = sent[sent["compound"].notna()]
     parts = []
     for direction, sign in (("most positive", 1), ("most negative", -1)):

@@ -48,9 +48,6 @@ def grouping_columns(by) -> list[str]:
     return list(by)
 
 
-# The old private name, until sentiment.py calls grouping_columns (then delete this line).
-_as_list = grouping_columns
-
 
 def bootstrap_interval(x: np.ndarray, ci: float, n_resamples: int, seed) -> tuple[float, float]:
     """Percentile bootstrap interval of the mean of the values `x`:

@@ -399,7 +399,8 @@ def _rows_sum(m: sp.csr_matrix, rows: list[int]) -> np.ndarray:
     return np.asarray(m[rows].sum(axis=0)).ravel().astype(float)
 
 
-def _as_list(v) -> list:
+def _group_values(v) -> list:
+    """One group value, or several, as a list."""
     return list(v) if isinstance(v, (list, tuple, set, np.ndarray, pd.Index)) else [v]
 
 
@@ -458,8 +459,8 @@ def keyness(articles: pd.DataFrame, by: str = "outlet", measure: str = "log_odds
             raise ValueError("reference needs a target")
         comparisons = [([i], None) for i in range(len(labels))] if len(labels) > 1 else []
     else:
-        t = idx_of(_as_list(target))
-        r = (idx_of(_as_list(reference)) if reference is not None
+        t = idx_of(_group_values(target))
+        r = (idx_of(_group_values(reference)) if reference is not None
              else [j for j in range(len(labels)) if j not in t])
         if set(t) & set(r):
             raise ValueError("target and reference overlap")
