@@ -24,8 +24,10 @@ import numpy as np
 import pandas as pd
 import scipy.stats
 
-__all__ = ["summarize", "bootstrap_interval", "permutation_test", "bh", "compare_groups",
-           "grouping_columns", "SMALL_N"]
+from .fast import bootstrap as fast_bootstrap
+
+__all__ = ["summarize", "bootstrap_interval", "bootstrap_intervals", "permutation_test", "bh",
+           "compare_groups", "grouping_columns", "SMALL_N"]
 
 #: Largest group size for which the interval is the range of the article values.
 SMALL_N = 4
@@ -59,6 +61,15 @@ def bootstrap_interval(x: np.ndarray, ci: float, n_resamples: int, seed) -> tupl
     return float(res.confidence_interval.low), float(res.confidence_interval.high)
 
 
+def bootstrap_intervals(samples: Sequence[np.ndarray], ci: float, n_resamples: int,
+                        seed) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`bootstrap_interval` of each sample (each with a fresh generator from `seed`):
+    arrays (low, high), one value per sample. The reference that
+    :mod:`kzmedia.fast.bootstrap` reproduces (``summarize(method="reference")`` uses it)."""
+    intervals = [bootstrap_interval(x, ci, n_resamples, seed) for x in samples]
+    return np.array([lo for lo, _ in intervals]), np.array([hi for _, hi in intervals])
+
+
 def summarize(
     values: pd.DataFrame,
     value: str | Sequence[str],
@@ -67,6 +78,7 @@ def summarize(
     ci: float = 0.95,
     n_resamples: int = 2000,
     seed: int | None = 0,
+    method: str = "fast",
 ) -> pd.DataFrame:
     """Article-weighted mean of `value` per group, with an interval that follows the small-n rules.
 
@@ -86,9 +98,13 @@ def summarize(
     (percentile bootstrap of the article mean, the article resampled as a cluster) for n >= 5.
     The bootstrap interval is the one ``scipy.stats.bootstrap((x,), np.mean,
     method="percentile", n_resamples=n_resamples, confidence_level=ci)`` gives with
-    ``np.random.default_rng(seed)`` for each group (:func:`bootstrap_interval`). Groups whose
-    articles all have the same value get that value as both bounds.
+    ``np.random.default_rng(seed)`` for each group (:func:`bootstrap_interval`;
+    ``method="reference"``). ``method="fast"`` (:mod:`kzmedia.fast.bootstrap`) gives the same
+    up to floating-point rounding (about 1e-12 relative). Groups whose articles all have the
+    same value get that value as both bounds.
     """
+    if method not in ("fast", "reference"):
+        raise ValueError(f"summarize: method must be 'fast' or 'reference', not {method!r}")
     keys = grouping_columns(by)
     cols = [value] if isinstance(value, str) else list(value)
     missing = [c for c in [*keys, unit, *cols] if c not in values.columns]
@@ -115,22 +131,23 @@ def summarize(
     table = per_unit[cols].to_numpy(dtype=float)
     samples = [column[~np.isnan(column)] for a, b in zip(starts, ends) for column in table[a:b].T]
 
-    rules = [_small_n(x, ci) for x in samples]
-    low = np.array([r[0] for r in rules], dtype=float)
-    high = np.array([r[1] for r in rules], dtype=float)
-    for i, x in enumerate(samples):
-        if len(x) > SMALL_N and x.min() < x.max():
-            low[i], high[i] = bootstrap_interval(x, ci, n_resamples, seed)
+    n = np.array([len(x) for x in samples], dtype=int)
+    mean = np.array([x.mean() if len(x) else math.nan for x in samples])
+    low, high, label, article_values = (list(column) for column in zip(
+        *[_small_n(x, ci) for x in samples])) if samples else ([] for _ in range(4))
+    low, high = np.array(low, dtype=float), np.array(high, dtype=float)
+    boot = [i for i, x in enumerate(samples) if len(x) > SMALL_N and x.min() < x.max()]
+    intervals = bootstrap_intervals if method == "reference" else fast_bootstrap.bootstrap_intervals
+    low[boot], high[boot] = intervals([samples[i] for i in boot], ci, n_resamples, seed)
 
     out = (per_unit.loc[starts.repeat(len(cols)), keys].reset_index(drop=True) if keys
            else pd.DataFrame(index=range(len(cols))))
     if not isinstance(value, str):
         out["variable"] = np.tile(np.array(cols, dtype=object), len(starts))
-    out["n_articles"] = np.array([len(x) for x in samples], dtype=int)
-    out["mean"] = np.array([x.mean() if len(x) else math.nan for x in samples])
-    out["ci_low"], out["ci_high"] = low, high
-    out["interval"] = np.array([r[2] for r in rules], dtype=object)
-    out["article_values"] = [r[3] for r in rules]
+    out["n_articles"] = n
+    out["mean"], out["ci_low"], out["ci_high"] = mean, low, high
+    out["interval"] = np.array(label, dtype=object)
+    out["article_values"] = article_values
     return out
 
 

@@ -7,6 +7,7 @@ import pytest
 import scipy.stats
 
 from kzmedia import stats
+from kzmedia.fast import bootstrap as fast_bootstrap
 
 
 def tiny_values():
@@ -60,7 +61,9 @@ def test_grouping_columns():
 def test_summarize_bootstrap_matches_scipy_percentile():
     x = np.array([0.0, 0.1, 0.2, 0.3, 0.4, 0.5])
     out = stats.summarize(tiny_values(), "tone", by="outlet", seed=3).set_index("outlet")
-    assert (out.loc["C", "ci_low"], out.loc["C", "ci_high"]) == scipy_interval(x, seed=3)
+    low, high = scipy_interval(x, seed=3)
+    assert out.loc["C", "ci_low"] == pytest.approx(low, rel=1e-12, abs=1e-15)
+    assert out.loc["C", "ci_high"] == pytest.approx(high, rel=1e-12, abs=1e-15)
     # deterministic for a fixed seed
     again = stats.summarize(tiny_values(), "tone", by="outlet", seed=3).set_index("outlet")
     assert again.loc["C", "ci_low"] == out.loc["C", "ci_low"]
@@ -68,7 +71,8 @@ def test_summarize_bootstrap_matches_scipy_percentile():
 
 @pytest.mark.parametrize("seed,ci", [(0, 0.95), (3, 0.9), (11, 0.99), (None, 0.95)])
 def test_summarize_many_groups_and_columns_match_scipy(seed, ci):
-    # Every interval is the one scipy.stats.bootstrap gives for that group alone.
+    # Several groups of each size share their resamples (same seed, same n); every interval
+    # must still be the one scipy.stats.bootstrap gives for that group alone.
     rng = np.random.default_rng(42)
     rows = []
     for g, n in enumerate([5, 5, 5, 6, 7, 7, 13, 40, 5, 2, 1]):
@@ -97,7 +101,9 @@ def test_summarize_many_groups_and_columns_match_scipy(seed, ci):
                 assert row.ci_low == row.ci_high == x[0]
                 n_const += 1
                 continue
-            assert (row.ci_low, row.ci_high) == scipy_interval(x, ci=ci, seed=seed)
+            low, high = scipy_interval(x, ci=ci, seed=seed)
+            assert row.ci_low == pytest.approx(low, rel=1e-12, abs=1e-15)
+            assert row.ci_high == pytest.approx(high, rel=1e-12, abs=1e-15)
             n_boot += 1
     assert n_boot >= 12 and n_const >= 2
 
@@ -112,6 +118,47 @@ def test_summarize_several_columns_equal_one_at_a_time():
         pd.testing.assert_frame_equal(part, one)
     with pytest.raises(ValueError, match="distinct"):
         stats.summarize(df, ["tone", "tone"], by="outlet")
+
+
+@pytest.mark.parametrize("seed,ci", [(0, 0.95), (7, 0.9)])
+def test_summarize_fast_and_reference_agree(seed, ci):
+    """method="fast" (kzmedia.fast.bootstrap) gives the reference's table up to rounding."""
+    rng = np.random.default_rng(8)
+    sizes = [1, 3, 5, 5, 6, 9, 9, 9, 30]
+    rows = [(f"g{g}", f"d{g}_{i}", v) for g, n in enumerate(sizes)
+            for i, v in enumerate(rng.normal(size=n))]
+    df = pd.DataFrame(rows, columns=["outlet", "doc_id", "tone"])
+    fast = stats.summarize(df, "tone", seed=seed, ci=ci)
+    ref = stats.summarize(df, "tone", seed=seed, ci=ci, method="reference")
+    pd.testing.assert_frame_equal(fast, ref, rtol=1e-12, atol=1e-15)
+    with pytest.raises(ValueError, match="method"):
+        stats.summarize(df, "tone", method="quick")
+
+
+# ---- fast.bootstrap: its contract with the reference -----------------------------------------
+
+@pytest.mark.parametrize("n,n_resamples,seed", [(5, 2000, 0), (7, 37, 3), (40, 999, 11),
+                                                (300_000, 3, 1)])
+def test_fast_bootstrap_draws_scipys_resamples(n, n_resamples, seed):
+    """The resamples, counted, are exactly the ones scipy.stats.bootstrap draws from
+    default_rng(seed) (also when drawn a few rows at a time: 300,000 values a row)."""
+    want = np.random.default_rng(seed).integers(0, n, (n_resamples, n))
+    got = np.concatenate(list(fast_bootstrap.resample_counts(n, n_resamples, seed)))
+    assert got.shape == (n_resamples, n)
+    assert (got == np.stack([np.bincount(row, minlength=n) for row in want])).all()
+
+
+@pytest.mark.parametrize("seed,ci,n", [(0, 0.95, 5), (3, 0.9, 13), (11, 0.99, 40)])
+def test_fast_bootstrap_intervals_equal_scipy(seed, ci, n):
+    rng = np.random.default_rng(seed + 100)
+    samples = [rng.normal(size=m).round(1) for m in (n, n + 1, n, 6, n)]  # ties in a sample
+    low, high = fast_bootstrap.bootstrap_intervals(samples, ci, 2000, seed)
+    ref_low, ref_high = stats.bootstrap_intervals(samples, ci, 2000, seed)
+    for i, row in enumerate(samples):
+        want = scipy_interval(row, ci=ci, seed=seed)
+        assert (ref_low[i], ref_high[i]) == want  # the reference is scipy's interval
+        assert low[i] == pytest.approx(want[0], rel=1e-12, abs=1e-15)
+        assert high[i] == pytest.approx(want[1], rel=1e-12, abs=1e-15)
 
 
 def test_summarize_group_without_values():
