@@ -50,7 +50,6 @@ def grouping_columns(by) -> list[str]:
     return list(by)
 
 
-
 def bootstrap_interval(x: np.ndarray, ci: float, n_resamples: int, seed) -> tuple[float, float]:
     """Percentile bootstrap interval of the mean of the values `x`:
     ``scipy.stats.bootstrap((x,), np.mean, method="percentile", confidence_level=ci,
