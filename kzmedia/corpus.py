@@ -156,9 +156,9 @@ def load(path, manifest=None, *, lang: bool = True, clean: bool | None = None,
         table texts are taken as already clean, paragraph breaks normalized by
         :func:`normalize_paragraphs`).
     n_jobs : processes that read and clean the files of a folder of at least
-        ``PARALLEL_MIN_FILES`` files, in chunks of ``FILE_CHUNK`` (None: all cores; 1: this
-        process only; see :func:`kzmedia.parallel.map_ordered`). The result is the same
-        either way.
+        ``PARALLEL_MIN_FILES`` files, in chunks of ``FILE_CHUNK``, and that detect the
+        languages of many texts (None: all cores; 1: this process only; see
+        :func:`kzmedia.parallel.map_ordered`). The result is the same either way.
     progress : a progress bar over the files of a folder, or over the texts of a table being
         cleaned (tqdm, notebook-aware), shown when that takes more than two seconds.
     **column_map : article column -> source column name, e.g. ``text="body", doc_id="id"``
@@ -201,7 +201,7 @@ def load(path, manifest=None, *, lang: bool = True, clean: bool | None = None,
             f"{path}: unsupported extension {readers.suffix(path)!r}; expected a folder or "
             f"one of {list(readers.READERS)}"
         )
-    return _finish(frame, rejected, audit, empty_reason, lang, lang_chars)
+    return _finish(frame, rejected, audit, empty_reason, lang, lang_chars, n_jobs)
 
 
 def _as_text(values: pd.Series) -> pd.Series:
@@ -462,7 +462,7 @@ def normalize_paragraphs(text: pd.Series) -> pd.Series:
 # --------------------------------------------------------------------------- finishing
 
 
-def _finish(frame, rejected, audit, empty_reason, lang, lang_chars) -> pd.DataFrame:
+def _finish(frame, rejected, audit, empty_reason, lang, lang_chars, n_jobs=1) -> pd.DataFrame:
     """The articles from the rows read: empty texts and repeated doc_ids rejected, dates
     normalized, words counted, language detected, columns in order, sorted by doc_id, with
     the rejected inputs and the audit of the articles kept (or empty) in ``attrs``."""
@@ -486,7 +486,7 @@ def _finish(frame, rejected, audit, empty_reason, lang, lang_chars) -> pd.DataFr
         {"line_no": "int64", "text": "str", "kept": "bool", "reason": "str"})
     frame["date"], frame["date_precision"] = _normalize_dates(frame["date"])
     frame["n_words"] = np.array([len(t.split()) for t in frame["text"]], dtype=np.int64)
-    frame["lang"] = language.detect(frame["text"], lang_chars) if lang else "und"
+    frame["lang"] = language.detect(frame["text"], lang_chars, n_jobs) if lang else "und"
     extras = [c for c in frame.columns if c not in COLUMNS]
     for c in COLUMNS:
         if c != "n_words":

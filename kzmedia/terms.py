@@ -399,6 +399,24 @@ def _rows_sum(m: sp.csr_matrix, rows: list[int]) -> np.ndarray:
     return np.asarray(m[rows].sum(axis=0)).ravel().astype(float)
 
 
+def _ranked(score: np.ndarray, top: int | None) -> np.ndarray:
+    """Positions of `score` from the highest score to the lowest, ties in position order (a
+    stable sort); with `top`, only the `top` first and the `top` last of that order. Those
+    are found among the scores at least the top-th highest (at most the top-th lowest)
+    instead of sorting every score: the same positions in the same order."""
+    if top is None or len(score) <= 2 * top or np.isnan(score).any():
+        order = np.argsort(-score, kind="stable")
+        return order if top is None or len(order) <= 2 * top else np.concatenate(
+            [order[:top], order[-top:]])
+    high = np.partition(score, len(score) - top)[len(score) - top]   # the top-th highest
+    low = np.partition(score, top - 1)[top - 1]                      # the top-th lowest
+    first = np.flatnonzero(score >= high)
+    last = np.flatnonzero(score <= low)
+    first = first[np.argsort(-score[first], kind="stable")][:top]
+    last = last[np.argsort(-score[last], kind="stable")][-top:]
+    return np.concatenate([first, last])
+
+
 def _group_values(v) -> list:
     """One group value, or several, as a list."""
     return list(v) if isinstance(v, (list, tuple, set, np.ndarray, pd.Index)) else [v]
@@ -490,9 +508,7 @@ def keyness(articles: pd.DataFrame, by: str = "outlet", measure: str = "log_odds
                                alpha_w[scored], alpha0)
         if "p" in cols:
             cols["q"] = stats.false_discovery_control(cols["p"])
-        order = np.argsort(-score, kind="stable")  # score descending, then term
-        if top is not None and len(order) > 2 * top:
-            order = np.concatenate([order[:top], order[-top:]])
+        order = _ranked(score, top)
         sel = scored[order]
         k = len(sel)
         out[by].append(np.repeat(" + ".join(map(str, labels[t])), k))
