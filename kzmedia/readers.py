@@ -21,7 +21,6 @@ Every reader raises ValueError with a message naming the file when it cannot rea
 
 from __future__ import annotations
 
-import gzip
 import json
 import zlib
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pandas as pd
+from isal import igzip, igzip_lib
 
 __all__ = ["Reader", "READERS", "suffix", "decode", "read_text", "read_html", "read_csv",
            "read_jsonl", "read_parquet"]
@@ -81,15 +81,16 @@ def read_html(path: Path, name: str) -> dict:
 
 
 def _read_bytes(path: Path) -> bytes:
-    """The file's bytes; a ``.gz`` file decompressed (every member of a concatenated one)."""
+    """The file's bytes; a ``.gz`` file decompressed (every member of a concatenated one), by
+    ISA-L's gzip (the standard library's ``gzip.decompress``, faster)."""
     data = path.read_bytes()
     if not path.name.lower().endswith(".gz"):
         return data
     if data[:2] != b"\x1f\x8b":
         raise ValueError(f"{path}: not a readable gzip file (it does not start as gzip does)")
     try:
-        return gzip.decompress(data)
-    except (OSError, EOFError, zlib.error) as err:
+        return igzip.decompress(data)
+    except (OSError, EOFError, zlib.error, igzip_lib.IsalError) as err:
         raise ValueError(f"{path}: not a readable gzip file: {err}") from None
 
 
