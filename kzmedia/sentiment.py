@@ -71,6 +71,8 @@ class _Rules:
         # skipping ahead to the capitals)
         self.org_run = re.compile(rf"{word}(?:[ \t]+(?:(?:{conn})[ \t]+)*{word})+")
         phrases = tuple(dict.fromkeys(s["risky_phrases"]))
+        for p in phrases:
+            patterns.parse(p, where="sentiment settings: risky_phrases")
         # risky phrases are patterns of the codebook grammar, matched as a gazetteer is
         self.phrases = (patterns.matcher(tuple(patterns.Entry(p, False, p, p) for p in phrases))
                         if phrases else None)
@@ -94,6 +96,8 @@ def _org_spans(text: str, rules: _Rules) -> list[tuple[int, int]]:
         run, pos = m.group(0), m.start()
         if pos and (text[pos - 1].isalnum() or text[pos - 1] == "_"):
             continue                                    # starts inside a word
+        if not rules.is_org(run):
+            continue                                    # nor does any part of it
         for i, part in enumerate(_AND.split(run)):
             if i % 2 == 0 and rules.is_org(part):
                 spans.append((pos, pos + len(part)))
@@ -362,7 +366,7 @@ def sentences(
     ``actors.mentions(articles, gazetteer, sentences=...)`` table (both computed when None).
     With `mask_entities`, organisation names, then the spans of the sentence's own mentions
     (their ``start``/``end`` offsets) and risky phrases are replaced by a placeholder before
-    scoring (see ``_mask_one``), so a sentence's masked text depends only on that sentence. A
+    scoring (see ``_mask``), so a sentence's masked text depends only on that sentence. A
     mentions table without offsets has each match looked up in its sentence (the first
     whole-word occurrence after the previous one). Articles whose language is not English are
     not scored (a warning names them).
