@@ -303,7 +303,7 @@ class Matcher:
             key = key if self.overlapping else None
             if reach.get(key, -1) > s:
                 continue
-            reach[key] = max(reach.get(key, -1), e)
+            reach[key] = e
             for column, value in zip(out, (k, s, e, p, target)):
                 column.append(value)
         return out
