@@ -802,8 +802,8 @@ def kwic(articles: pd.DataFrame, pattern: str | Iterable[str], window: int = 5, 
     """Keywords in context, sentence by sentence.
 
     ``pattern``: one pattern or a list, in the codebook grammar of :mod:`kzmedia.patterns`
-    (whole word, trailing ``*``, space = spaces or hyphens, inner hyphen optional). ``window``: words (whitespace-separated) kept on each side,
-    within the sentence.
+    (whole word, trailing ``*``, space = spaces or hyphens, inner hyphen optional).
+    ``window``: words (whitespace-separated) kept on each side, within the sentence.
 
     Columns: ``doc_id``, ``<by>``, ``sent_id``, ``left``, ``match``, ``right``. Sorted by
     doc_id, sent_id, position of the match.
