@@ -40,7 +40,6 @@ matches many times faster. :func:`matcher` returns either, built once per proces
 from __future__ import annotations
 
 import functools
-import itertools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
