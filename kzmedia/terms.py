@@ -31,7 +31,7 @@ import scipy.sparse as sp
 from scipy import special, stats
 from sklearn.feature_extraction.text import TfidfTransformer
 
-from . import text
+from . import patterns, text
 from .parallel import map_ordered
 
 __all__ = [
@@ -538,16 +538,15 @@ def kwic(articles: pd.DataFrame, pattern: str | Iterable[str], window: int = 5, 
          case_sensitive: bool = False, by: str = "outlet") -> pd.DataFrame:
     """Keywords in context, sentence by sentence.
 
-    ``pattern``: one pattern or a list, in the codebook grammar of
-    :func:`kzmedia.text.compile_pattern` (whole word, trailing ``*``, space = spaces or
-    hyphens, inner hyphen optional). ``window``: words (whitespace-separated) kept on each side,
-    within the sentence.
+    ``pattern``: one pattern or a list, in the codebook grammar of :mod:`kzmedia.patterns`
+    (whole word, trailing ``*``, space = spaces or hyphens, inner hyphen optional).
+    ``window``: words (whitespace-separated) kept on each side, within the sentence.
 
     Columns: ``doc_id``, ``<by>``, ``sent_id``, ``left``, ``match``, ``right``. Sorted by
     doc_id, sent_id, position of the match.
     """
     pats = [pattern] if isinstance(pattern, str) else list(pattern)
-    rx = re.compile("|".join(text.compile_pattern(p, case_sensitive) for p in pats))
+    rx = re.compile("|".join(patterns.compile_pattern(p, case_sensitive) for p in pats))
     cols = ["doc_id", by, "sent_id", "left", "match", "right"]
     hit = articles[articles["text"].fillna("").map(lambda s: rx.search(s) is not None)]
     if hit.empty:
