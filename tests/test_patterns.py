@@ -210,6 +210,9 @@ def test_fast_matcher_equals_reference_on_the_seeds():
     for ref, fast, context in package_matchers():
         assert_same(ref, fast, sents, context)
         assert len(ref.matches(sents)[0]) > 50
+        many = sents * (fast_matcher.PREFILTER_MIN // len(sents) + 1)    # prefiltered
+        assert fast.candidates(many) is not None
+        assert_same(ref, fast, many, context)
 
 
 TRICKY = [
@@ -230,6 +233,10 @@ TRICKY = [
 def test_fast_matcher_equals_reference_on_hand_made_texts():
     for ref, fast, context in package_matchers():
         assert_same(ref, fast, TRICKY, context)
+        many = TRICKY * (fast_matcher.PREFILTER_MIN // len(TRICKY) + 1)  # prefiltered
+        keep = fast.candidates(many)
+        assert keep is not None and 0 < len(keep) < len(many)
+        assert_same(ref, fast, many, context)
         for k, t in enumerate(TRICKY):                 # and one text at a time
             assert fast.spans([t]) == [(k2 * 0, s, e, p) for k2, s, e, p in ref.spans(TRICKY)
                                        if k2 == k]
@@ -308,6 +315,8 @@ def test_fast_matcher_equals_reference_on_random_patterns():
                  for _ in range(30)]
         texts += [" ".join(variants(rng.choice(ref.patterns), rng) for _ in range(3))
                   for _ in range(10)]
+        if case % 2:
+            texts *= fast_matcher.PREFILTER_MIN // len(texts) + 1           # prefiltered
         assert fast.spans(texts) == ref.spans(texts), (case, entries, strip)
         assert fast.matches(texts, context) == ref.matches(texts, context), (case, entries)
 

@@ -32,13 +32,15 @@ import itertools
 import re
 import sys
 
-from ..patterns import APOSTROPHES, Matcher, trie_regex
+from ..patterns import APOSTROPHES, HYPHENS, Matcher, trie_regex
 
 __all__ = ["FastMatcher"]
 
 _JOIN = "\x00"
 # texts scanned together (a string of about a megabyte: scans of it stay in the CPU's caches)
 BATCH = 5000
+# lists of fewer texts are not prefiltered (setting up Arrow and RE2 costs more than it saves)
+PREFILTER_MIN = 512
 # the one character whose lower case is longer than one character (tests/test_patterns.py
 # checks there is no other): it would shift every offset after it
 _LONG_LOWER = "\u0130"
@@ -63,6 +65,41 @@ def _odd_characters(letters: frozenset[str]) -> str:
     if letters & {"\u03c3", "\u03c2"}:
         odd.add("\u03a3")
     return "".join(sorted(odd))
+
+
+@functools.cache
+def _separators() -> tuple[str, str]:
+    """(ASCII, other) characters of a pattern's separator: whitespace and hyphens."""
+    seps = "".join(re.findall(r"\s", _every_character())) + HYPHENS
+    return "".join(ch for ch in seps if ch.isascii()), "".join(ch for ch in seps if not ch.isascii())
+
+
+def _re2_char(ch: str) -> str:
+    return ch if ch.isascii() and ch.isalnum() else f"\\x{{{ord(ch):x}}}"
+
+
+def _re2(pattern) -> str:
+    """RE2 source that matches in every text where the pattern matches and holds no
+    separator beyond ASCII (others always pass), and in more: a wildcard inside a pattern is
+    any run of non-separators, the end of a word is checked only after an ASCII letter or
+    digit, and a word boundary is any character but an ASCII letter, digit or _ (RE2's
+    classes are ASCII, Python's Unicode)."""
+    seps = "".join(map(_re2_char, _separators()[0]))
+    out = []
+    for wi, word in enumerate(pattern.words):
+        if wi:
+            out.append(f"[{seps}]+")
+        for pi, part in enumerate(word.parts):
+            if pi:
+                out.append(f"[{seps}]?")
+            out += ["['\\x{2019}]" if ch in APOSTROPHES else _re2_char(ch) for ch in part]
+        if word.star and wi < len(pattern.words) - 1:
+            out.append(f"[^{seps}]*")
+    last = pattern.words[-1]
+    if not last.star and (last.parts[-1][-1].isascii() and last.parts[-1][-1].isalnum()):
+        out.append(r"\b")         # RE2's ASCII word boundary: not followed by [0-9A-Za-z_]
+    body = "".join(out)
+    return body if pattern.case_sensitive else f"(?i:{body})"
 
 
 def _head(pattern) -> str:
@@ -97,15 +134,43 @@ class FastMatcher(Matcher):
         self._odd = re.compile("[" + re.escape(_odd_characters(letters)) + "]")
         # a pattern holding the joining character would see across texts
         self._joinable = not any(_JOIN in pat.text for pat in self.patterns)
+        # texts always kept: those with a separator beyond ASCII (RE2's automaton for
+        # Unicode classes in every alternative grows too large), with ı or İ (which RE2 does
+        # not take for i, Python does) or another odd character (they go to the reference)
+        always = "".join(map(_re2_char, sorted(set(_odd_characters(letters) + _separators()[1])
+                                               | {"\u0131"})))
+        self._prefilter = ("(?:^|[^0-9A-Za-z_])(?:" + "|".join(map(_re2, self.patterns))
+                           + f")|[{always}]")
+
+    def candidates(self, texts: list[str]) -> list[int] | None:
+        """Indices of the texts where a pattern may match (more than those where one does),
+        by one RE2 scan of all of them through Arrow; None (all texts) for a short list or
+        texts Arrow cannot take."""
+        if len(texts) < PREFILTER_MIN:
+            return None
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        try:
+            hit = pc.match_substring_regex(pa.array(texts, pa.large_string()), self._prefilter)
+        except (pa.ArrowException, UnicodeError, TypeError):
+            return None
+        return np.flatnonzero(hit.to_numpy(zero_copy_only=False)).tolist()
 
     def spans(self, texts):
         texts = texts if isinstance(texts, list) else list(texts)
         if not self._joinable:
             return super().spans(texts)
+        keep = self.candidates(texts)
+        if keep is not None:
+            texts = [texts[k] for k in keep]
         out = []
         for first in range(0, len(texts), BATCH):
             batch = texts[first:first + BATCH]
             out += [(first + k, s, e, p) for k, s, e, p in self._batch_spans(batch)]
+        if keep is not None:
+            out = [(keep[k], s, e, p) for k, s, e, p in out]
         return out
 
     def _batch_spans(self, texts: list[str]) -> list[tuple[int, int, int, int]]:
