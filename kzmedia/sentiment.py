@@ -76,6 +76,8 @@ class _Rules:
         # is skipped in _org_spans (a look-behind here would keep the regex engine from
         # skipping ahead to the capitals)
         self.org_run = re.compile(rf"{word}(?:[ \t]+(?:(?:{conn})[ \t]+)*{word})+")
+        # a text in which no keyword occurs, even inside a word, holds no organisation name
+        self.any_keyword = re.compile("|".join(map(re.escape, sorted(self.keywords))) or "(?!)")
         phrases = tuple(dict.fromkeys(s["risky_phrases"]))
         for p in phrases:
             patterns.parse(p, where="sentiment settings: risky_phrases")
@@ -98,6 +100,8 @@ def _org_spans(text: str, rules: _Rules) -> list[tuple[int, int]]:
     two, joined by spaces and connectors) that hold a keyword; "Ukraine and the European
     Union" is split at "and" / "&" and each part is a name on its own merits."""
     spans = []
+    if not rules.any_keyword.search(text):
+        return spans
     for m in rules.org_run.finditer(text):
         run, pos = m.group(0), m.start()
         if pos and (text[pos - 1].isalnum() or text[pos - 1] == "_"):
