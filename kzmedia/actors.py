@@ -5,7 +5,7 @@ capitals and organisations into foreign-policy "vectors" (russia, china, eu_euro
 One vector is the focal country (Kazakhstan); it is matched, but left out of attention
 shares and of the balance index.
 
-Matching follows the pattern grammar of docs/methods.md ("Frames"), implemented by
+Matching follows the pattern grammar of docs/methods.md ("Pattern grammar"), implemented by
 :mod:`kzmedia.patterns`: case-insensitive unless an alias is listed under
 ``case_sensitive``; whole-word; longest alias first, and a span belongs to one actor only;
 phrases under ``strip`` (mastheads, "Astana process", "Nazarbayev University", ...) are

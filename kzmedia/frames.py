@@ -1,12 +1,12 @@
 """Frames: codebook loading, sentence-level frame hits with evidence, prevalence, validation.
 
 A codebook (default: ``kzmedia/data/frames.yaml``) maps each frame to patterns in the grammar
-of docs/methods.md ("Frames"), matched by :mod:`kzmedia.patterns`. A frame counts once per
+of docs/methods.md ("Pattern grammar"), matched by :mod:`kzmedia.patterns`. A frame counts once per
 sentence however many of its patterns hit; articles aggregate to presence (any sentence),
 share of sentences and hits per 1,000 words; groups (outlets) aggregate articles, with the
 article as the unit of uncertainty.
 
-Validation workflow (Grimmer & Stewart 2013; docs/methods.md, "Frames", validation)::
+Validation workflow (Grimmer & Stewart 2013; docs/methods.md, "Validation")::
 
     sheet, key = frames.sample_for_coding(articles, n=200, seed=0)
     sheet.to_csv("coding_sheet.csv", index=False)     # coders fill 0/1 per frame column;

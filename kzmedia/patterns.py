@@ -2,7 +2,7 @@
 applies a codebook's or gazetteer's rules to texts, one trie builder, span replacement, and
 the reading of the YAML files that hold patterns.
 
-Grammar (docs/methods.md, "Frames"), shared by the frame codebook, the actor gazetteer, the
+Grammar (docs/methods.md, "Pattern grammar"), shared by the frame codebook, the actor gazetteer, the
 risky phrases of sentiment masking and keyword-in-context search:
 
 - a pattern matches whole words only;

@@ -3,7 +3,7 @@
 The article is the unit of uncertainty: sentences of one article are not independent, so
 intervals resample articles (cluster bootstrap) and tests permute article labels. With tiny
 groups the resampling is nearly degenerate, so the rules depend on the number of articles n
-(see docs/methods.md, "Uncertainty with few articles per outlet"):
+(see docs/methods.md, "Uncertainty with few articles"):
 
 - n = 1: point estimate and n only, no interval, no tests;
 - n = 2..4: each article's value and the mean (the interval is the range of the articles);

@@ -7,7 +7,7 @@ sparse group-indicator products (:func:`group_terms`), never from dense vocabula
 arrays. Pass a precomputed ``dtm=`` to reuse the matrix across calls on the same articles,
 and ``groups=`` to reuse the groups x terms sums of one grouping.
 
-Statistics (docs/methods.md, "Distinctive terms"):
+Statistics (docs/methods.md, "Distinctive terms (keyness)"):
 
 - log-odds with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008),
 - G² log-likelihood with Hardie's (2014) log-ratio effect size, chi², each with

@@ -12,7 +12,7 @@
   stop word "us"); multi-word expressions from a phrase list are joined with ``_`` (longest
   first) before stop words are removed, so ``belt and road`` survives as ``belt_and_road``.
 - ``compile_pattern``: the pattern grammar of the frame codebook and the gazetteer
-  (:mod:`kzmedia.patterns`, docs/methods.md "Frames"), re-exported here.
+  (:mod:`kzmedia.patterns`, docs/methods.md "Pattern grammar"), re-exported here.
 - ``collocations``: Blaheta & Johnson's lambda and z for adjacent word pairs, as quanteda's
   ``textstat_collocations`` (size 2).
 """
