@@ -62,8 +62,20 @@ def _sentence_tone_reference(a, by, t):
                                mentions=t["actor_mentions"], method="reference")
 
 
-#: fast path -> {stage: the stage function that calls the reference method instead}
+def _bootstrap_reference():
+    """The group stages' bootstrap intervals by scipy.stats.bootstrap, group by group (the
+    summaries are computed deep inside the group stages, so the fast module's entry point is
+    replaced in this process, whose forked children inherit it)."""
+    from kzmedia import stats
+    from kzmedia.fast import bootstrap
+
+    bootstrap.bootstrap_intervals = stats.bootstrap_intervals
+
+
+#: fast path -> {stage: the stage function that calls the reference method instead}, or a
+#: function that switches it for the whole process
 REFERENCE = {
+    "bootstrap": _bootstrap_reference,
     "punkt": {"sentences": _sentences_reference},
     "counting": {"_dtm": _dtm_reference},
     "vader": {"sentence_tone": _sentence_tone_reference},
@@ -74,7 +86,11 @@ def with_references(names) -> tuple:
     """The stage records with the fast paths `names` replaced by their references."""
     import dataclasses
 
-    swap = {stage: fn for name in names for stage, fn in REFERENCE[name].items()}
+    for name in names:
+        if callable(REFERENCE[name]):
+            REFERENCE[name]()
+    swap = {stage: fn for name in names if not callable(REFERENCE[name])
+            for stage, fn in REFERENCE[name].items()}
     return tuple(dataclasses.replace(s, fn=swap[s.name]) if s.name in swap else s
                  for s in stages.STAGES)
 

@@ -1,11 +1,12 @@
 """Frames: codebook loading, sentence-level frame hits with evidence, prevalence, validation.
 
 A codebook (default: ``kzmedia/data/frames.yaml``) maps each frame to patterns in the grammar
-of METHODS.md ("Frames"). A frame counts once per sentence however many of its patterns hit;
-articles aggregate to presence (any sentence), share of sentences and hits per 1,000 words;
-groups (outlets) aggregate articles, with the article as the unit of uncertainty.
+of docs/methods.md ("Pattern grammar"), matched by :mod:`kzmedia.patterns`. A frame counts once per
+sentence however many of its patterns hit; articles aggregate to presence (any sentence),
+share of sentences and hits per 1,000 words; groups (outlets) aggregate articles, with the
+article as the unit of uncertainty.
 
-Validation workflow (Grimmer & Stewart 2013; METHODS.md "Validation")::
+Validation workflow (Grimmer & Stewart 2013; docs/methods.md, "Validation")::
 
     sheet, key = frames.sample_for_coding(articles, n=200, seed=0)
     sheet.to_csv("coding_sheet.csv", index=False)     # coders fill 0/1 per frame column;
@@ -24,8 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import actors, stats
-from .actors import _as_list, _check_compiles, _dup_key, _read_yaml
+from . import actors, patterns, stats
+from .patterns import as_list
 from .text import sentences as _split_sentences
 
 __all__ = [
@@ -64,10 +65,13 @@ class Codebook:
     source: str
     gazetteer: actors.Gazetteer
 
-    def matcher(self):
-        entries = tuple((r.pattern, bool(r.case_sensitive), (r.frame, r.pattern, r.context),
-                         r.frame, r.context) for r in self.patterns.itertuples())
-        return actors.matcher_for(entries, tuple(self.strip), overlapping=True)
+    def matcher(self, method: str = "fast") -> patterns.Matcher:
+        """The codebook's :class:`kzmedia.patterns.Matcher` (``method``: "fast" or
+        "reference", the same matches), built once per process."""
+        entries = tuple(patterns.Entry(r.pattern, bool(r.case_sensitive),
+                                       (r.frame, r.pattern, r.context), r.frame, r.context)
+                        for r in self.patterns.itertuples())
+        return patterns.matcher(entries, tuple(self.strip), overlapping=True, method=method)
 
 
 def _quanteda(data: dict, where: str) -> dict:
@@ -79,7 +83,7 @@ def _quanteda(data: dict, where: str) -> dict:
 
     def walk(node, path):
         if isinstance(node, (list, str)):
-            pats = _as_list(node, f"{where}: {'.'.join(path)}")
+            pats = as_list(node, f"{where}: {'.'.join(path)}")
             frames[".".join(path)] = {"label": ".".join(path), "patterns": pats}
         elif isinstance(node, dict) and node:
             for k, v in node.items():
@@ -111,7 +115,7 @@ def load_codebook(source=None, *, gazetteer=None) -> Codebook:
     if isinstance(source, Codebook):
         return source
     gaz = actors.load_gazetteer(gazetteer)
-    data, where = _read_yaml(source, "frames.yaml")
+    data, where = patterns.read_yaml(source, "frames.yaml")
     if "frames" not in data:
         data = _quanteda(data, where)
     unknown = set(data) - _TOP_KEYS
@@ -135,10 +139,10 @@ def load_codebook(source=None, *, gazetteer=None) -> Codebook:
         ctx = f.get("context_patterns") or {}
         if not isinstance(ctx, dict):
             raise ValueError(f"{w}: context_patterns must map pattern -> list of vectors")
-        items = [(p, False, ()) for p in _as_list(f.get("patterns"), f"{w} patterns")]
-        items += [(p, True, ()) for p in _as_list(f.get("case_sensitive_patterns"), w)]
+        items = [(p, False, ()) for p in as_list(f.get("patterns"), f"{w} patterns")]
+        items += [(p, True, ()) for p in as_list(f.get("case_sensitive_patterns"), w)]
         for p, vs in ctx.items():
-            vs = _as_list(vs, f"{w} context pattern {p!r}")
+            vs = as_list(vs, f"{w} context pattern {p!r}")
             missing = sorted(set(vs) - vectors)
             if not vs or missing:
                 raise ValueError(f"{w}: context pattern {p!r} names vectors {missing or vs} that the "
@@ -150,16 +154,15 @@ def load_codebook(source=None, *, gazetteer=None) -> Codebook:
         for p, cs, vs in items:
             if not isinstance(p, str) or not p.strip():
                 raise ValueError(f"{w}: empty pattern")
-            _check_compiles(p.strip(), cs, w)
-            src = _dup_key(p.strip(), cs)
+            src = patterns.parse(p.strip(), cs, w).key
             if src in seen:
                 raise ValueError(f"{w}: duplicate pattern {p!r} (same as {seen[src]!r})")
             seen[src] = p
             prows.append((frame, p.strip(), cs, vs))
         frows.append((frame, str(f.get("label", frame)), kind, str(f.get("description", "")).strip()))
-    strip = tuple(_as_list(data.get("strip"), f"{where}: strip"))
+    strip = tuple(as_list(data.get("strip"), f"{where}: strip"))
     for s in strip:
-        _check_compiles(s, False, f"{where}: strip")
+        patterns.parse(s, False, f"{where}: strip")
     return Codebook(
         frames=pd.DataFrame(frows, columns=["frame", "label", "kind", "description"]),
         patterns=pd.DataFrame(prows, columns=["frame", "pattern", "case_sensitive", "context"]),
@@ -176,20 +179,22 @@ def _n_words(articles: pd.DataFrame) -> pd.Series:
     return articles.set_index("doc_id")["text"].str.count(r"\S+")
 
 
-def hits(articles: pd.DataFrame, codebook=None, *, sentences=None, gazetteer=None) -> pd.DataFrame:
+def hits(articles: pd.DataFrame, codebook=None, *, sentences=None, gazetteer=None,
+         method: str = "fast") -> pd.DataFrame:
     """Frame evidence: one row per pattern match.
 
     Returns DataFrame[doc_id, outlet, sent_id, frame, pattern, match, sentence] sorted by
     doc_id, sent_id and position; ``match`` is the text as written, ``sentence`` the original
     sentence (strip phrases are blanked only for matching). A span counts once per frame;
     context-gated patterns appear only when the sentence mentions one of their vectors.
-    ``sentences``: a precomputed ``kzmedia.text.sentences(articles)`` table.
+    ``sentences``: a precomputed ``kzmedia.text.sentences(articles)`` table. ``method``:
+    "fast" (default) or "reference" (:mod:`kzmedia.patterns`; the same rows).
     """
     cb = load_codebook(codebook, gazetteer=gazetteer)
     sents = _sentences(articles, sentences)
     context = None
     if any(cb.patterns.context.map(len)):
-        gm = cb.gazetteer.matcher()
+        gm = cb.gazetteer.matcher(method)
 
         def context(texts):                     # the vectors each sentence mentions
             present = [set() for _ in texts]
@@ -198,8 +203,8 @@ def hits(articles: pd.DataFrame, codebook=None, *, sentences=None, gazetteer=Non
             return present
 
     texts = sents["sentence"].tolist()
-    found = cb.matcher().matches(texts, context)
-    out = actors._match_table(sents, texts, found, ("frame", "pattern"))
+    found = cb.matcher(method).matches(texts, context)
+    out = patterns.match_table(sents, texts, found, ("frame", "pattern"))
     out["sentence"] = sents["sentence"].astype("str").array.take(
         np.fromiter(found[0], dtype=np.intp, count=len(found[0])))
     out = out.merge(articles[["doc_id", "outlet"]], on="doc_id", how="left")

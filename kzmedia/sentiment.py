@@ -31,7 +31,7 @@ import pandas as pd
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from . import actors, parallel, stats
+from . import actors, parallel, patterns, stats
 
 __all__ = [
     "load_settings",
@@ -56,59 +56,13 @@ def load_settings(source=None) -> dict:
     some keys (placeholder, label_threshold, organisation_keywords, organisation_connectors,
     risky_phrases, risky_words). A path that is missing or not a YAML mapping raises
     ValueError naming it."""
-    settings, _ = actors._read_yaml(None, "sentiment.yaml")
+    settings, _ = patterns.read_yaml(None, "sentiment.yaml")
     if source is None:
         return settings
-    return {**settings, **actors._read_yaml(source, "sentiment.yaml")[0]}
+    return {**settings, **patterns.read_yaml(source, "sentiment.yaml")[0]}
 
 
 # --------------------------------------------------------------------------- masking
-
-def _branch(phrase: str) -> str:
-    """Case-insensitive regex branch for a literal phrase: its first letter as a character
-    class so the alternation keeps a literal prefix (fast scanning), and a space matching any
-    run of spaces or hyphens."""
-    body = r"[\s-]+".join(map(re.escape, phrase.split()))
-    if not phrase[:1].isalpha():
-        return f"(?i:{body})"
-    first, rest = phrase[0], body[1:]
-    return f"[{first.lower()}{first.upper()}](?i:{rest})" if rest else f"[{first.lower()}{first.upper()}]"
-
-
-def _trie(words: Iterable[str]) -> str:
-    """One regex matching any of the literal `words`, longest first, as a character trie (the
-    engine follows one path per position instead of trying every word)."""
-    root: dict = {}
-    for w in words:
-        node = root
-        for ch in w:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def build(node: dict) -> str:
-        alts = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
-        if not alts:
-            return ""
-        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-        if "" in node:
-            return f"(?:{body})?"
-        return body
-
-    return build(root)
-
-
-def _word_char_before(text: str, i: int) -> bool:
-    return i > 0 and (text[i - 1].isalnum() or text[i - 1] == "_")
-
-
-def _replace(text: str, spans: Iterable[tuple[int, int]], placeholder: str) -> str:
-    """`text` with each of the sorted, non-overlapping (start, end) spans replaced."""
-    parts, last = [], 0
-    for a, b in spans:
-        parts += (text[last:a], placeholder)
-        last = b
-    return "".join(parts) + text[last:] if parts else text
-
 
 class _Rules:
     """The organisation and risky-phrase rules of the settings, compiled once per call."""
@@ -118,98 +72,93 @@ class _Rules:
         self.keywords = frozenset(s["organisation_keywords"])
         conn = "|".join(re.escape(c) for c in s["organisation_connectors"])
         word = r"[A-Z][\w'\u2019-]*"
-        # No look-behind at the start (it defeats the regex engine's prefix scan): the left
-        # word boundary is checked in org_spans instead.
+        # capitalised words joined by spaces and connectors; a run that starts inside a word
+        # is skipped in _org_spans (a look-behind here would keep the regex engine from
+        # skipping ahead to the capitals)
         self.org_run = re.compile(rf"{word}(?:[ \t]+(?:(?:{conn})[ \t]+)*{word})+")
-        # A run is masked only if one of its words, or a hyphen-separated part of one, is a
-        # keyword (_is_org). keyword_scan, a trie, finds every keyword that ends a word: a
-        # superset, so a text or run it finds nothing in has no organisation name.
-        kw = sorted(self.keywords)
-        self.keyword_scan = re.compile(rf"(?:{_trie(kw)})(?![\w'\u2019])") if kw else None
-        phrases = sorted(s["risky_phrases"], key=lambda p: (-len(p), p))
-        self.phrase_branches = [_branch(p) for p in phrases]
-        self.phrases = (re.compile("(?:" + "|".join(self.phrase_branches) + r")(?!\w)")
+        # a text in which no keyword occurs, even inside a word, holds no organisation name
+        self.any_keyword = re.compile("|".join(map(re.escape, sorted(self.keywords))) or "(?!)")
+        phrases = tuple(dict.fromkeys(s["risky_phrases"]))
+        for p in phrases:
+            patterns.parse(p, where="sentiment settings: risky_phrases")
+        # risky phrases are patterns of the codebook grammar, matched as a gazetteer is
+        self.phrases = (patterns.matcher(tuple(patterns.Entry(p, False, p, p) for p in phrases))
                         if phrases else None)
-        # every phrase match starts with its phrase's first word in some letter case (the
-        # scan for candidate texts compares lower-cased ASCII words)
-        self.phrase_heads = sorted({p.split()[0].lower() for p in phrases if p.split()})
-        self.phrase_scan = all(h.isascii() for h in self.phrase_heads)
-        # the same scans in RE2 (see candidates): a keyword not followed by a letter, digit,
-        # underscore or apostrophe (ASCII: a looser end than Python's); a phrase's first
-        # word in any letter case, or a letter Python's case-insensitive matching may equate
-        # with an ASCII one
-        lit = actors._re2_literal
-        self.keyword_re2 = (f"(?:{'|'.join(map(lit, kw))})(?:[^0-9A-Za-z_'\\x{{2019}}]|$)"
-                            if kw else None)
-        self.phrase_re2 = (f"(?i:{'|'.join(map(lit, self.phrase_heads))})|[{lit(_ODD_CASE)}]"
-                           if self.phrase_heads else None)
 
-    def may_hold_keyword(self, text: str) -> bool:
-        """False when `text` cannot hold an organisation name (no keyword in it)."""
-        return self.keyword_scan is not None and self.keyword_scan.search(text) is not None
+    def is_org(self, segment: str) -> bool:
+        """Whether a capitalised word of `segment`, or a hyphen-separated part of one, is an
+        organisation keyword."""
+        return any(w[:1].isupper() and (w in self.keywords or not self.keywords.isdisjoint(
+            w.split("-"))) for w in segment.split())
 
-    def _is_org(self, segment: str) -> bool:
-        words = [w for w in segment.split() if w[:1].isupper()]
-        return bool({p for w in words for p in (w, *w.split("-"))} & self.keywords)
 
-    def org_spans(self, text: str) -> list[tuple[int, int]]:
-        """(start, end) of the organisation names in `text`: runs of capitalised words with
-        at least two capitalised words; "Ukraine and the European Union" is split at "and"
-        / "&" and each part is masked on its own merits (does it hold a keyword)."""
-        spans = []
-        for m in self.org_run.finditer(text):
-            run, pos = m.group(0), m.start()
-            # a part holds a keyword only if the run does (most runs are names of people)
-            if _word_char_before(text, pos) or not self.may_hold_keyword(run) or sum(
-                    w[:1].isupper() for w in run.split()) < 2:
-                continue
-            for i, part in enumerate(re.split(r"([ \t]+(?:and|&)[ \t]+)", run)):
-                if i % 2 == 0 and self._is_org(part):
-                    spans.append((pos, pos + len(part)))
-                pos += len(part)
+_AND = re.compile(r"([ \t]+(?:and|&)[ \t]+)")
+
+
+def _org_spans(text: str, rules: _Rules) -> list[tuple[int, int]]:
+    """(start, end) of the organisation names in `text`: runs of capitalised words (at least
+    two, joined by spaces and connectors) that hold a keyword; "Ukraine and the European
+    Union" is split at "and" / "&" and each part is a name on its own merits."""
+    spans = []
+    if not rules.any_keyword.search(text):
         return spans
-
-    def phrase_spans(self, text: str) -> list[tuple[int, int]]:
-        """(start, end) of the risky phrases in `text` (case-insensitive, whole word)."""
-        if self.phrases is None:
-            return []
-        return [m.span() for m in self.phrases.finditer(text)
-                if not _word_char_before(text, m.start())]
-
-    def may_hold_phrase(self, text: str) -> bool:
-        """False when `text` cannot hold a risky phrase (no phrase's first word in any case)."""
-        if not self.phrase_scan:
-            return True
-        low = text.lower()
-        return any(h in low for h in self.phrase_heads) or any(c in text for c in _ODD_CASE)
-
-    def candidates(self, texts: list[str]) -> tuple[set, set]:
-        """(indices of the texts that may hold an organisation keyword, indices of those that
-        may hold a risky phrase): supersets of the texts where ``org_spans`` /
-        ``phrase_spans`` find anything, by one RE2 scan of all texts each (through Arrow).
-        All texts when Arrow cannot take them (a lone surrogate) or, for phrases, when a
-        phrase starts with a letter beyond ASCII."""
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        every = set(range(len(texts)))
-        try:
-            array = pa.array(texts, pa.large_string())
-        except (pa.ArrowException, UnicodeError):
-            return every, every
-
-        def rows(pattern) -> set:
-            if pattern is None:
-                return set()
-            hit = pc.match_substring_regex(array, pattern).to_numpy(zero_copy_only=False)
-            return set(np.flatnonzero(hit).tolist())
-
-        return rows(self.keyword_re2), rows(self.phrase_re2) if self.phrase_scan else every
+    for m in rules.org_run.finditer(text):
+        run, pos = m.group(0), m.start()
+        if pos and (text[pos - 1].isalnum() or text[pos - 1] == "_"):
+            continue                                    # starts inside a word
+        if not rules.is_org(run):
+            continue                                    # nor does any part of it
+        for i, part in enumerate(_AND.split(run)):
+            if i % 2 == 0 and rules.is_org(part):
+                spans.append((pos, pos + len(part)))
+            pos += len(part)
+    return spans
 
 
-# The letters beyond ASCII that case-insensitive regex matching equates with an ASCII letter
-# or whose lower case holds one (dotted and dotless I, long s, Kelvin sign).
-_ODD_CASE = "\u0130\u0131\u017f\u212a"
+def _after_names(mentions: list[tuple[int, int]], names: list[tuple[int, int]],
+                 placeholder: str) -> list[tuple[int, int]]:
+    """The `mentions` (sorted spans) in the text whose `names` (sorted spans) are replaced by
+    the placeholder: dropped where they overlap a name, the others shifted."""
+    kept, k, shift = [], 0, 0
+    for a, b in mentions:
+        while k < len(names) and names[k][1] <= a:
+            shift += len(placeholder) - (names[k][1] - names[k][0])
+            k += 1
+        if k == len(names) or names[k][0] >= b:
+            kept.append((a + shift, b + shift))
+    return kept
+
+
+def _mask(texts: list[str], mentions: list[list[tuple[int, int]]], rules: _Rules,
+          organisations: bool = True) -> list[str]:
+    """Each of `texts` with, replaced by the placeholder:
+
+    1. its organisation names (if `organisations`);
+    2. then, in the text so masked, its mentions (``mentions[i]``: sorted (start, end)
+       spans in ``texts[i]``; those overlapping a name are gone with it) and the risky
+       phrases found there: from left to right, each unless it overlaps one replaced
+       before, a mention before a phrase of the same start.
+
+    The one masking of the package: ``make_masker`` and ``sentences`` both call it.
+    """
+    placeholder = rules.placeholder
+    named, kept = list(texts), list(mentions)
+    if organisations:
+        for i, text in enumerate(texts):
+            names = _org_spans(text, rules)
+            if names:
+                named[i] = patterns.replace_spans(text, names, placeholder)
+                kept[i] = _after_names(mentions[i], names, placeholder)
+    phrases: dict = {}
+    if rules.phrases is not None:
+        k, start, end, *_ = rules.phrases.matches(named)
+        for i, a, b in zip(k, start, end):
+            phrases.setdefault(i, []).append((a, b))
+    out = named
+    for i in set(phrases).union(i for i, spans in enumerate(kept) if spans):
+        spans = sorted([(a, 0, b) for a, b in kept[i]] + [(a, 1, b) for a, b in phrases.get(i, ())])
+        out[i] = patterns.replace_spans(named[i], patterns.first_come(spans), placeholder)
+    return out
 
 
 def make_masker(
@@ -218,31 +167,23 @@ def make_masker(
     """Build (compiled once) a function text -> text that replaces, with the placeholder:
     organisation names (a run of at least two capitalised words, joined by connectors such as
     "of"/"and", that contains a keyword such as Council, Union, Organisation), the risky phrases
-    (case-insensitive), and the literal `surfaces` (case-sensitive, whole word, longest first;
-    for example the matched text of the gazetteer's mentions). Organisation names are masked
-    first, then surfaces and phrases left to right (a surface wins where both start).
+    (case-insensitive, in the pattern grammar of :mod:`kzmedia.patterns`), and the literal
+    `surfaces` (case-sensitive, whole word, longest first; for example the matched text of the
+    gazetteer's mentions). Organisation names are masked first, then surfaces and phrases left
+    to right (a surface wins where both start).
 
-    ``sentences`` masks the exact spans of each sentence's own mentions instead, with
-    ``_mask_one``, which applies the same order (the tests check the two agree).
+    ``sentences`` masks the spans of each sentence's own mentions in the same way (``_mask``).
     """
     rules = _Rules(settings or load_settings())
-    placeholder = rules.placeholder
-    branches = list(rules.phrase_branches)
     names = {x for x in surfaces if x}
-    if names:
-        branches.insert(0, _trie(names))
-    literal = re.compile("(?:" + "|".join(branches) + r")(?!\w)") if branches else None
-
-    def _literal(m: re.Match) -> str:
-        return m.group(0) if _word_char_before(m.string, m.start()) else placeholder
+    literal = (re.compile(r"(?<!\w)(?:" + patterns.trie_regex([re.escape(c) for c in x]
+                                                               for x in names) + r")(?!\w)")
+               if names else None)
 
     def mask(text: str) -> str:
-        original = text
-        if organisations and rules.may_hold_keyword(text):
-            text = _replace(text, rules.org_spans(text), placeholder)
-        if literal is not None:
-            text = literal.sub(_literal, text)
-        return _capitals([original], [text], placeholder)[0]
+        mentions = [m.span() for m in literal.finditer(text)] if literal is not None else []
+        return _capitals([text], _mask([text], [mentions], rules, organisations),
+                         rules.placeholder)[0]
 
     return mask
 
@@ -264,77 +205,13 @@ def _capitals(originals: list[str], masked: list[str], placeholder: str) -> list
     return out
 
 
-def _mask_one(text: str, org: bool, phrases: bool, mentions: list, rules: _Rules) -> str:
-    """`text` with its organisation names (if `org`), then its mention spans (sorted (start,
-    end) in `text`) and risky phrases (if `phrases`) replaced, as ``make_masker`` orders
-    them: a mention or phrase overlapping an organisation name is already masked; between a
-    mention and a phrase that overlap, the one starting first wins (the mention if both start
-    together)."""
-    placeholder = rules.placeholder
-    if org:
-        spans = rules.org_spans(text)
-        if spans:
-            # the mentions in the masked text: dropped where they overlap a name, else shifted
-            kept, k, shift = [], 0, 0
-            for a, b in mentions:
-                while k < len(spans) and spans[k][1] <= a:
-                    shift += len(placeholder) - (spans[k][1] - spans[k][0])
-                    k += 1
-                if k == len(spans) or spans[k][0] >= b:
-                    kept.append((a + shift, b + shift))
-            text, mentions = _replace(text, spans, placeholder), kept
-            phrases = phrases or rules.may_hold_phrase(text)   # the placeholder is new text
-    found = mentions
-    if phrases:
-        found = sorted([(a, 0, b) for a, b in mentions]
-                       + [(a, 1, b) for a, b in rules.phrase_spans(text)])
-    taken, last = [], 0
-    for a, *_, b in found:
-        if a >= last:
-            taken.append((a, b))
-            last = b
-    return _replace(text, taken, placeholder)
-
-
 def _mask_sentences(texts: list[str], spans: tuple, rules: _Rules) -> list[str]:
-    """Each text masked by ``_mask_one`` with its mention spans (`spans`: arrays row, start,
-    end sorted by row, start, end, see ``_mention_spans``); only the texts that may hold a
-    name or phrase, or whose mentions overlap, are looked at one by one. The others, whose
-    mentions are disjoint (all kept, as ``_mask_one`` would), are masked in one pass."""
-    org, phrases = rules.candidates(texts)
-    out = list(texts)
-    r, a, b = spans
-    placeholder = rules.placeholder
-    todo = org | phrases
-    if len(r):
-        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-        same = r[1:] == r[:-1]
-        odd = (a < 0) | (b < a) | (b > lengths[r])
-        odd[1:] |= same & (a[1:] < b[:-1])
-        odd[:-1] |= same & (a[1:] < b[:-1])
-        todo |= set(r[odd].tolist())
-        # the other texts with mentions: one replacement over them joined, split back
-        keep = ~np.isin(r, np.fromiter(todo, dtype=r.dtype, count=len(todo)))
-        rk, ak, bk = r[keep], a[keep], b[keep]
-        rows = np.unique(rk)
-        joined = "\x00".join([texts[i] for i in rows.tolist()])
-        if "\x00" not in placeholder and joined.count("\x00") == len(rows) - 1:
-            starts = np.concatenate(([0], np.cumsum(lengths[rows][:-1] + 1)))
-            base = starts[np.searchsorted(rows, rk)]
-            cut_from = np.concatenate(([0], base + bk)).tolist()
-            cut_to = np.concatenate((base + ak, [len(joined)])).tolist()
-            masked = placeholder.join([joined[i:j] for i, j in zip(cut_from, cut_to)])
-            for i, t in zip(rows.tolist(), masked.split("\x00")):
-                out[i] = t
-        else:
-            todo.update(rows.tolist())
-    todo = sorted(todo)
-    lo = np.searchsorted(r, todo, side="left").tolist()
-    hi = np.searchsorted(r, todo, side="right").tolist()
-    a, b = a.tolist(), b.tolist()
-    for i, j, k in zip(todo, lo, hi):
-        out[i] = _mask_one(texts[i], i in org, i in phrases, list(zip(a[j:k], b[j:k])), rules)
-    return out
+    """Each text masked by ``_mask`` with its mention spans (`spans`: arrays row, start, end
+    sorted by row, start, end, see ``_mention_spans``)."""
+    mentions = [[] for _ in texts]
+    for i, a, b in zip(*(x.tolist() for x in spans)):
+        mentions[i].append((a, b))
+    return _mask(texts, mentions, rules)
 
 
 # --------------------------------------------------------------------------- scoring
@@ -527,7 +404,7 @@ def sentences(
     ``actors.mentions(articles, gazetteer, sentences=...)`` table (both computed when None).
     With `mask_entities`, organisation names, then the spans of the sentence's own mentions
     (their ``start``/``end`` offsets) and risky phrases are replaced by a placeholder before
-    scoring (see ``_mask_one``), so a sentence's masked text depends only on that sentence. A
+    scoring (see ``_mask``), so a sentence's masked text depends only on that sentence. A
     mentions table without offsets has each match looked up in its sentence (the first
     whole-word occurrence after the previous one). Articles whose language is not English are
     not scored (a warning names them). `n_jobs` and `method` go to ``score``.
@@ -602,7 +479,7 @@ def article_tone(sent: pd.DataFrame, by: str | Sequence[str] = "outlet") -> pd.D
     share_negative, n_sentences (scored sentences; 0 and NaN tone when none was scored),
     sorted by doc_id.
     """
-    keys = ["doc_id", *[k for k in stats._as_list(by) if k != "doc_id"]]
+    keys = ["doc_id", *[k for k in stats.grouping_columns(by) if k != "doc_id"]]
     df = sent[[*keys, "compound", "label"]].copy()
     scored = df["compound"].notna()
     df["pos_"] = np.where(scored, df["label"] == "positive", np.nan)
@@ -648,7 +525,7 @@ def group_tone(
     <by>..., n_articles, n_sentences, mean_compound, ci_low, ci_high, interval,
     article_values, share_positive, share_negative (article-weighted means).
     """
-    keys = stats._as_list(by)
+    keys = stats.grouping_columns(by)
     sent = _sentence_table(articles_or_sent, keys, **kwargs)
     art = article_tone(sent, by=keys)
     summ = stats.summarize(art, "mean_compound", by=keys, ci=ci, n_resamples=n_resamples,
@@ -685,7 +562,7 @@ def vector_tone(
     <by>..., vector, mean_compound (article-weighted), n_sentences, n_articles, ci_low,
     ci_high, interval, article_values.
     """
-    keys = stats._as_list(by)
+    keys = stats.grouping_columns(by)
     sent = _sentence_table(sent, keys)
     df = sent.loc[sent["compound"].notna() & (sent["vectors"] != ""),
                   ["doc_id", *keys, "compound"]]
@@ -741,7 +618,7 @@ def sensitivity(
     <by>..., n_articles, n_sentences, interval (how the interval was made), then for each
     variant v in (masked, unmasked, neutralised): v_mean, v_ci_low, v_ci_high.
     """
-    keys = stats._as_list(by)
+    keys = stats.grouping_columns(by)
     s = load_settings(settings)
     sent = _sentence_table(articles, keys, gazetteer=gazetteer, sentences=sentences,
                            settings=settings, n_jobs=n_jobs, method=method)
@@ -774,7 +651,7 @@ def extremes(sent: pd.DataFrame, by: str | Sequence[str] = "outlet", k: int = 3)
     Returns columns <by>..., direction ("most positive" / "most negative"), rank (1 = most
     extreme), compound, doc_id, sent_id, sentence, masked; sorted by `by`, direction, rank.
     """
-    keys = stats._as_list(by)
+    keys = stats.grouping_columns(by)
     df = sent[sent["compound"].notna()]
     parts = []
     for direction, sign in (("most positive", 1), ("most negative", -1)):

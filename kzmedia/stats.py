@@ -3,19 +3,19 @@
 The article is the unit of uncertainty: sentences of one article are not independent, so
 intervals resample articles (cluster bootstrap) and tests permute article labels. With tiny
 groups the resampling is nearly degenerate, so the rules depend on the number of articles n
-(see METHODS.md, "Uncertainty with few articles per outlet"):
+(see docs/methods.md, "Uncertainty with few articles"):
 
 - n = 1: point estimate and n only, no interval, no tests;
 - n = 2..4: each article's value and the mean (the interval is the range of the articles);
   exact permutation tests with their smallest attainable p stated;
 - n >= 5: percentile cluster-bootstrap interval of the article mean (the interval of
-  scipy.stats.bootstrap, with the resamples drawn once per group size for all groups);
-  permutation tests (exact when the number of splits is small, else the random splits
-  scipy.stats.permutation_test draws).
+  scipy.stats.bootstrap, :func:`bootstrap_interval`); permutation tests (exact when the
+  number of splits is small, else scipy.stats.permutation_test's random splits).
 """
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import math
 from collections.abc import Callable, Sequence
@@ -24,20 +24,25 @@ import numpy as np
 import pandas as pd
 import scipy.stats
 
-__all__ = ["summarize", "permutation_test", "bh", "compare_groups", "SMALL_N"]
+from .fast import bootstrap as fast_bootstrap
+
+__all__ = ["summarize", "bootstrap_interval", "bootstrap_intervals", "permutation_test", "bh",
+           "compare_groups", "grouping_columns", "SMALL_N"]
 
 #: Largest group size for which the interval is the range of the article values.
 SMALL_N = 4
 
-# Bootstrap memory bounds: resample indices are drawn about this many at a time, and at most
-# this many groups of one size are bootstrapped together (their means: n_resamples x groups).
-_DRAW_CHUNK = 250_000
-_CELL_CHUNK = 2_000
-# values per batch of scipy's permutation test (bounds its memory for large groups)
-_PERMUTATION_CELLS = 4_000_000
+# Values held at once by a bootstrap or permutation batch (bounds the memory of large groups;
+# the resamples drawn do not depend on it).
+_BATCH_VALUES = 4_000_000
+
+# scipy >= 1.15 names the random generator argument rng, older versions random_state
+_RNG = "rng" if "rng" in inspect.signature(scipy.stats.bootstrap).parameters else "random_state"
 
 
-def _as_list(by) -> list[str]:
+def grouping_columns(by) -> list[str]:
+    """The grouping columns a ``by`` argument names, as a list: None -> [], one column name
+    -> [name], a sequence of names -> a list of them."""
     if by is None:
         return []
     if isinstance(by, str):
@@ -45,29 +50,23 @@ def _as_list(by) -> list[str]:
     return list(by)
 
 
-def _bootstrap_means(x: np.ndarray, n_resamples: int, seed) -> np.ndarray:
-    """Bootstrap distribution of the mean of each row of `x` (groups x n articles): an array
-    (n_resamples, groups).
+def bootstrap_interval(x: np.ndarray, ci: float, n_resamples: int, seed) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean of the values `x`:
+    ``scipy.stats.bootstrap((x,), np.mean, method="percentile", confidence_level=ci,
+    n_resamples=n_resamples)`` with ``np.random.default_rng(seed)``. Returns (low, high)."""
+    res = scipy.stats.bootstrap((x,), np.mean, n_resamples=n_resamples, confidence_level=ci,
+                                method="percentile", batch=max(1, _BATCH_VALUES // len(x)),
+                                **{_RNG: np.random.default_rng(seed)})
+    return float(res.confidence_interval.low), float(res.confidence_interval.high)
 
-    The resamples are the ones scipy.stats.bootstrap draws for one sample of n values with
-    ``np.random.default_rng(seed)``: ``rng.integers(0, n, (n_resamples, n))`` (drawn here a few
-    rows at a time, which gives the same stream). They depend only on n, so one draw serves
-    every row: with counts[b, i] the number of times article i is in resample b, the resample
-    means are counts @ x.T / n (scipy sums each resample's values; the two sums agree up to
-    rounding, about 1e-16 relative).
-    """
-    n = x.shape[1]
-    rng = np.random.default_rng(seed)
-    means = np.empty((n_resamples, len(x)))
-    step = max(1, _DRAW_CHUNK // n)
-    for start in range(0, n_resamples, step):
-        rows = min(step, n_resamples - start)
-        idx = rng.integers(0, n, (rows, n))
-        idx += n * np.arange(rows)[:, None]
-        counts = np.bincount(idx.ravel(), minlength=rows * n).reshape(rows, n)
-        # einsum, not a BLAS matmul: BLAS threads would spin on the other core meanwhile
-        means[start:start + rows] = np.einsum("bi,gi->bg", counts.astype(float), x)
-    return means / n
+
+def bootstrap_intervals(samples: Sequence[np.ndarray], ci: float, n_resamples: int,
+                        seed) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`bootstrap_interval` of each sample (each with a fresh generator from `seed`):
+    arrays (low, high), one value per sample. The reference that
+    :mod:`kzmedia.fast.bootstrap` reproduces (``summarize(method="reference")`` uses it)."""
+    intervals = [bootstrap_interval(x, ci, n_resamples, seed) for x in samples]
+    return np.array([lo for lo, _ in intervals]), np.array([hi for _, hi in intervals])
 
 
 def summarize(
@@ -78,6 +77,7 @@ def summarize(
     ci: float = 0.95,
     n_resamples: int = 2000,
     seed: int | None = 0,
+    method: str = "fast",
 ) -> pd.DataFrame:
     """Article-weighted mean of `value` per group, with an interval that follows the small-n rules.
 
@@ -95,15 +95,16 @@ def summarize(
     ci_high NaN), "n=1: no interval" (ci_low/ci_high NaN), "range of n articles" for n = 2..4
     (ci_low = min, ci_high = max of the article values), or "95% bootstrap over articles"
     (percentile bootstrap of the article mean, the article resampled as a cluster) for n >= 5.
-    The bootstrap interval is, up to floating-point rounding (about 1e-12 relative), the one
-    ``scipy.stats.bootstrap((x,), np.mean, method="percentile", n_resamples=n_resamples,
-    confidence_level=ci)`` gives with ``np.random.default_rng(seed)`` for each group: the same
-    resamples, their means summed in another order. As every group starts from the same seed,
-    groups of the same size share their resamples, which are drawn once (see
-    :func:`_bootstrap_means`). Groups whose articles all have the same value get that value
-    as both bounds.
+    The bootstrap interval is the one ``scipy.stats.bootstrap((x,), np.mean,
+    method="percentile", n_resamples=n_resamples, confidence_level=ci)`` gives with
+    ``np.random.default_rng(seed)`` for each group (:func:`bootstrap_interval`;
+    ``method="reference"``). ``method="fast"`` (:mod:`kzmedia.fast.bootstrap`) gives the same
+    up to floating-point rounding (about 1e-12 relative). Groups whose articles all have the
+    same value get that value as both bounds.
     """
-    keys = _as_list(by)
+    if method not in ("fast", "reference"):
+        raise ValueError(f"summarize: method must be 'fast' or 'reference', not {method!r}")
+    keys = grouping_columns(by)
     cols = [value] if isinstance(value, str) else list(value)
     missing = [c for c in [*keys, unit, *cols] if c not in values.columns]
     if missing:
@@ -116,96 +117,57 @@ def summarize(
     df = values[[*keys, unit]].copy()
     for c in cols:
         df[c] = pd.to_numeric(values[c], errors="coerce").astype(float)
-    per_unit = df.groupby([*keys, unit], sort=True, dropna=False)[cols].mean()
+    per_unit = df.groupby([*keys, unit], sort=True, dropna=False)[cols].mean().reset_index()
 
-    # Groups: runs of equal keys in the sorted per-unit table. Cells: group x value column.
+    # Groups are runs of rows of the sorted per-unit table; a sample is one group's values of
+    # one column (in unit order, NaN left out). One output row per sample.
     if keys:
-        codes = np.array(per_unit.index.codes[:len(keys)])
-        first = np.ones(len(per_unit), dtype=bool)
-        first[1:] = (codes[:, 1:] != codes[:, :-1]).any(axis=0)
-        starts, group = np.flatnonzero(first), np.cumsum(first) - 1
+        group_no = per_unit.groupby(keys, sort=True, dropna=False).ngroup().to_numpy()
+        starts = np.flatnonzero(np.diff(group_no, prepend=-1))
     else:
-        starts, group = np.zeros(1, dtype=int), np.zeros(len(per_unit), dtype=int)
-    k = len(cols)
-    n_cells = len(starts) * k
-    cell = (group[:, None] * k + np.arange(k)).ravel()
-    v = per_unit.to_numpy(dtype=float).ravel()
-    cell, v = cell[~np.isnan(v)], v[~np.isnan(v)]
-    n = np.bincount(cell, minlength=n_cells)
-    # Values grouped by cell size, then cell, in unit order: each size is a (cells, n) block.
-    v = v[np.argsort(n[cell] * n_cells + cell, kind="stable")]
-    by_size = np.argsort(n, kind="stable")
+        starts = np.zeros(1, dtype=int)
+    ends = np.append(starts[1:], len(per_unit))
+    table = per_unit[cols].to_numpy(dtype=float)
+    samples = [column[~np.isnan(column)] for a, b in zip(starts, ends) for column in table[a:b].T]
 
-    mean, low, high = (np.full(n_cells, math.nan) for _ in range(3))
-    label = np.full(n_cells, "n=0: no data", dtype=object)
-    article_values: list[list[float]] = [[] for _ in range(n_cells)]
-    boot_label = f"{ci * 100:g}% bootstrap over articles"
-    alpha = (1 - ci) / 2  # as scipy.stats.bootstrap computes the percentiles
-    q = [alpha * 100, (1 - alpha) * 100]
-    pos = done = 0
-    for size, count in zip(*np.unique(n, return_counts=True)):
-        ids = by_size[done:done + count]
-        done += count
-        if size == 0:
-            continue
-        x = v[pos:pos + size * count].reshape(count, size)
-        pos += size * count
-        mean[ids] = x.mean(axis=1)
-        if size <= SMALL_N:
-            for i, row in zip(ids, x.tolist()):
-                article_values[i] = row
-            if size == 1:
-                label[ids] = "n=1: no interval"
-            else:
-                low[ids], high[ids] = x.min(axis=1), x.max(axis=1)
-                label[ids] = f"range of {size} articles"
-            continue
-        label[ids] = boot_label
-        const = x.min(axis=1) == x.max(axis=1)  # every resample has that value too
-        low[ids[const]] = high[ids[const]] = x[const, 0]
-        vary = np.flatnonzero(~const)
-        for s in range(0, len(vary), _CELL_CHUNK):
-            rows = vary[s:s + _CELL_CHUNK]
-            boot = _bootstrap_means(x[rows], n_resamples, seed)
-            low[ids[rows]], high[ids[rows]] = np.percentile(boot, q, axis=0)
+    n = np.array([len(x) for x in samples], dtype=int)
+    mean = np.array([x.mean() if len(x) else math.nan for x in samples])
+    low, high, label, article_values = (list(column) for column in zip(
+        *[_small_n(x, ci) for x in samples])) if samples else ([] for _ in range(4))
+    low, high = np.array(low, dtype=float), np.array(high, dtype=float)
+    boot = [i for i, x in enumerate(samples) if len(x) > SMALL_N and x.min() < x.max()]
+    intervals = bootstrap_intervals if method == "reference" else fast_bootstrap.bootstrap_intervals
+    low[boot], high[boot] = intervals([samples[i] for i in boot], ci, n_resamples, seed)
 
-    out = pd.DataFrame({key: per_unit.index.get_level_values(j)[starts].repeat(k)
-                        for j, key in enumerate(keys)})
+    out = (per_unit.loc[starts.repeat(len(cols)), keys].reset_index(drop=True) if keys
+           else pd.DataFrame(index=range(len(cols))))
     if not isinstance(value, str):
         out["variable"] = np.tile(np.array(cols, dtype=object), len(starts))
-    out["n_articles"] = n.astype(int)
+    out["n_articles"] = n
     out["mean"], out["ci_low"], out["ci_high"] = mean, low, high
-    out["interval"] = label
+    out["interval"] = np.array(label, dtype=object)
     out["article_values"] = article_values
     return out
 
 
+def _small_n(x: np.ndarray, ci: float) -> tuple[float, float, str, list]:
+    """(low, high, interval label, article values) of one group's article values by the
+    small-n rules of :func:`summarize`; low and high are NaN where the bootstrap sets them."""
+    n = len(x)
+    if n == 0:
+        return math.nan, math.nan, "n=0: no data", []
+    if n == 1:
+        return math.nan, math.nan, "n=1: no interval", x.tolist()
+    if n <= SMALL_N:
+        return x.min(), x.max(), f"range of {n} articles", x.tolist()
+    label = f"{ci * 100:g}% bootstrap over articles"
+    if x.min() == x.max():  # every resample has that value too
+        return x[0], x[0], label, []
+    return math.nan, math.nan, label, []
+
+
 def _mean_difference(a, b, axis=-1):
     return np.mean(a, axis=axis) - np.mean(b, axis=axis)
-
-
-def _random_splits_null(a: np.ndarray, b: np.ndarray, stat: Callable, n_resamples: int,
-                        seed) -> np.ndarray:
-    """`stat` on `n_resamples` random relabellings of the pooled values: the null distribution
-    scipy.stats.permutation_test (independent samples, vectorised statistic) computes with
-    ``np.random.default_rng(seed)``, from the same resamples. scipy draws one
-    ``rng.permutation(n)`` of the positions per resample and takes the values at them; here
-    each row of a batch, a copy of the pooled values, is shuffled in place. A shuffle's swaps
-    depend only on n and the generator, not on the values or (for 8-byte items) their type,
-    so each row is the pooled values at scipy's permutation, without gathering them."""
-    pooled = np.concatenate([a, b]).astype(np.float64)
-    n, n_a = len(pooled), len(a)
-    rng = np.random.default_rng(seed)
-    null = np.empty(n_resamples)
-    step = max(1, _PERMUTATION_CELLS // n)
-    for start in range(0, n_resamples, step):
-        rows = min(step, n_resamples - start)
-        values = np.empty((rows, n))
-        values[:] = pooled
-        for row in values:
-            rng.shuffle(row)
-        null[start:start + rows] = stat(values[:, :n_a], values[:, n_a:], axis=-1)
-    return null
 
 
 def permutation_test(
@@ -222,9 +184,9 @@ def permutation_test(
     accept an `axis` keyword (vectorised over the last axis). NaN values are dropped.
     When the number of splits C(n_a + n_b, n_a) is at most `n_resamples`, every split is
     enumerated (itertools.combinations over positions) and the p-value is exact; otherwise
-    `n_resamples` random splits are drawn with ``np.random.default_rng(seed)``, the ones
-    scipy.stats.permutation_test draws, and p is scipy's (the observed split counted once
-    more). Two-sided p is twice the smaller one-sided p (capped at 1), as in scipy.
+    p is that of ``scipy.stats.permutation_test`` with `n_resamples` random splits drawn by
+    ``np.random.default_rng(seed)`` (the observed split counted once more). Two-sided p is
+    twice the smaller one-sided p (capped at 1), as in scipy.
 
     Returns dict(statistic, p_value, exact (bool), n_splits, min_p, n_a, n_b, alternative):
     min_p is the smallest p the design can reach, e.g. 2 / C(n_a + n_b, n_a) two-sided
@@ -256,15 +218,16 @@ def permutation_test(
         gamma = np.finfo(float).eps * 100 * max(1.0, abs(observed))
         p_greater = np.count_nonzero(null >= observed - gamma) / n_splits
         p_less = np.count_nonzero(null <= observed + gamma) / n_splits
+        p = {"greater": p_greater, "less": p_less}.get(alternative,
+                                                        min(1.0, 2 * min(p_greater, p_less)))
         exact, min_p = True, min(1.0, sides / n_splits)
     else:
-        null = _random_splits_null(a, b, stat, n_resamples, seed)
-        # as scipy.stats.permutation_test counts them: the observed labelling is one more
-        gamma = abs(np.finfo(float).eps * 100 * observed)
-        p_greater = (np.count_nonzero(null >= observed - gamma) + 1) / (n_resamples + 1)
-        p_less = (np.count_nonzero(null <= observed + gamma) + 1) / (n_resamples + 1)
+        res = scipy.stats.permutation_test(
+            (a, b), stat, permutation_type="independent", vectorized=True,
+            n_resamples=n_resamples, alternative=alternative,
+            batch=max(1, _BATCH_VALUES // (n_a + n_b)), **{_RNG: np.random.default_rng(seed)})
+        p = res.pvalue
         exact, min_p = False, min(1.0, sides / (n_resamples + 1))
-    p = {"greater": p_greater, "less": p_less}.get(alternative, min(1.0, 2 * min(p_greater, p_less)))
     return {
         "statistic": observed,
         "p_value": float(p),
@@ -315,7 +278,7 @@ def compare_groups(
     p_value, exact, n_splits, min_p, q_value, note ("" or a statement that the test cannot
     reach p < alpha given the group sizes).
     """
-    outer = _as_list(within)
+    outer = grouping_columns(within)
     missing = [c for c in [*outer, by, unit, value] if c not in values.columns]
     if missing:
         raise KeyError(f"compare_groups: columns {missing} not in the input")
@@ -367,6 +330,10 @@ def compare_groups(
     out.attrs["skipped"] = skipped
     return out
 
+
+
+# values per batch of relabellings in the stratified test (bounds its memory for large strata)
+_RELABEL_CELLS = 4_000_000
 
 
 def stratified_permutation_test(
@@ -481,7 +448,7 @@ def stratified_permutation_tests(
         null = np.zeros((n_resamples, k))
         for pooled, n_a, n_b, w in strata:
             n = n_a + n_b
-            step = max(1, _PERMUTATION_CELLS // n)
+            step = max(1, _RELABEL_CELLS // n)
             for start in range(0, n_resamples, step):
                 rows = min(step, n_resamples - start)
                 # a random relabelling of each row: the first n_a positions of a shuffle

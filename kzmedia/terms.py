@@ -7,7 +7,7 @@ sparse group-indicator products (:func:`group_terms`), never from dense vocabula
 arrays. Pass a precomputed ``dtm=`` to reuse the matrix across calls on the same articles,
 and ``groups=`` to reuse the groups x terms sums of one grouping.
 
-Statistics (docs/methods.md, "Distinctive terms"):
+Statistics (docs/methods.md, "Distinctive terms (keyness)"):
 
 - log-odds with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008),
 - G² log-likelihood with Hardie's (2014) log-ratio effect size, chi², each with
@@ -31,7 +31,7 @@ import scipy.sparse as sp
 from scipy import special, stats
 from sklearn.feature_extraction.text import TfidfTransformer
 
-from . import text
+from . import patterns, text
 from .parallel import map_ordered
 
 __all__ = [
@@ -399,7 +399,26 @@ def _rows_sum(m: sp.csr_matrix, rows: list[int]) -> np.ndarray:
     return np.asarray(m[rows].sum(axis=0)).ravel().astype(float)
 
 
-def _as_list(v) -> list:
+def _ranked(score: np.ndarray, top: int | None) -> np.ndarray:
+    """Positions of `score` from the highest score to the lowest, ties in position order (a
+    stable sort); with `top`, only the `top` first and the `top` last of that order. Those
+    are found among the scores at least the top-th highest (at most the top-th lowest)
+    instead of sorting every score: the same positions in the same order."""
+    if top is None or len(score) <= 2 * top or np.isnan(score).any():
+        order = np.argsort(-score, kind="stable")
+        return order if top is None or len(order) <= 2 * top else np.concatenate(
+            [order[:top], order[-top:]])
+    high = np.partition(score, len(score) - top)[len(score) - top]   # the top-th highest
+    low = np.partition(score, top - 1)[top - 1]                      # the top-th lowest
+    first = np.flatnonzero(score >= high)
+    last = np.flatnonzero(score <= low)
+    first = first[np.argsort(-score[first], kind="stable")][:top]
+    last = last[np.argsort(-score[last], kind="stable")][-top:]
+    return np.concatenate([first, last])
+
+
+def _group_values(v) -> list:
+    """One group value, or several, as a list."""
     return list(v) if isinstance(v, (list, tuple, set, np.ndarray, pd.Index)) else [v]
 
 
@@ -458,8 +477,8 @@ def keyness(articles: pd.DataFrame, by: str = "outlet", measure: str = "log_odds
             raise ValueError("reference needs a target")
         comparisons = [([i], None) for i in range(len(labels))] if len(labels) > 1 else []
     else:
-        t = idx_of(_as_list(target))
-        r = (idx_of(_as_list(reference)) if reference is not None
+        t = idx_of(_group_values(target))
+        r = (idx_of(_group_values(reference)) if reference is not None
              else [j for j in range(len(labels)) if j not in t])
         if set(t) & set(r):
             raise ValueError("target and reference overlap")
@@ -489,9 +508,7 @@ def keyness(articles: pd.DataFrame, by: str = "outlet", measure: str = "log_odds
                                alpha_w[scored], alpha0)
         if "p" in cols:
             cols["q"] = stats.false_discovery_control(cols["p"])
-        order = np.argsort(-score, kind="stable")  # score descending, then term
-        if top is not None and len(order) > 2 * top:
-            order = np.concatenate([order[:top], order[-top:]])
+        order = _ranked(score, top)
         sel = scored[order]
         k = len(sel)
         out[by].append(np.repeat(" + ".join(map(str, labels[t])), k))
@@ -521,16 +538,15 @@ def kwic(articles: pd.DataFrame, pattern: str | Iterable[str], window: int = 5, 
          case_sensitive: bool = False, by: str = "outlet") -> pd.DataFrame:
     """Keywords in context, sentence by sentence.
 
-    ``pattern``: one pattern or a list, in the codebook grammar of
-    :func:`kzmedia.text.compile_pattern` (whole word, trailing ``*``, space = spaces or
-    hyphens, inner hyphen optional). ``window``: words (whitespace-separated) kept on each side,
-    within the sentence.
+    ``pattern``: one pattern or a list, in the codebook grammar of :mod:`kzmedia.patterns`
+    (whole word, trailing ``*``, space = spaces or hyphens, inner hyphen optional).
+    ``window``: words (whitespace-separated) kept on each side, within the sentence.
 
     Columns: ``doc_id``, ``<by>``, ``sent_id``, ``left``, ``match``, ``right``. Sorted by
     doc_id, sent_id, position of the match.
     """
     pats = [pattern] if isinstance(pattern, str) else list(pattern)
-    rx = re.compile("|".join(text.compile_pattern(p, case_sensitive) for p in pats))
+    rx = re.compile("|".join(patterns.compile_pattern(p, case_sensitive) for p in pats))
     cols = ["doc_id", by, "sent_id", "left", "match", "right"]
     hit = articles[articles["text"].fillna("").map(lambda s: rx.search(s) is not None)]
     if hit.empty:

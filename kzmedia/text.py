@@ -11,8 +11,8 @@
   acronyms ``US``/``UN`` are read as ``u.s``/``u.n`` (lower-casing would turn ``US`` into the
   stop word "us"); multi-word expressions from a phrase list are joined with ``_`` (longest
   first) before stop words are removed, so ``belt and road`` survives as ``belt_and_road``.
-- ``compile_pattern``: the pattern grammar of the frame codebook and the gazetteer (see
-  docs/methods.md, "Frames"), shared by KWIC, frames and actors.
+- ``compile_pattern``: the pattern grammar of the frame codebook and the gazetteer
+  (:mod:`kzmedia.patterns`, docs/methods.md "Pattern grammar"), re-exported here.
 - ``collocations``: Blaheta & Johnson's lambda and z for adjacent word pairs, as quanteda's
   ``textstat_collocations`` (size 2).
 """
@@ -28,6 +28,8 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
+from .patterns import HYPHENS, SEPARATOR, compile_pattern, trie_regex
 
 __all__ = [
     "NEWS_ABBREVIATIONS",
@@ -60,7 +62,6 @@ NEWS_ABBREVIATIONS = (
 )
 
 _PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
-_SEP = r"[\s\-\u2010\u2011]"  # space or hyphen (incl. Unicode hyphen, non-breaking hyphen)
 
 
 @functools.cache
@@ -153,46 +154,6 @@ def sentences(articles: pd.DataFrame, method: str = "fast") -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-# --------------------------------------------------------------------------- patterns
-
-_APOSTROPHE = "['\u2019]"
-
-
-def _token_regex(token: str, allow_star: bool = True) -> str:
-    star = allow_star and token.endswith("*")
-    core = token[:-1] if star else token
-    if "*" in core:
-        raise ValueError(f"pattern token {token!r}: '*' is allowed only at the end of a word")
-    if not core:
-        raise ValueError("pattern has an empty token (a lone '*')")
-    parts = [re.sub("['\u2019]", lambda _: _APOSTROPHE, re.escape(p))
-             for p in re.split(r"[\-\u2010\u2011]", core)]
-    body = (_SEP + "?").join(parts)
-    return body + (r"\w*" if star else "")
-
-
-def compile_pattern(pattern: str, case_sensitive: bool = False) -> str:
-    """Translate a codebook/gazetteer pattern into Python regex source.
-
-    Grammar (METHODS.md): whole-word match; a trailing ``*`` on a word = any word-character
-    suffix (``cooperat*``); a space between words = one or more spaces or hyphens
-    (``middle corridor`` matches "Middle-Corridor"); a hyphen inside a word = an optional hyphen
-    or space (``multi-vector*`` matches multivector, multi vector, multi-vectoral); an apostrophe
-    matches ' or ’; everything else is literal. Case-insensitive unless ``case_sensitive``: the
-    flag is scoped inside the returned source (``(?i:...)``), so sources can be combined with
-    ``|`` and compiled without flags.
-
-    >>> import re; bool(re.search(compile_pattern("multi-vector*"), "a multivectoral policy"))
-    True
-    """
-    words = pattern.split()
-    if not words:
-        raise ValueError("empty pattern")
-    body = (_SEP + "+").join(_token_regex(w) for w in words)
-    src = rf"(?<!\w){body}(?!\w)"
-    return src if case_sensitive else f"(?i:{src})"
-
-
 # --------------------------------------------------------------------------- word lists
 
 def _read_list(name: str) -> list[str]:
@@ -268,42 +229,27 @@ def _canonical(phrase: str, joiner: str) -> str:
     return joiner.join(w for w in words if w)
 
 
-_SEP_CHARS = re.compile(r"[\s\-\u2010\u2011]+")
+_SEP_CHARS = re.compile(SEPARATOR + "+")
 
 
 def _units(phrase: str) -> list[str]:
-    """Regex pieces of one phrase: escaped characters and separator classes."""
+    """Regex pieces of one phrase: escaped characters, and separator classes where the
+    pattern grammar puts them (a space: one or more separators; a hyphen: an optional one)."""
     out: list[str] = []
     for wi, word in enumerate(phrase.split()):
         if wi:
-            out.append(_SEP + "+")
-        for pi, part in enumerate(re.split(r"[\-\u2010\u2011]", word)):
+            out.append(SEPARATOR + "+")
+        for pi, part in enumerate(re.split(f"[{HYPHENS}]", word)):
             if pi:
-                out.append(_SEP + "?")
+                out.append(SEPARATOR + "?")
             out.extend(re.escape(c) for c in part)
     return out
 
 
 def _trie_regex(phrases: Iterable[str]) -> str:
-    """One regex for many phrases, factored by common prefix (a trie), so each word start
-    costs a few character tests instead of one test per phrase. Greedy optional tails make
-    the longest phrase win."""
-    trie: dict = {}
-    for p in phrases:
-        node = trie
-        for u in _units(p):
-            node = node.setdefault(u, {})
-        node[""] = {}
-
-    def emit(node: dict) -> str:
-        keys = sorted(k for k in node if k)
-        if not keys:
-            return ""
-        alts = [k + emit(node[k]) for k in keys]
-        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-        return f"(?:{body})?" if "" in node else body
-
-    return emit(trie)
+    """One regex for many phrases (:func:`kzmedia.patterns.trie_regex`): the longest phrase
+    wins."""
+    return trie_regex(map(_units, phrases))
 
 
 def _joinable(phrases: Iterable[str], joiner: str) -> list[str]:

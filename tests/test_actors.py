@@ -131,12 +131,19 @@ def test_balance_index_by_hand():
     assert b.loc["B", "interval"] == "n=1: no interval" and b.loc["B", "k"] == 2
 
 
-def test_normalised_entropies_are_the_one_row_formula_bit_for_bit():
+def test_balance_is_the_one_article_formula_bit_for_bit():
     rng = np.random.default_rng(0)
     counts = rng.integers(0, 4, (300, 11)) * rng.integers(0, 2, (300, 11))  # many zeros
     counts[:3] = 0                                   # no mentions: NaN
     counts[3] = [5] + [0] * 10                       # one partner: 0
-    got = actors._normalised_entropies(counts, 11)
+    partners = [f"p{j:02d}" for j in range(11)]
+    gaz = {"focal": "home", "vectors": {"home": {"names": ["Home"]},
+                                        **{p: {"names": [p]} for p in partners}}}
+    docs = [f"d{i:03d}" for i in range(len(counts))]
+    men = pd.DataFrame([(d, 0, p) for d, row in zip(docs, counts) for p, c in zip(partners, row)
+                        for _ in range(c)], columns=["doc_id", "sent_id", "vector"])
+    a = pd.DataFrame({"doc_id": docs, "outlet": "A", "text": ""})
+    got = actors.article_balance(a, gaz, mentions_table=men)["balance"].to_numpy()
 
     def one_row(c):  # the formula, one article at a time
         c = c.astype(float)
@@ -147,7 +154,6 @@ def test_normalised_entropies_are_the_one_row_formula_bit_for_bit():
 
     want = [one_row(r) for r in counts]
     np.testing.assert_array_equal(got, want)         # NaN in the same places, floats equal
-    assert np.isnan(actors._normalised_entropies(counts, 1)).all()
 
 
 def test_cooccurrence_counts():
@@ -173,7 +179,7 @@ def test_seeds_end_to_end():
     assert len(b) == 5 and b["mean"].between(0, 1).all()
 
 
-# --------------------------------------------------------------------------- chunked matching
+# --------------------------------------------------------------------------- texts together
 
 TRICKY = [
     "Relations with the", "West improved; the West too.",      # no match across two texts
@@ -183,15 +189,13 @@ TRICKY = [
 ]
 
 
-def test_matching_texts_together_equals_one_at_a_time(monkeypatch):
+def test_matching_texts_together_equals_one_at_a_time():
     m = actors.load_gazetteer().matcher()
     alone = [(k, s, e, t) for k, text in enumerate(TRICKY)
              for _, s, e, t in m.find(text)]
     assert [t[2] for *_, t in alone].count("US") == 2 and ("west", "the West", "the West") in [t for *_, t in alone]
-    for size in (1 << 20, 1, 25):                     # chunk sizes: default, one text, a few
-        monkeypatch.setattr(actors, "_CHUNK", size)
-        k, s, e, _, t = m.matches(TRICKY)
-        assert list(zip(k, s, e, t)) == alone
+    k, s, e, _, t = m.matches(TRICKY)
+    assert list(zip(k, s, e, t)) == alone
 
 
 def test_mention_and_hit_tables_keep_their_dtypes_when_empty():
@@ -226,39 +230,3 @@ def test_matcher_is_built_once_per_pattern_set_and_results_do_not_leak():
     after = actors.mentions(a, small)
     pd.testing.assert_frame_equal(before, after)
     assert after["match"].tolist() == ["Kazakhstan", "Russia"]   # no Putin: not in `small`
-
-
-PREFILTER_TEXTS = TRICKY + [
-    "Belt\u00a0and Road projects", "the Belt and\u2010Road", "Nur\u2011Sultan talks", "NUR-SULTAN",
-    "diversifiées partnerships", "Diversified partnerships", "One Belt, One Road", "(China)",
-    "China", "Xi\tJinping", "U.S.-led", "u.s. troops", "the USA and U.S.A.", "\u212azakhstan",
-    "Erdoğan and ERDOĞAN", "Orbán", "the EU’s", "Moscow’s line", "Kazakhstan’s", "Chinas",
-    "filler text about the weather", "nothing to see", "Sino-Russian", "RUSSIA", "Astana,",
-]
-
-
-@pytest.mark.parametrize("which", ["gazetteer", "codebook"])
-def test_prefilter_keeps_every_text_a_pattern_matches(which):
-    """A long list of texts is first narrowed by one RE2 scan (through Arrow) to the texts a
-    pattern may match: the same matches as without it, on texts with Unicode spaces and
-    hyphens, dotted I, the Kelvin sign, curly apostrophes, capitals and wildcards."""
-    from kzmedia import frames
-
-    gaz = actors.load_gazetteer()
-    m = gaz.matcher() if which == "gazetteer" else frames.load_codebook(gazetteer=gaz).matcher()
-    assert m._prefilter is not None                  # every default pattern has an RE2 form
-    texts = (PREFILTER_TEXTS * (actors._PREFILTER_MIN // len(PREFILTER_TEXTS) + 1))
-    keep = m.candidates(texts)
-    assert keep is not None and 0 < len(keep) < len(texts)
-    assert m.matches(texts) == m._matches(texts)
-    assert m.candidates(texts[:10]) is None          # short lists: no prefilter
-
-
-def test_re2_forms_of_pattern_remainders():
-    _, rem = actors._parts("one belt* one road")
-    assert actors._re2_rest(rem) == (actors._RE2_SEP + "+belt" + actors._RE2_WORD_RUN
-                                     + actors._RE2_SEP + "+one" + actors._RE2_SEP + "+road")
-    assert actors._parts("U.S.") == ("U.S.", "") and actors._re2_literal("U.S.") == r"U\x{2e}S\x{2e}"
-    assert actors._re2_rest(actors._parts("diversif*")[1]) == r"\w*"
-    assert actors._re2_rest(actors._parts("Moscow's")[1]) == r"['\x{2019}]s"
-    assert actors._re2_rest("(?:x)") is None

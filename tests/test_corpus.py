@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kzmedia import corpus
+from kzmedia import corpus, language, readers
+from kzmedia.parallel import can_fork
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
@@ -311,35 +312,41 @@ def test_table_row_numbers_as_ids_and_clean_option(tmp_path):
 # ------------------------------------------------------------------ language, seeds, validate
 
 
-def test_language_detection_matches_py3langid():
+def test_language_detection_is_py3langid_on_the_first_characters():
     import py3langid
 
     texts = pd.Series([BODY_A, "La politique étrangère du Kazakhstan est équilibrée entre ses voisins.",
                        "Die Außenpolitik Kasachstans sucht gute Beziehungen zu allen Nachbarn.",
                        "Внешняя политика Казахстана остаётся многовекторной.", ""], dtype="str")
-    got = corpus._detect_lang(texts, 500).tolist()
-    assert got == [py3langid.classify(t)[0] if t else "" for t in texts]
+    got = language.detect(texts).tolist()
+    assert got == [py3langid.classify(t[:language.LANG_CHARS])[0] if t else "" for t in texts]
     assert got == ["en", "fr", "de", "ru", ""]
+    # only the first `chars` characters count
+    mixed = pd.Series(["Привет, как дела у вас сегодня? " + BODY_A * 5], dtype="str")
+    assert language.detect(mixed, chars=30).tolist() == ["ru"]
+    assert language.detect(mixed).tolist() == ["en"]
 
 
-def test_parallel_load_identical(tmp_path, monkeypatch):
-    """With several cores a large table's paragraphs are normalized in threads and its
-    language detected in a forked process: the same articles as in one process."""
+def test_table_texts_normalized_counted_and_detected(tmp_path):
+    """A table's texts: trimmed, every run of line breaks one blank line, words counted as
+    str.split() counts them (every kind of whitespace), the language detected; one process
+    or two, the same articles."""
     texts = [BODY_A, "La politique étrangère du Kazakhstan est équilibrée entre ses voisins.",
              "  Die Außenpolitik Kasachstans  \r\n \n sucht gute Beziehungen.\t",
-             "Внешняя политика\u3000Казахстана остаётся многовекторной.", "", "one\x1ctwo  three"]
+             "Внешняя политика\u3000Казахстана остаётся многовекторной.", "", "one\x1ctwo  three",
+             "a\xa0b\u2028c\u200bd \x85e\x0bf\x0cg\x1fh"]
     path = tmp_path / "t.jsonl"
     path.write_text("\n".join(json.dumps({"id": str(i), "outlet": "X", "text": t})
                               for i, t in enumerate(texts)))
-    monkeypatch.setattr(corpus, "PARALLEL_MIN_TEXTS", 2)
     one = corpus.load(path, n_jobs=1)
     two = corpus.load(path, n_jobs=2)
     pd.testing.assert_frame_equal(one, two)
     for key in ("rejected", "audit"):
         pd.testing.assert_frame_equal(one.attrs[key], two.attrs[key])
-    assert two["lang"].tolist() == ["en", "fr", "de", "ru", "en"]
-    assert two["n_words"].tolist() == [len(BODY_A.split()), 10, 6, 5, 3]
-    assert two.loc[2, "text"] == "Die Außenpolitik Kasachstans\n\nsucht gute Beziehungen."
+    assert one["lang"].tolist()[:5] == ["en", "fr", "de", "ru", "en"]
+    assert one["n_words"].tolist() == [len(t.split()) for t in one["text"]]
+    assert one["n_words"].tolist()[:5] == [len(BODY_A.split()), 10, 6, 5, 3]
+    assert one.loc[2, "text"] == "Die Außenpolitik Kasachstans\n\nsucht gute Beziehungen."
     assert one.attrs["rejected"]["reason"].tolist() == ["empty text"]
 
 
@@ -436,30 +443,16 @@ def test_dedupe_keeps_earliest():
     assert len(arts) == 3  # input untouched
 
 
-def test_jsonl_arrow_and_line_by_line_readers_agree(tmp_path, monkeypatch):
-    """The whole-file pyarrow reader and the line-by-line reader give the same articles,
-    with line numbers that count blank lines, and concatenated gzip members are all read."""
-    import pyarrow as pa
-    import pyarrow.json
-
-    rows = [{**r, "published": r["published"].replace("-", "/")} for r in ROWS]  # no ISO strings
-    lines = [json.dumps(r) for r in rows]
+def test_jsonl_line_numbers_count_blank_lines_and_every_gzip_member_is_read(tmp_path):
+    lines = [json.dumps(r) for r in ROWS]
     path = tmp_path / "t.jsonl.gz"
     with open(path, "wb") as fh:  # two gzip members, a blank line inside the first
         fh.write(gzip.compress(("\n".join(lines[:2]) + "\n\n").encode()))
         fh.write(gzip.compress("\n".join(lines[2:]).encode()))
-    fast = corpus.load(path, text="body", lang=False)
-
-    def refuse(*args, **kwargs):
-        raise pa.ArrowInvalid("forced")
-
-    monkeypatch.setattr(pyarrow.json, "read_json", refuse)
-    slow = corpus.load(path, text="body", lang=False)
-    pd.testing.assert_frame_equal(fast, slow)
-    pd.testing.assert_frame_equal(fast.attrs["rejected"], slow.attrs["rejected"])
-    assert fast["source"].tolist() == ["t.jsonl.gz:2", "t.jsonl.gz:1"]
-    assert sorted(fast.attrs["rejected"]["source"]) == ["t.jsonl.gz:4", "t.jsonl.gz:5"]  # 3 blank
-    assert fast["date"].tolist() == ["2019-05-06", "2020-05-01"]
+    arts = corpus.load(path, text="body", lang=False)
+    assert arts["source"].tolist() == ["t.jsonl.gz:2", "t.jsonl.gz:1"]
+    assert sorted(arts.attrs["rejected"]["source"]) == ["t.jsonl.gz:4", "t.jsonl.gz:5"]  # 3 blank
+    assert arts["date"].tolist() == ["2019-05-06", "2020-05-01"]
 
 
 def test_jsonl_iso_dates_stay_as_written(tmp_path):
@@ -471,22 +464,8 @@ def test_jsonl_iso_dates_stay_as_written(tmp_path):
     assert arts["seen"].tolist() == ["2021-03-04T10:00:00"]
 
 
-@pytest.mark.parametrize("isal", [True, False])
-def test_unreadable_gzip_names_the_file(tmp_path, monkeypatch, isal):
-    """Not gzip, cut short, a damaged block or a wrong checksum: a ValueError naming the
-    file, whether ISA-L or zlib decompresses it."""
-    import builtins
-    import os
-
-    if not isal:
-        real = builtins.__import__
-
-        def no_isal(name, *args, **kwargs):
-            if name.startswith("isal"):
-                raise ImportError(name)
-            return real(name, *args, **kwargs)
-
-        monkeypatch.setattr(builtins, "__import__", no_isal)
+def test_unreadable_gzip_names_the_file(tmp_path):
+    """Not gzip, cut short, a damaged block or a wrong checksum: a ValueError naming the file."""
     good = gzip.compress((json.dumps({"text": "x " * 3000}) + "\n").encode())
     damaged = bytearray(gzip.compress(os.urandom(3000) + b"x" * 5000))
     damaged[40:60] = b"\xff" * 20
@@ -503,31 +482,37 @@ def test_unreadable_gzip_names_the_file(tmp_path, monkeypatch, isal):
     assert corpus.load(path, lang=False)["n_words"].tolist() == [3000]
 
 
-def test_jsonl_line_numbers_skip_blank_lines_only():
-    # the numbers of the lines holding more than whitespace, as splitting and stripping give
-    datas = [b"", b"\n", b"a", b"a\n", b"\na", b"a\n\nb\n", b" \n\t\n{x}\n  {y}\n\r\n",
-             b"{}\n\x0b\n \x0cz\n", b"\n\n\n{}"]
-    for data in datas:
-        want = [i for i, line in enumerate(data.split(b"\n"), 1) if line.strip()]
-        assert corpus._line_numbers(data) == want, data
+def test_jsonl_reader_numbers_the_lines_holding_more_than_whitespace(tmp_path):
+    datas = [b"", b"\n", b"{}", b"{}\n", b"\n{}", b'{"a": 1}\n\n{"a": 2}\n',
+             b' \n\t\n{"x": 1}\n  {"y": 2}\n\r\n', b'{}\n\x0b\n \t{"z": 3}\n', b"\n\n\n{}"]
+    for i, data in enumerate(datas):
+        path = tmp_path / f"t{i}.jsonl"
+        path.write_bytes(data)
+        want = [n for n, line in enumerate(data.split(b"\n"), 1) if line.strip()]
+        frame, numbers = readers.read_jsonl(path, path.name)
+        assert list(numbers) == want and len(frame) == len(want), data
 
 
-def test_word_counts_are_pythons_split_for_every_kind_of_whitespace():
-    # counted on the UTF-8 bytes where " " and "\n" are the only whitespace, by Python otherwise
-    rng = np.random.default_rng(0)
-    alphabet = ["a", "é", "’", "😀", " ", "\n", "\t", "\r", "\x0b", "\x0c", "\x1c", "\x1f", "\x85",
-                "\xa0", "\u1680", "\u2000", "\u200a", "\u200b", "\u2028", "\u202f", "\u3000", "\x00"]
-    texts = ["".join(rng.choice(alphabet, size=rng.integers(0, 14))) for _ in range(3000)]
-    want = [len(t.split()) for t in texts]
-    for dtype in ("str", object):
-        assert corpus._word_counts(pd.Series(texts, dtype=dtype)).tolist() == want
-    # a lone surrogate: Arrow cannot take it, Python counts
-    assert corpus._word_counts(pd.Series(["a \ud800 b", "x"], dtype=object)).tolist() == [3, 1]
+def test_blank_texts_are_rejected_as_empty(tmp_path):
+    texts = ["", " ", " a", "a", "\n\n", "\u3000", "\x1c", "x ", "\u200b"]
+    path = tmp_path / "t.csv"
+    pd.DataFrame({"id": [f"d{i}" for i in range(len(texts))], "text": texts}).to_csv(path, index=False)
+    arts = corpus.load(path, lang=False)
+    blank = [f"d{i}" for i, t in enumerate(texts) if t.strip() == ""]
+    assert sorted(arts.attrs["rejected"]["doc_id"]) == blank
+    assert sorted(arts["doc_id"]) == sorted(set(f"d{i}" for i in range(len(texts))) - set(blank))
 
 
-def test_blank_texts_as_strip_finds_them():
-    texts = pd.Series(["", " ", " a", "a", "\n\n", "\u3000", "\x1c", "x ", "\u200b"], dtype="str")
-    assert corpus._blank(texts).tolist() == (texts.str.strip() == "").tolist()
+def test_a_new_format_is_one_reader_and_one_registry_line(tmp_path, monkeypatch):
+    def read_tsv(path, name):
+        df = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+        return df, range(1, len(df) + 1)
+
+    monkeypatch.setitem(readers.READERS, ".tsv", readers.Reader(read_tsv, table=True))
+    path = write(tmp_path / "t.tsv", f"id\toutlet\tbody\n1\tX\t{BODY_A}\n")
+    arts = corpus.load(path, text="body", lang=False)
+    assert arts[["doc_id", "outlet", "text", "source"]].values.tolist() == [
+        ["1", "X", BODY_A, "t.tsv:1"]]
 
 
 def test_progress_bar_over_the_files_of_a_folder(folder, monkeypatch):
@@ -558,16 +543,12 @@ def test_progress_bar_over_the_files_of_a_folder(folder, monkeypatch):
     pd.testing.assert_frame_equal(quiet.attrs["audit"], shown.attrs["audit"])
 
 
-_READ_CHUNK = corpus._read_chunk
+def _read_text_leaving_pid(path, name):
+    """readers.read_text that leaves a file named after the process reading it."""
+    (Path(os.environ["KZMEDIA_TEST_PIDS"]) / f"{os.getpid()}-{path.name}").touch()
+    return readers.read_text(path, name)
 
 
-def _chunk_leaving_pid(paths, sources):
-    """corpus._read_chunk that leaves a file named after the process reading the chunk."""
-    (Path(os.environ["KZMEDIA_TEST_PIDS"]) / f"{os.getpid()}-{paths[0].name}").touch()
-    return _READ_CHUNK(paths, sources)
-
-
-@pytest.mark.skipif(not corpus.can_fork(), reason="forked processes (Linux)")
 def test_folder_read_in_processes_equals_one_process(tmp_path, monkeypatch):
     d = tmp_path / "many"
     d.mkdir()
@@ -579,17 +560,19 @@ def test_folder_read_in_processes_equals_one_process(tmp_path, monkeypatch):
     write(d / "manifest.csv", "file,outlet\ns01.txt,Listed Outlet\n")
     monkeypatch.setattr(corpus, "PARALLEL_MIN_FILES", 4)
     monkeypatch.setattr(corpus, "FILE_CHUNK", 3)  # several chunks, the last one short
-    seen = tmp_path / "pids"
-    seen.mkdir()
-    monkeypatch.setenv("KZMEDIA_TEST_PIDS", str(seen))
-    monkeypatch.setattr(corpus, "_read_chunk", _chunk_leaving_pid)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # files not in the manifest, empty file
         one = corpus.load(d, lang=False, n_jobs=1)
+        if can_fork():  # forked readers see a reader registered here
+            seen = tmp_path / "pids"
+            seen.mkdir()
+            monkeypatch.setenv("KZMEDIA_TEST_PIDS", str(seen))
+            monkeypatch.setitem(readers.READERS, ".txt",
+                                readers.READERS[".txt"]._replace(read=_read_text_leaving_pid))
         two = corpus.load(d, lang=False, n_jobs=2)
-    chunks = sorted(p.name.split("-", 1) for p in seen.iterdir())
-    assert sorted(name for _, name in chunks) == ["s00.txt", "s03.txt", "s06.txt", "s09.html"]
-    assert str(os.getpid()) not in {pid for pid, _ in chunks}  # read by other processes
+    if can_fork():
+        pids = {p.name.split("-", 1)[0] for p in seen.iterdir()}
+        assert len(list(seen.iterdir())) == 11 and str(os.getpid()) not in pids
     pd.testing.assert_frame_equal(one, two)
     for key in ("rejected", "audit"):
         pd.testing.assert_frame_equal(one.attrs[key], two.attrs[key])

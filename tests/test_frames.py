@@ -254,13 +254,11 @@ def test_context_gate_is_the_sentence_not_the_chunk():
     assert list(zip(dep.doc_id, dep.sent_id)) == [("d1", 0)]
 
 
-def test_hits_depend_only_on_each_article(monkeypatch):
-    from kzmedia import actors
+def test_hits_depend_only_on_each_article():
     texts = ["A multi-", "vector policy. Belt and Road.", "Trade with the World Trade Center grew.",
              "Multi\x00vector talk; non-profit trade.", "İstanbul: Chinese investment rose.", ""]
     a = arts(*texts)
     whole = frames.hits(a)
-    monkeypatch.setattr(actors, "_CHUNK", 30)                   # many small chunks
     parts = pd.concat([frames.hits(a.iloc[:2]), frames.hits(a.iloc[2:])], ignore_index=True)
     pd.testing.assert_frame_equal(whole, parts)
     assert not any("multi" in m.lower() and "vector" in m.lower() for m in whole.match)

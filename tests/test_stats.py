@@ -7,6 +7,7 @@ import pytest
 import scipy.stats
 
 from kzmedia import stats
+from kzmedia.fast import bootstrap as fast_bootstrap
 
 
 def tiny_values():
@@ -49,6 +50,12 @@ def scipy_interval(x, ci=0.95, seed=0, n_resamples=2000):
                                 confidence_level=ci, method="percentile",
                                 **{SCIPY_RNG: np.random.default_rng(seed)})
     return res.confidence_interval.low, res.confidence_interval.high
+
+
+def test_grouping_columns():
+    assert stats.grouping_columns(None) == []
+    assert stats.grouping_columns("outlet") == ["outlet"]
+    assert stats.grouping_columns(("outlet", "vector")) == ["outlet", "vector"]
 
 
 def test_summarize_bootstrap_matches_scipy_percentile():
@@ -101,7 +108,7 @@ def test_summarize_many_groups_and_columns_match_scipy(seed, ci):
     assert n_boot >= 12 and n_const >= 2
 
 
-def test_summarize_several_columns_equal_one_at_a_time(monkeypatch):
+def test_summarize_several_columns_equal_one_at_a_time():
     df = pd.concat([tiny_values().assign(vector=v) for v in ["china", "russia"]])
     df["other"] = np.where(df.doc_id.str.endswith("1"), np.nan, -df.tone)
     both = stats.summarize(df, ["tone", "other"], by=["outlet", "vector"], seed=5)
@@ -109,13 +116,49 @@ def test_summarize_several_columns_equal_one_at_a_time(monkeypatch):
         one = stats.summarize(df, col, by=["outlet", "vector"], seed=5)
         part = both[both.variable == col].drop(columns="variable").reset_index(drop=True)
         pd.testing.assert_frame_equal(part, one)
-    # drawing the resamples a few at a time, a few groups at a time, gives the same intervals
-    monkeypatch.setattr(stats, "_DRAW_CHUNK", 7)
-    monkeypatch.setattr(stats, "_CELL_CHUNK", 1)
-    chunked = stats.summarize(df, ["tone", "other"], by=["outlet", "vector"], seed=5)
-    pd.testing.assert_frame_equal(chunked, both, rtol=1e-12, atol=1e-15)
     with pytest.raises(ValueError, match="distinct"):
         stats.summarize(df, ["tone", "tone"], by="outlet")
+
+
+@pytest.mark.parametrize("seed,ci", [(0, 0.95), (7, 0.9)])
+def test_summarize_fast_and_reference_agree(seed, ci):
+    """method="fast" (kzmedia.fast.bootstrap) gives the reference's table up to rounding."""
+    rng = np.random.default_rng(8)
+    sizes = [1, 3, 5, 5, 6, 9, 9, 9, 30]
+    rows = [(f"g{g}", f"d{g}_{i}", v) for g, n in enumerate(sizes)
+            for i, v in enumerate(rng.normal(size=n))]
+    df = pd.DataFrame(rows, columns=["outlet", "doc_id", "tone"])
+    fast = stats.summarize(df, "tone", seed=seed, ci=ci)
+    ref = stats.summarize(df, "tone", seed=seed, ci=ci, method="reference")
+    pd.testing.assert_frame_equal(fast, ref, rtol=1e-12, atol=1e-15)
+    with pytest.raises(ValueError, match="method"):
+        stats.summarize(df, "tone", method="quick")
+
+
+# ---- fast.bootstrap: its contract with the reference -----------------------------------------
+
+@pytest.mark.parametrize("n,n_resamples,seed", [(5, 2000, 0), (7, 37, 3), (40, 999, 11),
+                                                (300_000, 3, 1)])
+def test_fast_bootstrap_draws_scipys_resamples(n, n_resamples, seed):
+    """The resamples, counted, are exactly the ones scipy.stats.bootstrap draws from
+    default_rng(seed) (also when drawn a few rows at a time: 300,000 values a row)."""
+    want = np.random.default_rng(seed).integers(0, n, (n_resamples, n))
+    got = np.concatenate(list(fast_bootstrap.resample_counts(n, n_resamples, seed)))
+    assert got.shape == (n_resamples, n)
+    assert (got == np.stack([np.bincount(row, minlength=n) for row in want])).all()
+
+
+@pytest.mark.parametrize("seed,ci,n", [(0, 0.95, 5), (3, 0.9, 13), (11, 0.99, 40)])
+def test_fast_bootstrap_intervals_equal_scipy(seed, ci, n):
+    rng = np.random.default_rng(seed + 100)
+    samples = [rng.normal(size=m).round(1) for m in (n, n + 1, n, 6, n)]  # ties in a sample
+    low, high = fast_bootstrap.bootstrap_intervals(samples, ci, 2000, seed)
+    ref_low, ref_high = stats.bootstrap_intervals(samples, ci, 2000, seed)
+    for i, row in enumerate(samples):
+        want = scipy_interval(row, ci=ci, seed=seed)
+        assert (ref_low[i], ref_high[i]) == want  # the reference is scipy's interval
+        assert low[i] == pytest.approx(want[0], rel=1e-12, abs=1e-15)
+        assert high[i] == pytest.approx(want[1], rel=1e-12, abs=1e-15)
 
 
 def test_summarize_group_without_values():
