@@ -39,7 +39,7 @@ import pandas as pd
 import yaml
 
 from . import actors, frames, sentiment, stats, terms
-from .text import compile_pattern
+from .patterns import compile_pattern
 
 __all__ = ["PERIODS", "MEASURES", "UNPLACED", "read_events", "event_windows", "date_spans",
            "periods", "year_overlap", "article_measures", "table", "event_shifts",
