@@ -331,7 +331,6 @@ def compare_groups(
     return out
 
 
-
 # values per batch of relabellings in the stratified test (bounds its memory for large strata)
 _RELABEL_CELLS = 4_000_000
 

@@ -567,6 +567,10 @@ def kwic(articles: pd.DataFrame, pattern: str | Iterable[str], window: int = 5, 
 
 # --------------------------------------------------------------------------- similarity
 
+# splits whose pooled counts are held at once (each a float column as long as the vocabulary)
+_SPLITS_AT_ONCE = 16
+
+
 def _split_cosines(c: sp.csr_matrix, idf: np.ndarray, split: np.ndarray) -> np.ndarray:
     """Cosine of the two pooled TF-IDF profiles (tf = summed counts, times ``idf``) for each
     split of the articles of ``c`` (articles x terms counts): ``split`` is a boolean
@@ -581,15 +585,15 @@ def _split_cosines(c: sp.csr_matrix, idf: np.ndarray, split: np.ndarray) -> np.n
     counts_t = c[:, used].T.tocsr().astype(np.float64)  # terms x articles
     total, w = total[used].astype(np.float64)[:, None], idf[used] ** 2
     out = np.empty(len(split))
-    for start in range(0, len(split), 64):  # 64 splits at a time: bounded memory
-        a = counts_t @ split[start:start + 64].T.astype(np.float64)  # terms x splits
+    for start in range(0, len(split), _SPLITS_AT_ONCE):  # bounded memory: terms x splits
+        a = counts_t @ split[start:start + _SPLITS_AT_ONCE].T.astype(np.float64)
         b = total - a
         # einsum: no BLAS threads
         ab = np.einsum("t,ts,ts->s", w, a, b)
         aa = np.einsum("t,ts,ts->s", w, a, a)
         bb = np.einsum("t,ts,ts->s", w, b, b)
         with np.errstate(invalid="ignore", divide="ignore"):
-            out[start:start + 64] = ab / np.sqrt(aa * bb)
+            out[start:start + _SPLITS_AT_ONCE] = ab / np.sqrt(aa * bb)
     return out
 
 
