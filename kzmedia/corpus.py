@@ -48,9 +48,6 @@ AUDIT_COLUMNS = ("doc_id", "line_no", "text", "kept", "reason")
 
 MANIFEST_NAME = "manifest.csv"
 
-# Every character str.split() splits on (str.isspace; none lies past U+3000).
-SPACES = "".join(ch for ch in map(chr, range(0x3001)) if ch.isspace())
-
 # default source columns of a table / manifest for each article column, first match wins
 _DEFAULT_NAMES = {
     "doc_id": ("doc_id", "id"),
