@@ -150,8 +150,11 @@ def trend_lines(trends: pd.DataFrame, *, by: str = "outlet", measure: str = "ton
         if not calendar:
             ax.set_xticks(range(len(periods)), periods, rotation=35, ha="right", fontsize=7)
         ax.tick_params(labelsize=7)
-    for ax in list(axes.flat)[len(groups):]:
-        ax.set_visible(False)
+    for k, ax in enumerate(axes.flat):
+        if k >= len(groups):
+            ax.set_visible(False)
+        elif k + ncol >= len(groups):   # nothing drawn below it: it carries the period labels
+            ax.xaxis.set_tick_params(labelbottom=True)
     shown_values = d.loc[d[by].isin(groups), ["value", "high"]].to_numpy(dtype=float)
     if measure in ("frame_share", "attention_share", "balance") and np.isfinite(shown_values).any():
         axes.flat[0].set_ylim(0, 1.15 * np.nanmax(shown_values) or 1)  # room for the n labels
