@@ -192,15 +192,6 @@ def _pct(x: float) -> str:
     return f"{x:.1%}" if abs(x) < 0.1 and x != 0 else f"{x:.0%}"
 
 
-def _caveat(n_high: int, n_low: int) -> str:
-    if min(n_high, n_low) == 1:
-        return ("one article on at least one side: this describes those articles, "
-                "not the outlets' coverage; no test is possible")
-    if min(n_high, n_low) <= stats.SMALL_N:
-        return "few articles: the exact permutation test cannot reach small p; read as descriptive"
-    return ""
-
-
 def _pair(g: pd.DataFrame, by: str, value: str):
     g = g.dropna(subset=[value]).sort_values([value, by], ascending=[False, True])
     if len(g) < 2 or g[value].iloc[0] == g[value].iloc[-1]:
@@ -354,7 +345,7 @@ def contrasts(articles: pd.DataFrame, by: str = "outlet", *, tables: dict,
     out["difference"] = out["high_value"] - out["low_value"]
     overlap, dates = trends.year_overlap(articles, by), _dates(articles, by)
     out["caveat"] = ["; ".join(filter(None, [
-        _caveat(nh, nl),
+        stats.small_n_caveat(nh, nl),
         _overlap_note(overlap.at[h, lo] if h in overlap.index and lo in overlap.index else np.nan,
                       h, lo, dates, by)]))
         for h, lo, nh, nl in zip(out.high_group, out.low_group, out.high_n_articles,

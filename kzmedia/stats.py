@@ -27,7 +27,7 @@ import scipy.stats
 from .fast import bootstrap as fast_bootstrap
 
 __all__ = ["summarize", "bootstrap_interval", "bootstrap_intervals", "permutation_test", "bh",
-           "compare_groups", "grouping_columns", "SMALL_N"]
+           "compare_groups", "grouping_columns", "small_n_caveat", "SMALL_N"]
 
 #: Largest group size for which the interval is the range of the article values.
 SMALL_N = 4
@@ -48,6 +48,17 @@ def grouping_columns(by) -> list[str]:
     if isinstance(by, str):
         return [by]
     return list(by)
+
+
+def small_n_caveat(n_a: int, n_b: int) -> str:
+    """What a comparison of n_a against n_b articles can say, in words: "" when each side
+    has more than :data:`SMALL_N` articles."""
+    if min(n_a, n_b) == 1:
+        return ("one article on at least one side: this describes those articles, "
+                "not the groups' coverage; no test is possible")
+    if min(n_a, n_b) <= SMALL_N:
+        return "few articles: the exact permutation test cannot reach small p; read as descriptive"
+    return ""
 
 
 def bootstrap_interval(x: np.ndarray, ci: float, n_resamples: int, seed) -> tuple[float, float]:

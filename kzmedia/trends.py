@@ -512,15 +512,6 @@ def _what(measure: str, label: str) -> str:
             "vector_tone": f"the tone of sentences naming {label}"}[measure]
 
 
-def _caveat(n_a: int, n_b: int) -> str:
-    if min(n_a, n_b) == 1:
-        return ("one article on at least one side: this describes those articles; "
-                "no test is possible")
-    if min(n_a, n_b) <= stats.SMALL_N:
-        return "few articles: the exact permutation test cannot reach small p; read as descriptive"
-    return ""
-
-
 _TREND = ("the articles on one side span more than a year: the change may be a trend rather "
           "than the event (narrower windows: window_days)")
 
@@ -652,7 +643,7 @@ def event_shifts(articles: pd.DataFrame, by: str = "outlet", *, events,
                 base, **{by: g}, measure=measure, item=item, label=label, before=b, after=a,
                 difference=a - b, n_before=len(before), n_after=len(after), p_value=p,
                 min_p=min_p, z=np.nan,
-                caveat=_join(_caveat(len(before), len(after)), _TREND if g in wide else ""),
+                caveat=_join(stats.small_n_caveat(len(before), len(after)), _TREND if g in wide else ""),
                 sentence=(f"{g}: {_what(measure, label)} is {_value_text(measure, a)} after "
                           f"{event} ({event_date}; {_n_label(len(after))}) against "
                           f"{_value_text(measure, b)} before ({_n_label(len(before))}): "
@@ -823,7 +814,7 @@ def period_contrasts(articles: pd.DataFrame, by: str = "outlet", *, period: str 
             overall_difference=high_overall - low_overall,
             p_value=res["p_value"] if testable else np.nan,
             min_p=res["min_p"] if testable else np.nan, exact=res["exact"],
-            caveat=_caveat(res["n_a"], res["n_b"]),
+            caveat=stats.small_n_caveat(res["n_a"], res["n_b"]),
             sentence=(f"Within the same {unit}s, {_what(measure, label)} is "
                       f"{_value_text(measure, high_value)} in {hi} and "
                       f"{_value_text(measure, low_value)} in {lo} ({len(shared)} {units} both "
