@@ -355,8 +355,8 @@ def fetch(urls, out, *, delay: float = 1.0, user_agent: str = USER_AGENT,
                          "max_bytes > 0")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    for stale in out.glob(".*.tmp"):  # left by a run killed while writing
-        stale.unlink()
+    for stale in [*out.glob(".*.html.tmp"), *out.glob(f".{MANIFEST_NAME}.tmp")]:
+        stale.unlink()  # left by a run killed while writing
     manifest = _merge(rows, _previous(out), out)
     todo = []
     for i in manifest.index[manifest["status"] != "fetched"]:
