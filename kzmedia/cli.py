@@ -1,4 +1,4 @@
-"""Command line: `kzmedia report | analyze | clean`.
+"""Command line: `kzmedia report | analyze | clean | fetch`.
 
     kzmedia report [CORPUS] [--by COLUMN] [--out DIR] [--notebooks DIR] [--timeout S] [--cache DIR]
                    [--period month|quarter|year] [--events [FILE]] [--window DAYS]
@@ -13,6 +13,10 @@
         period or events, also trends, period_contrasts (and event_shifts with events)
     kzmedia clean FILE_OR_DIR [--audit]
         the cleaned body of raw text dumps, optionally with the per-line audit
+    kzmedia fetch URLS.csv --out DIR [--delay S] [--user-agent UA] [--timeout S] [--retries N]
+                  [--max-bytes N] [--max-redirects N] [--quiet]
+        the pages of a URL list (Media Cloud, GDELT, any CSV with a url column) into a corpus
+        folder (raw HTML + manifest.csv), politely; a rerun fetches only what is missing
 
 Exit status: 0 success, 1 a notebook or stage failed, 2 bad arguments or missing input.
 """
@@ -46,7 +50,7 @@ def _time_options(parser) -> None:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kzmedia", description="Comparative media analysis of news outlets.")
     p.add_argument("--version", action="version", version=f"kzmedia {__version__}")
-    sub = p.add_subparsers(dest="command", required=True, metavar="{report,analyze,clean}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{report,analyze,clean,fetch}")
 
     r = sub.add_parser("report", help="run every notebook on a corpus into an HTML report")
     r.add_argument("corpus", nargs="?", default="seeds", help="folder or table of articles (default: seeds)")
@@ -81,6 +85,27 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("clean", help="print the cleaned text of raw scraped dumps")
     c.add_argument("path", help="a raw .txt dump or a folder of them")
     c.add_argument("--audit", action="store_true", help="also print metadata and the per-line audit")
+
+    f = sub.add_parser("fetch", help="download the pages of a URL list into a corpus folder")
+    f.add_argument("urls", help="CSV with a url column (Media Cloud export, GDELT "
+                                "DocumentIdentifier/SOURCEURL, or your own list)")
+    f.add_argument("--out", required=True, help="corpus folder: one .html per page + manifest.csv")
+    f.add_argument("--delay", type=float, default=1.0,
+                   help="seconds between requests to the same host (default: 1; robots.txt's "
+                        "Crawl-delay when longer)")
+    f.add_argument("--user-agent", default=None,
+                   help="User-Agent sent and looked up in robots.txt (default: "
+                        "'kzmedia/VERSION (media research crawler; obeys robots.txt)'; "
+                        "adding a contact address is good manners)")
+    f.add_argument("--timeout", type=float, default=20.0,
+                   help="seconds to connect, to get an answer and to receive a page (default: 20)")
+    f.add_argument("--retries", type=int, default=3,
+                   help="further attempts after 429/5xx or a broken connection, with backoff or "
+                        "the server's Retry-After (default: 3)")
+    f.add_argument("--max-bytes", type=int, default=5_000_000,
+                   help="abandon pages larger than this (default: 5000000)")
+    f.add_argument("--max-redirects", type=int, default=5, help="redirect hops per URL (default: 5)")
+    f.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 
 
@@ -188,10 +213,34 @@ def _clean(args) -> int:
     return 0
 
 
+def _fetch(args) -> int:
+    from . import fetch
+
+    if not Path(args.urls).is_file():
+        return _missing(args.urls, "URL list")
+    try:
+        manifest = fetch.fetch(args.urls, args.out, delay=args.delay,
+                               user_agent=args.user_agent or fetch.USER_AGENT,
+                               timeout=args.timeout, retries=args.retries,
+                               max_bytes=args.max_bytes, max_redirects=args.max_redirects,
+                               progress=not args.quiet)
+    except ValueError as exc:
+        print(f"kzmedia: error: {exc}", file=sys.stderr)
+        return 2
+    failed = manifest[manifest["status"] != "fetched"]
+    print(f"fetch: {len(manifest) - len(failed)} of {len(manifest)} URLs fetched into "
+          f"{args.out}; {len(failed)} failed (reasons in {Path(args.out) / 'manifest.csv'})",
+          file=sys.stderr)
+    for reason, n in failed["reason"].value_counts().head(10).items():
+        print(f"  {n:>5}  {reason}", file=sys.stderr)
+    return 0
+
+
 def main(argv=None) -> int:
     """Entry point of the `kzmedia` command; returns the exit status."""
     args = _parser().parse_args(argv)
-    handler = {"report": _report, "analyze": _analyze, "clean": _clean}[args.command]
+    handler = {"report": _report, "analyze": _analyze, "clean": _clean,
+               "fetch": _fetch}[args.command]
     try:
         return handler(args)
     except FileNotFoundError as exc:

@@ -146,7 +146,9 @@ def load(path, manifest=None, *, lang: bool = True, clean: bool | None = None,
     manifest : optional manifest (path or DataFrame) for a folder or file input. Column
         ``file`` names the file; ``doc_id``, ``outlet``, ``url``, ``published``/``date``,
         ``title``, ``byline`` override what is sniffed from the text when non-empty; any other
-        column is kept as an article column (usable as a grouping).
+        column is kept as an article column (usable as a grouping). A row whose ``status`` is
+        ``failed`` (a URL :func:`kzmedia.fetch.fetch` could not get) opens no file and is
+        listed in ``rejected`` with its ``reason``.
     lang : detect the language of each text (:func:`kzmedia.language.detect`, first
         ``lang_chars`` characters); ``False`` sets ``lang`` to "und".
     clean : run the raw-text cleaner on table texts (default: only for ``.txt`` inputs;
@@ -287,6 +289,12 @@ def _load_files(files: list[Path], folder: Path | None, manifest, column_map: di
         mname = Path(mname).name
         if folder is None:  # a single file: only its manifest row matters
             table = table[table["file"].map(lambda f: Path(f).name) == files[0].name]
+        if "status" in table.columns:  # a URL that kzmedia fetch could not get: no file
+            failed = table["status"].str.strip() == "failed"
+            rejected += [(row.get("url") or mname, row.get("doc_id") or "",
+                          f"not fetched: {row.get('reason') or 'no reason given'}")
+                         for row in table[failed].to_dict("records")]
+            table = table[~failed]
         dup = table["file"].duplicated()
         rejected += [(_source(label, f), Path(f).stem, f"listed again in {mname} (first row kept)")
                      for f in table.loc[dup, "file"]]
