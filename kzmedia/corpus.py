@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import language, readers
+from . import exports, language, readers
 from .duplicates import dedupe, duplicates
 from .parallel import map_ordered, n_processes
 
@@ -309,11 +309,18 @@ def _load_files(files: list[Path], folder: Path | None, manifest, column_map: di
         if isinstance(fields, str):
             rejected.append((source, p.stem, fields))
             continue
+        if isinstance(fields, list):  # a database export: one row per article
+            for row in fields:
+                audits.append((row["source"], row.pop("audit")))
+                rows.append(dict(row, _key=row["source"]))  # no manifest row applies
+            continue
         audit = fields.pop("audit")
         if audit is not None:
             audits.append((source, audit))
         rows.append(dict(fields, doc_id=p.stem, source=source, _key=str(p.resolve())))
-    frame = pd.DataFrame(rows, columns=["doc_id", *_FIELDS, "source", "_key"])
+    more = list(exports.COLUMNS) if any("export" in r for r in rows) else []
+    frame = pd.DataFrame(rows, columns=["doc_id", *_FIELDS, "source", "_key", *more])
+    frame[more] = frame[more].fillna("")
     if table is not None:
         frame = _apply_manifest(frame, table)
     return frame.drop(columns="_key"), _collect_audit(audits), rejected
@@ -334,6 +341,8 @@ def _read_document(path: Path, source: str) -> dict | str:
     text)."""
     reader = readers.READERS[readers.suffix(path)]
     try:
+        if exports.sniff(path):  # many articles, bodies already separated: not cleaned
+            return [{**dict.fromkeys(_FIELDS, ""), **row} for row in exports.read(path, source)]
         fields = reader.read(path, source)
         audit = None
         if reader.raw:
