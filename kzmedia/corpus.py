@@ -312,7 +312,7 @@ def _load_files(files: list[Path], folder: Path | None, manifest, column_map: di
         if isinstance(fields, list):  # a database export: one row per article
             for row in fields:
                 audits.append((row["source"], row.pop("audit")))
-                rows.append(dict(row, _key=row["source"]))  # no manifest row applies
+                rows.append(dict(row, _key=str(p.resolve())))  # its manifest row, if any
             continue
         audit = fields.pop("audit")
         if audit is not None:
@@ -384,9 +384,10 @@ def _source(label: str | None, name) -> str:
 
 
 def _apply_manifest(frame: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
-    """Manifest values win over sniffed ones when non-empty; extra columns are added."""
+    """Manifest values win over sniffed ones when non-empty; extra columns are added. The
+    row of an export file applies to each of its articles."""
     merged = frame.merge(table.drop(columns="file"), on="_key", how="left",
-                         suffixes=("", "_m"), validate="one_to_one")
+                         suffixes=("", "_m"), validate="many_to_one")  # export: many
     for col in [c for c in _DEFAULT_NAMES if f"{c}_m" in merged.columns]:
         given = merged[f"{col}_m"].fillna("")
         merged[col] = given.where(given != "", merged[col])

@@ -86,8 +86,11 @@ def sniff(path) -> str | None:
                     else None)
         if suffix == ".docx":
             with zipfile.ZipFile(path) as z:
-                xml = z.read("word/document.xml")
-            return "nexis_uni" if b"End of Document" in xml and b">Body<" in xml else None
+                xml = z.read("word/document.xml").decode("utf-8", errors="replace")
+            # the paragraphs' texts, a run split across XML elements joined again
+            paras = {p.strip() for p in re.sub(r"<[^>]*>", "", re.sub(r"</w:p>", "\n", xml))
+                     .splitlines()}
+            return "nexis_uni" if {"Body", "End of Document"} <= paras else None
     except (OSError, KeyError, zipfile.BadZipFile):
         return None  # the file's own reader says what is wrong with it
     return None
@@ -104,6 +107,8 @@ def read(path, name: str) -> list[dict]:
     """
     path = Path(path)
     kind = sniff(path)
+    if kind is None and path.suffix.lower() == ".docx" and not zipfile.is_zipfile(path):
+        raise ValueError(f"{name}: not a readable Word (.docx) file")
     if kind is None and path.suffix.lower() == ".docx":
         raise ValueError(
             f"{name}: a Word file that is not a Nexis Uni export (no 'Body' and 'End of "
@@ -111,11 +116,9 @@ def read(path, name: str) -> list[dict]:
     if kind == "nexis_uni":
         articles = parse_nexis_uni(_docx_paragraphs(path, name), name)
     elif kind == "lexisnexis":
-        from .readers import decode
-
-        articles = parse_lexisnexis(decode(path.read_bytes(), name), name)
-    elif kind == "factiva":
-        articles = parse_factiva(path.read_bytes(), name)
+        articles = parse_lexisnexis(_decode(path, name), name)
+    elif kind == "factiva":  # decoded here: lxml would guess Latin-1 without a meta charset
+        articles = parse_factiva(_decode(path, name), name)
     else:
         raise ValueError(f"{name}: not a Nexis Uni, LexisNexis or Factiva export")
     width = len(str(len(articles)))
@@ -129,6 +132,12 @@ def read_docx(path, name: str) -> list[dict]:
     """A Word file: the articles of a Nexis Uni export (see :func:`read`); any other Word
     document raises ValueError naming the file."""
     return read(path, name)
+
+
+def _decode(path: Path, name: str) -> str:
+    from .readers import decode  # readers imports this module
+
+    return decode(path.read_bytes(), name)
 
 
 def _docx_paragraphs(path: Path, name: str) -> list[str]:
@@ -269,7 +278,8 @@ def parse_nexis_uni(paragraphs: list[str], name: str) -> list[dict]:
                     audit.append((i, t, False, f"export: field {field[0]}" if field
                                   else "export: copyright line"))
             body = body[:cut]
-        audit += [(i, t, True, "body") for i, t in body if t]
+        body = [(i, re.sub(r"[ \t]*\n\s*", "\n\n", t)) for i, t in body if t]  # a line break
+        audit += [(i, t, True, "body") for i, t in body]
         audit.append((end[0], end[1], False, "export: End of Document"))
         if n == len(parts):
             audit += [(i, t, False, "export: after the last End of Document")
@@ -279,7 +289,7 @@ def parse_nexis_uni(paragraphs: list[str], name: str) -> list[dict]:
             n, "nexis_uni", audit, title=fields.get("title", ""),
             outlet=fields.get("publication", ""), date=parse_date(fields.get("date line", "")),
             byline=_byline(meta.get("Byline", "")), url=meta.get("URL", ""),
-            text="\n\n".join(t for _, t in body if t), section=meta.get("Section", ""),
+            text="\n\n".join(t for _, t in body), section=meta.get("Section", ""),
             length=parse_length(meta.get("Length", "")), language=meta.get("Language", "")))
     return articles
 

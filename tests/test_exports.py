@@ -192,6 +192,11 @@ def test_a_word_file_that_is_not_a_nexis_export_is_rejected_naming_it(tmp_path):
     assert list(rejected["source"]) == ["corpus/notes.docx"]
     assert "corpus/notes.docx" in rejected["reason"][0]
     assert "not a Nexis Uni export" in rejected["reason"][0]
+    alone = corpus.load(folder / "notes.docx", lang=False)
+    assert alone.empty and "notes.docx" in alone.attrs["rejected"]["reason"][0]
+    (folder / "broken.docx").write_text("not a zip", encoding="utf-8")
+    reasons = corpus.load(folder, lang=False).attrs["rejected"].set_index("source")["reason"]
+    assert reasons["corpus/broken.docx"] == "corpus/broken.docx: not a readable Word (.docx) file"
 
 
 # --------------------------------------------------------------------------- Factiva
@@ -285,6 +290,31 @@ def test_a_folder_mixing_exports_and_scraped_files_loads_all(tmp_path):
     # the seeds' audit is the cleaner's, the exports' their own
     audit = a.attrs["audit"]
     assert set(audit["doc_id"]) == set(a["doc_id"])
+
+
+def test_a_manifest_row_of_an_export_applies_to_each_of_its_articles(tmp_path):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    shutil.copy(LEXIS, folder)
+    shutil.copy(FIXTURES / "factiva_en.html", folder)
+    (folder / "manifest.csv").write_text(
+        "file,bias\nlexisnexis_kazakhstan.txt,left\nfactiva_en.html,right\n", encoding="utf-8")
+    a = corpus.load(folder, lang=False)
+    assert dict(zip(a["doc_id"], a["bias"])) == {
+        "factiva_en#1": "right", "factiva_en#2": "right", "lexisnexis_kazakhstan#1": "left",
+        "lexisnexis_kazakhstan#2": "left", "lexisnexis_kazakhstan#3": "left"}
+    assert list(a["outlet"][:2]) == ["The Wall Street Journal", "Reuters News"]  # as exported
+
+
+def test_a_line_break_inside_a_word_paragraph_is_a_paragraph_break(tmp_path):
+    path = write_nexis_docx(tmp_path / "nexis.docx")
+    d = docx.Document(str(path))
+    para = next(p for p in d.paragraphs if p.text == NEXIS_ARTICLES[1]["body"][1])
+    para.add_run().add_break()
+    para.add_run("Diplomats expect a statement then.")
+    d.save(path)
+    a = corpus.load(path, lang=False)
+    assert a["text"][1].endswith("planned for the autumn.\n\nDiplomats expect a statement then.")
 
 
 def test_analyze_on_a_folder_with_an_export(tmp_path, capsys):
