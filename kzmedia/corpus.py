@@ -5,7 +5,8 @@ detects the language (:mod:`kzmedia.language`) and keeps the books of what was l
 
 Inputs: a folder of raw scraped ``.txt`` dumps and/or saved ``.html``/``.htm`` pages (with an
 optional ``manifest.csv``), a single such file, or a table (``.csv``, ``.jsonl``,
-``.jsonl.gz``, ``.parquet``). Nothing is lost silently: every input article ends up either in
+``.jsonl.gz``, ``.parquet``). Database exports among the files (Nexis Uni ``.docx``,
+LexisNexis ``.txt``, Factiva ``.html``; :mod:`kzmedia.exports`) give one row per article. Nothing is lost silently: every input article ends up either in
 the result or in ``articles.attrs["rejected"]`` with its reason.
 
 Near-duplicates: :func:`duplicates` and :func:`dedupe` (from :mod:`kzmedia.duplicates`).
@@ -141,8 +142,10 @@ def load(path, manifest=None, *, lang: bool = True, clean: bool | None = None,
 
     Parameters
     ----------
-    path : folder of ``.txt``/``.html``/``.htm`` files (``manifest.csv`` inside is used when
-        present), a single such file, or a ``.csv``/``.jsonl``/``.jsonl.gz``/``.parquet`` table.
+    path : folder of ``.txt``/``.html``/``.htm``/``.docx`` files (``manifest.csv`` inside is
+        used when present), a single such file, or a ``.csv``/``.jsonl``/``.jsonl.gz``/``.parquet``
+        table. A database export (recognised by :func:`kzmedia.exports.sniff`) gives one row
+        per article, doc_id ``<file>#<n>``, with the columns of :data:`kzmedia.exports.COLUMNS`.
     manifest : optional manifest (path or DataFrame) for a folder or file input. Column
         ``file`` names the file; ``doc_id``, ``outlet``, ``url``, ``published``/``date``,
         ``title``, ``byline`` override what is sniffed from the text when non-empty; any other
