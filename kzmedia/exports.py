@@ -29,13 +29,14 @@ and ``.docx`` input and :func:`read` on the exports it recognises.
 
 from __future__ import annotations
 
+import functools
 import re
 import zipfile
 from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["COLUMNS", "DATE_LANGUAGES", "FORMATS", "sniff", "read", "read_docx",
+__all__ = ["COLUMNS", "DATE_LANGUAGES", "FORMATS", "sniff", "read",
            "parse_nexis_uni", "parse_lexisnexis", "parse_factiva", "parse_date", "parse_length"]
 
 FORMATS = ("nexis_uni", "lexisnexis", "factiva")
@@ -57,7 +58,9 @@ _COPYRIGHT = re.compile(r"^\s*(?:copyright\b|©|\(c\)\s*(?:\d{4}|copyright))|all
                         re.I)
 _LN_COUNT = re.compile(r"^\s*(\d+)\s+of\s+(\d+)\s+DOCUMENTS?\s*$", re.M)
 _FACTIVA_CLASS = re.compile(rb"""class\s*=\s*["'][^"']*\barticle\b""", re.I)
-_FACTIVA_CODE = re.compile(rb">(?:\s|&nbsp;|&#160;|<b>)*(?:HD|AN)(?:\s|&nbsp;|&#160;|</b>)*<")
+_FACTIVA_CODE = re.compile(  # a table cell holding only a field code, e.g. <td><b>HD</b>&nbsp;</td>
+    rb"<td[^>]*>(?:\s|&nbsp;|&#160;|<b>)*(HD|BY|WC|PD|SN|SC|LA|LP|TD|AN)"
+    rb"(?:\s|&nbsp;|&#160;|</b>)*</td>", re.I)
 
 
 # --------------------------------------------------------------------------- recognise
@@ -67,9 +70,9 @@ def sniff(path) -> str | None:
     """The export layout of a file (one of :data:`FORMATS`), or None for any other file.
 
     By content, not by name: a ``.txt`` whose first 64 KB hold a line "N of M DOCUMENTS" is a
-    LexisNexis export; an ``.html``/``.htm`` with a ``div`` of class ``article`` holding a
-    Factiva field code (HD, AN) is a Factiva export; a ``.docx`` whose text has both a
-    ``Body`` and an ``End of Document`` paragraph is a Nexis Uni export.
+    LexisNexis export; an ``.html``/``.htm`` with a ``div`` of class ``article`` and table
+    cells holding three or more Factiva field codes (HD, PD, SN …) is a Factiva export; a
+    ``.docx`` with both a ``Body`` and an ``End of Document`` paragraph is a Nexis Uni export.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -82,8 +85,8 @@ def sniff(path) -> str | None:
             return "lexisnexis" if _LN_COUNT.search(head.decode("latin-1")) else None
         if suffix in (".html", ".htm"):
             data = path.read_bytes()
-            return ("factiva" if _FACTIVA_CLASS.search(data) and _FACTIVA_CODE.search(data)
-                    else None)
+            codes = {m.group(1).upper() for m in _FACTIVA_CODE.finditer(data)}
+            return "factiva" if _FACTIVA_CLASS.search(data) and len(codes) >= 3 else None
         if suffix == ".docx":
             with zipfile.ZipFile(path) as z:
                 xml = z.read("word/document.xml").decode("utf-8", errors="replace")
@@ -103,7 +106,7 @@ def read(path, name: str) -> list[dict]:
     width of the article count so ids sort in file order), ``source`` (``name#<n>``), the
     article fields, the columns of :data:`COLUMNS` and ``audit``. ``name`` names the file in
     messages and in ``source``. Raises ValueError naming the file when it is not a readable
-    export.
+    export (any ``.docx`` that is not a Nexis Uni export: it is the reader of ``.docx``).
     """
     path = Path(path)
     kind = sniff(path)
@@ -126,12 +129,6 @@ def read(path, name: str) -> list[dict]:
     return [dict(a, doc_id=f"{stem}#{a['position']:0{width}d}",
                  source=f"{name}#{a['position']:0{width}d}", position=str(a["position"]))
             for a in articles]
-
-
-def read_docx(path, name: str) -> list[dict]:
-    """A Word file: the articles of a Nexis Uni export (see :func:`read`); any other Word
-    document raises ValueError naming the file."""
-    return read(path, name)
 
 
 def _decode(path: Path, name: str) -> str:
@@ -159,11 +156,19 @@ def parse_date(value: str, languages=DATE_LANGUAGES) -> str:
     "29 décembre 2011" -> "2011-12-29", "July 2019" -> "2019-07", "Summer 2019" -> "2019".
     Month and weekday names are read in ``languages`` (dateparser). Returns the value
     stripped when no year is found in it (the loader then warns that it is unparseable)."""
+    value = " ".join(value.split())
+    # the time and zone do not change the date as written; without them, lines repeat more
+    day = _TIME.sub("", value)
+    return _parse_day(day, tuple(languages)) if day else value
+
+
+_TIME = re.compile(r"\s+\d{1,2}:\d\d(?::\d\d)?(?:\s*[AaPp]\.?[Mm]\.?)?(?:\s+\S+)?\s*$")
+
+
+@functools.lru_cache(maxsize=4096)  # an export holds many articles of the same days
+def _parse_day(value: str, languages: tuple) -> str:
     import dateparser
 
-    value = " ".join(value.split())
-    if not value:
-        return ""
     for parts, fmt in ((["day", "month", "year"], "%Y-%m-%d"), (["month", "year"], "%Y-%m")):
         parsed = dateparser.parse(value, languages=list(languages),
                                   settings={"REQUIRE_PARTS": parts, "PREFER_DATES_FROM": "past"})
@@ -189,8 +194,9 @@ def _article(position: int, export: str, audit: list[tuple], **fields) -> dict:
     row = dict.fromkeys(("outlet", "title", "byline", "url", "date", "text", "export_id",
                          "section", "length", "language"), "")
     row.update(fields, export=export, position=position)
-    row["audit"] = pd.DataFrame(audit, columns=list(_AUDIT)).astype(
-        {"line_no": "int64", "text": "str", "kept": "bool", "reason": "str"})
+    columns = list(zip(*audit)) or [(), (), (), ()]
+    row["audit"] = pd.DataFrame({name: pd.array(values, dtype=dtype) for name, values, dtype
+                                 in zip(_AUDIT, columns, ("int64", "str", "bool", "str"))})
     return row
 
 
@@ -323,10 +329,11 @@ def parse_lexisnexis(text: str, name: str) -> list[dict]:
     if not starts:
         raise ValueError(f"{name}: no 'N of M DOCUMENTS' line; not a LexisNexis export")
     articles = []
+    request = [(k + 1, line.strip(), False, "export: request header")
+               for k, line in enumerate(lines[:starts[0]]) if line.strip()]
     for n, start in enumerate(starts, 1):
         stop = starts[n] if n < len(starts) else len(lines)
-        audit = [(k + 1, lines[k].strip(), False, "export: request header")
-                 for k in range(start) if n == 1 and lines[k].strip()]
+        audit = request if n == 1 else []
         audit.append((start + 1, lines[start].strip(), False, "export: document count"))
         paras, current = [], []
         for k in range(start + 1, stop):
@@ -339,6 +346,11 @@ def parse_lexisnexis(text: str, name: str) -> list[dict]:
             paras.append(current)
         first_field = next((p for p, para in enumerate(paras) if _LN_LABEL.match(para[0][1])),
                            len(paras))
+        if first_field == len(paras) or _LN_LABEL.match(paras[first_field][0][1]).group(1) \
+                in _LN_TAIL:  # no BYLINE, LENGTH …: publication, date, title, then the body
+            plain = [p for p in range(first_field)
+                     if not all(_COPYRIGHT.search(t) for _, t in paras[p])]
+            first_field = plain[3] if len(plain) > 3 else first_field
         meta, body, in_tail = {}, [], False
         for para in paras[first_field:]:
             field = _LN_LABEL.match(para[0][1])
@@ -355,19 +367,24 @@ def parse_lexisnexis(text: str, name: str) -> list[dict]:
         while body and all(_COPYRIGHT.search(t) for _, t in body[-1]):
             audit += [(i, t, False, "export: copyright line") for i, t in body.pop()]
         audit += [(i, t, True, "body") for para in body for i, t in para]
-        header = []  # (paragraph index, line)
+        header = []  # (paragraph index, line number, text)
         for p, para in enumerate(paras[:first_field]):
             for i, t in para:
                 if _COPYRIGHT.search(t):
                     audit.append((i, t, False, "export: copyright line"))
                 else:
                     header.append((p, i, t))
-        roles = {}
+        roles, date = {}, ""
         if header:
             roles[header[0][1]] = "publication"
         if len(header) > 1:
-            roles[header[1][1]] = "date line"
-        rest = header[2:]
+            date = parse_date(header[1][2])
+            # the second line is the date line if it reads as one, or if a title follows it
+            if re.fullmatch(r"\d{4}(?:-\d\d){0,2}", date) or len(header) > 2:
+                roles[header[1][1]] = "date line"
+            else:
+                date = ""
+        rest = [h for h in header[1:] if h[1] not in roles]
         title_para = rest[-1][0] if rest and "HEADLINE" not in meta else None
         for p, i, t in rest:
             roles[i] = "title" if p == title_para else "edition"
@@ -379,7 +396,7 @@ def parse_lexisnexis(text: str, name: str) -> list[dict]:
         articles.append(_article(
             n, "lexisnexis", audit,
             outlet=" ".join(by_role.get("publication", [])),
-            date=parse_date(" ".join(by_role.get("date line", []))),
+            date=date,
             title=meta.get("HEADLINE") or " ".join(by_role.get("title", [])),
             byline=_byline(meta.get("BYLINE", "")), url=meta.get("URL", ""),
             text="\n\n".join(" ".join(t for _, t in para) for para in body),

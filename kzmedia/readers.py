@@ -142,7 +142,7 @@ READERS: dict[str, Reader] = {
     ".txt": Reader(read_text, table=False, raw=True),
     ".html": Reader(read_html, table=False),
     ".htm": Reader(read_html, table=False),
-    ".docx": Reader(exports.read_docx, table=False),
+    ".docx": Reader(exports.read, table=False),
     ".csv": Reader(read_csv, table=True),
     ".csv.gz": Reader(read_csv, table=True),
     ".jsonl": Reader(read_jsonl, table=True),

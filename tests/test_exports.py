@@ -150,6 +150,18 @@ def test_lexisnexis_article_without_body_is_rejected_with_its_audit(tmp_path):
     assert "batch#3" in set(a.attrs["audit"]["doc_id"])
 
 
+def test_lexisnexis_article_without_metadata_fields_keeps_its_body(tmp_path):
+    path = tmp_path / "short.txt"
+    path.write_text("                 1 of 1 DOCUMENT\n\n          Tengri News\n\n"
+                    "          March 3, 2022\n\nAstana offers to mediate\n\n"
+                    "Kazakhstan offered to host talks.\n\nNo date was set.\n\n"
+                    "LOAD-DATE: March 4, 2022\n", encoding="utf-8")
+    a = corpus.load(path, lang=False)
+    assert list(a[["outlet", "date", "title"]].iloc[0]) == ["Tengri News", "2022-03-03",
+                                                            "Astana offers to mediate"]
+    assert a["text"][0] == "Kazakhstan offered to host talks.\n\nNo date was set."
+
+
 # --------------------------------------------------------------------------- Nexis Uni
 
 
@@ -265,7 +277,8 @@ def test_exports_are_recognised_by_content_not_by_name(tmp_path):
     shutil.copy(FIXTURES / "factiva_de.html", renamed)
     assert exports.sniff(renamed) == "factiva"
     page = tmp_path / "page.html"
-    page.write_text("<html><body><div class='article'><p>HD is a resolution.</p></div>"
+    page.write_text("<html><body><div class='article'><p>HD is a resolution.</p>"
+                    "<table><tr><td>HD</td><td>Watch in HD</td></tr></table></div>"
                     "</body></html>", encoding="utf-8")
     assert exports.sniff(page) is None
 
