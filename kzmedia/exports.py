@@ -54,6 +54,7 @@ DATE_LANGUAGES = ("en", "fr", "de", "es", "ru", "it", "pt")
 SNIFF_BYTES = 1 << 16  # how much of a text file is searched for an export's marks
 
 _AUDIT = ("line_no", "text", "kept", "reason")
+_ISO = re.compile(r"\d{4}-\d\d(?:-\d\d)?")  # what parse_date gives a date line with a month
 _COPYRIGHT = re.compile(r"^\s*(?:copyright\b|©|\(c\)\s*(?:\d{4}|copyright))|all rights reserved",
                         re.I)
 _LN_COUNT = re.compile(r"^\s*(\d+)\s+of\s+(\d+)\s+DOCUMENTS?\s*$", re.M)
@@ -247,7 +248,7 @@ def parse_nexis_uni(paragraphs: list[str], name: str) -> list[dict]:
         body_at = next((k for k, (_, t) in enumerate(part) if t == "Body"), None)
         fields, meta = {}, {}
         if body_at is None:
-            audit += [(i, t, False, "no 'Body' paragraph in this part of the export")
+            audit += [(i, t, False, "export: no 'Body' paragraph in this article")
                       for i, t in part if t]
             body = []
         else:
@@ -263,11 +264,24 @@ def parse_nexis_uni(paragraphs: list[str], name: str) -> list[dict]:
                 elif head[k][1]:
                     tagged[k] = "export: copyright line"
                 k -= 1
-            rest = [j for j in range(k + 1) if head[j][1]]
-            for role, j in zip(("date line", "publication", "title"), reversed(rest[-3:])):
+            for j in range(k + 1):
+                if head[j][1] and _COPYRIGHT.search(head[j][1]):
+                    tagged[j] = "export: copyright line"
+            rest = [j for j in range(k + 1) if head[j][1] and j not in tagged]
+            # the date line: the last of the final paragraphs that reads as a date (a field's
+            # continuation may follow it), else the last paragraph
+            dated = [j for j in rest[-4:] if _ISO.fullmatch(parse_date(head[j][1]))]
+            date_at = rest.index(dated[-1]) + 1 if dated else len(rest)
+            for j in rest[date_at:]:
+                field = _nu_field(head[j][1])
+                if field:
+                    meta.setdefault(field[0], field[1])
+                tagged[j] = f"export: field {field[0]}" if field else "export: field continued"
+            for role, j in zip(("date line", "publication", "title"),
+                               reversed(rest[max(date_at - 3, 0):date_at])):
                 fields[role] = head[j][1]
                 tagged[j] = f"export: {role}"
-            for j in rest[:-3]:
+            for j in rest[:max(date_at - 3, 0)]:
                 tagged[j] = "export: document list" if n == 1 else "export: before the title"
             audit += [(head[j][0], head[j][1], False, tagged[j]) for j in sorted(tagged)]
             audit.append((part[body_at][0], "Body", False, "export: field Body"))
@@ -380,7 +394,7 @@ def parse_lexisnexis(text: str, name: str) -> list[dict]:
         if len(header) > 1:
             date = parse_date(header[1][2])
             # the second line is the date line if it reads as one, or if a title follows it
-            if re.fullmatch(r"\d{4}(?:-\d\d){0,2}", date) or len(header) > 2:
+            if _ISO.fullmatch(date) or re.fullmatch(r"\d{4}", date) or len(header) > 2:
                 roles[header[1][1]] = "date line"
             else:
                 date = ""

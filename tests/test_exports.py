@@ -191,6 +191,24 @@ def test_nexis_uni_docx_is_one_row_per_article(tmp_path):
     assert first["End of Document"] == "export: End of Document"
 
 
+def test_nexis_uni_date_line_is_found_past_a_wrapped_field(tmp_path):
+    # a Highlight field continued in a second paragraph, and the copyright line first
+    article = dict(NEXIS_ARTICLES[1], copyright=None)
+    paragraphs = ["Astana talks on Syria end without a deal", "The Moscow Times",
+                  "Copyright 2019 The Moscow Times", "July 12, 2019 Friday",
+                  "Highlight: Russia, Turkey and Iran met again.", "No statement followed.",
+                  "Section: News", "Body", *article["body"], "Load-Date: July 13, 2019",
+                  "End of Document"]
+    (row,) = exports.parse_nexis_uni(paragraphs, "x.docx")
+    assert (row["title"], row["outlet"], row["date"]) == (
+        "Astana talks on Syria end without a deal", "The Moscow Times", "2019-07-12")
+    assert row["text"] == "\n\n".join(article["body"])
+    reasons = dict(zip(row["audit"]["text"], row["audit"]["reason"]))
+    assert reasons["No statement followed."] == "export: field continued"
+    assert reasons["Highlight: Russia, Turkey and Iran met again."] == "export: field Highlight"
+    assert reasons["Copyright 2019 The Moscow Times"] == "export: copyright line"
+
+
 def test_a_word_file_that_is_not_a_nexis_export_is_rejected_naming_it(tmp_path):
     folder = tmp_path / "corpus"
     folder.mkdir()
