@@ -6,8 +6,9 @@ detects the language (:mod:`kzmedia.language`) and keeps the books of what was l
 Inputs: a folder of raw scraped ``.txt`` dumps and/or saved ``.html``/``.htm`` pages (with an
 optional ``manifest.csv``), a single such file, or a table (``.csv``, ``.jsonl``,
 ``.jsonl.gz``, ``.parquet``). Database exports among the files (Nexis Uni ``.docx``,
-LexisNexis ``.txt``, Factiva ``.html``; :mod:`kzmedia.exports`) give one row per article. Nothing is lost silently: every input article ends up either in
-the result or in ``articles.attrs["rejected"]`` with its reason.
+LexisNexis ``.txt``, Factiva ``.html``; :mod:`kzmedia.exports`) give one row per article.
+Nothing is lost silently: every input article ends up either in the result or in
+``articles.attrs["rejected"]`` with its reason.
 
 Near-duplicates: :func:`duplicates` and :func:`dedupe` (from :mod:`kzmedia.duplicates`).
 """
@@ -338,10 +339,10 @@ PARALLEL_MIN_FILES = 200
 FILE_CHUNK = 50
 
 
-def _read_document(path: Path, source: str) -> dict | str:
+def _read_document(path: Path, source: str) -> dict | list | str:
     """The article fields of one document file (a raw dump cleaned, with its audit under
-    "audit", else None there), or the reason it is rejected (unreadable, not UTF-8, no
-    text)."""
+    "audit", else None there), a list of such rows for a database export (with doc_id and
+    source), or the reason it is rejected (unreadable, not UTF-8, no text)."""
     reader = readers.READERS[readers.suffix(path)]
     try:
         if exports.sniff(path):  # many articles, bodies already separated: not cleaned
