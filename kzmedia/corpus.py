@@ -5,8 +5,10 @@ detects the language (:mod:`kzmedia.language`) and keeps the books of what was l
 
 Inputs: a folder of raw scraped ``.txt`` dumps and/or saved ``.html``/``.htm`` pages (with an
 optional ``manifest.csv``), a single such file, or a table (``.csv``, ``.jsonl``,
-``.jsonl.gz``, ``.parquet``). Nothing is lost silently: every input article ends up either in
-the result or in ``articles.attrs["rejected"]`` with its reason.
+``.jsonl.gz``, ``.parquet``). Database exports among the files (Nexis Uni ``.docx``,
+LexisNexis ``.txt``, Factiva ``.html``; :mod:`kzmedia.exports`) give one row per article.
+Nothing is lost silently: every input article ends up either in the result or in
+``articles.attrs["rejected"]`` with its reason.
 
 Near-duplicates: :func:`duplicates` and :func:`dedupe` (from :mod:`kzmedia.duplicates`).
 """
@@ -19,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import language, readers
+from . import exports, language, readers
 from .duplicates import dedupe, duplicates
 from .parallel import map_ordered, n_processes
 
@@ -141,8 +143,10 @@ def load(path, manifest=None, *, lang: bool = True, clean: bool | None = None,
 
     Parameters
     ----------
-    path : folder of ``.txt``/``.html``/``.htm`` files (``manifest.csv`` inside is used when
-        present), a single such file, or a ``.csv``/``.jsonl``/``.jsonl.gz``/``.parquet`` table.
+    path : folder of ``.txt``/``.html``/``.htm``/``.docx`` files (``manifest.csv`` inside is
+        used when present), a single such file, or a ``.csv``/``.jsonl``/``.jsonl.gz``/``.parquet``
+        table. A database export (recognised by :func:`kzmedia.exports.sniff`) gives one row
+        per article, doc_id ``<file>#<n>``, with the columns of :data:`kzmedia.exports.COLUMNS`.
     manifest : optional manifest (path or DataFrame) for a folder or file input. Column
         ``file`` names the file; ``doc_id``, ``outlet``, ``url``, ``published``/``date``,
         ``title``, ``byline`` override what is sniffed from the text when non-empty; any other
@@ -317,11 +321,18 @@ def _load_files(files: list[Path], folder: Path | None, manifest, column_map: di
         if isinstance(fields, str):
             rejected.append((source, p.stem, fields))
             continue
+        if isinstance(fields, list):  # a database export: one row per article
+            for row in fields:
+                audits.append((row["source"], row.pop("audit")))
+                rows.append(dict(row, _key=str(p.resolve())))  # its manifest row, if any
+            continue
         audit = fields.pop("audit")
         if audit is not None:
             audits.append((source, audit))
         rows.append(dict(fields, doc_id=p.stem, source=source, _key=str(p.resolve())))
-    frame = pd.DataFrame(rows, columns=["doc_id", *_FIELDS, "source", "_key"])
+    more = list(exports.COLUMNS) if any("export" in r for r in rows) else []
+    frame = pd.DataFrame(rows, columns=["doc_id", *_FIELDS, "source", "_key", *more])
+    frame[more] = frame[more].fillna("")
     if table is not None:
         frame = _apply_manifest(frame, table)
     return frame.drop(columns="_key"), _collect_audit(audits), rejected
@@ -336,12 +347,14 @@ PARALLEL_MIN_FILES = 200
 FILE_CHUNK = 50
 
 
-def _read_document(path: Path, source: str) -> dict | str:
+def _read_document(path: Path, source: str) -> dict | list | str:
     """The article fields of one document file (a raw dump cleaned, with its audit under
-    "audit", else None there), or the reason it is rejected (unreadable, not UTF-8, no
-    text)."""
+    "audit", else None there), a list of such rows for a database export (with doc_id and
+    source), or the reason it is rejected (unreadable, not UTF-8, no text)."""
     reader = readers.READERS[readers.suffix(path)]
     try:
+        if exports.sniff(path):  # many articles, bodies already separated: not cleaned
+            return [{**dict.fromkeys(_FIELDS, ""), **row} for row in exports.read(path, source)]
         fields = reader.read(path, source)
         audit = None
         if reader.raw:
@@ -383,9 +396,10 @@ def _source(label: str | None, name) -> str:
 
 
 def _apply_manifest(frame: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
-    """Manifest values win over sniffed ones when non-empty; extra columns are added."""
+    """Manifest values win over sniffed ones when non-empty; extra columns are added. The
+    row of an export file applies to each of its articles."""
     merged = frame.merge(table.drop(columns="file"), on="_key", how="left",
-                         suffixes=("", "_m"), validate="one_to_one")
+                         suffixes=("", "_m"), validate="many_to_one")  # export: many
     for col in [c for c in _DEFAULT_NAMES if f"{c}_m" in merged.columns]:
         given = merged[f"{col}_m"].fillna("")
         merged[col] = given.where(given != "", merged[col])

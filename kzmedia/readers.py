@@ -14,6 +14,11 @@ Two shapes of reader:
   maps them to article columns), and the number each row has in the file (its line, for
   JSONL), which names the row in ``source``.
 
+Database exports (Nexis Uni ``.docx``, LexisNexis ``.txt``, Factiva ``.html``) hold many
+articles per file and are recognised by content: :func:`kzmedia.exports.sniff` and
+:func:`kzmedia.exports.read` (a list of article rows) take them before the reader of their
+suffix; ``.docx`` is read only as a Nexis Uni export.
+
 ``raw=True`` marks a format whose text is a scraped dump that ``load`` runs through
 :func:`kzmedia.clean.clean_article` (for tables, ``load``'s ``clean`` argument decides).
 Every reader raises ValueError with a message naming the file when it cannot read it.
@@ -29,6 +34,8 @@ from typing import NamedTuple
 
 import pandas as pd
 from isal import igzip, igzip_lib
+
+from . import exports
 
 __all__ = ["Reader", "READERS", "suffix", "decode", "read_text", "read_html", "read_csv",
            "read_jsonl", "read_parquet"]
@@ -135,6 +142,7 @@ READERS: dict[str, Reader] = {
     ".txt": Reader(read_text, table=False, raw=True),
     ".html": Reader(read_html, table=False),
     ".htm": Reader(read_html, table=False),
+    ".docx": Reader(exports.read, table=False),
     ".csv": Reader(read_csv, table=True),
     ".csv.gz": Reader(read_csv, table=True),
     ".jsonl": Reader(read_jsonl, table=True),

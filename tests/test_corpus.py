@@ -178,8 +178,8 @@ def test_other_files_in_folder_are_rejected(folder):
 def test_errors_name_the_file_and_problem(tmp_path):
     with pytest.raises(FileNotFoundError, match="nope"):
         corpus.load(tmp_path / "nope")
-    with pytest.raises(ValueError, match=r"x\.docx.*unsupported extension '\.docx'"):
-        corpus.load(write(tmp_path / "x.docx", "hi"))
+    with pytest.raises(ValueError, match=r"x\.pdf.*unsupported extension '\.pdf'"):
+        corpus.load(write(tmp_path / "x.pdf", "hi"))
     table = write(tmp_path / "t.csv", "id,story,source\n1,hello,S\n")
     with pytest.raises(ValueError, match=r"t\.csv: no text column.*\['id', 'story', 'source'\]"):
         corpus.load(table)
