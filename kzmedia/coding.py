@@ -25,11 +25,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.compose import ColumnTransformer
+import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
-from sklearn.pipeline import Pipeline
+from threadpoolctl import threadpool_limits
 
 from . import frames as frames_mod
 from . import stats, text
@@ -169,15 +169,20 @@ def features(sentences: pd.DataFrame, codebook=None, *, hits_table=None, extra=(
 
 # --------------------------------------------------------------------------- models
 
-def _pipeline(feature_columns: list[str], C: float, seed: int) -> Pipeline:
+def _vectorizer() -> TfidfVectorizer:
     tokenize = text.make_tokenizer(stopwords=())   # function words matter: "talks with"
-    columns = [("words", TfidfVectorizer(tokenizer=tokenize, token_pattern=None, lowercase=False,
-                                         ngram_range=(1, 2), sublinear_tf=True), "sentence")]
-    if feature_columns:
-        columns.append(("features", "passthrough", feature_columns))
-    return Pipeline([("features", ColumnTransformer(columns)),
-                     ("model", LogisticRegression(class_weight="balanced", C=C, max_iter=2000,
-                                                  random_state=seed))])
+    return TfidfVectorizer(tokenizer=tokenize, token_pattern=None, lowercase=False,
+                           ngram_range=(1, 2), sublinear_tf=True)
+
+
+def _design(vectorizer: TfidfVectorizer, sentences, feats: pd.DataFrame) -> sp.csr_matrix:
+    """Sentences x (TF-IDF n-grams, then the non-text feature columns), sparse."""
+    words = vectorizer.transform(list(sentences))
+    return sp.hstack([words, sp.csr_matrix(feats.to_numpy(dtype=float))], format="csr")
+
+
+def _model(C: float, seed: int) -> LogisticRegression:
+    return LogisticRegression(class_weight="balanced", C=C, max_iter=2000, random_state=seed)
 
 
 def _counts(y: np.ndarray, p: np.ndarray) -> tuple[int, int, int, int]:
@@ -195,8 +200,9 @@ def _f1(tp, fp, fn) -> float:
 class FrameModels:
     """What :func:`train` learned from a coded sheet.
 
-    ``models``: frame -> fitted scikit-learn Pipeline (None when the coding has no positive
-    or no negative sentence of the frame); ``scores``: the cross-validated table of
+    ``models``: frame -> fitted scikit-learn LogisticRegression (None when the coding has
+    no positive or no negative sentence of the frame); ``vectorizer``: the TfidfVectorizer
+    (word unigrams and bigrams) fitted on all coded sentences, shared by the frames; ``scores``: the cross-validated table of
     :func:`train`; ``out_of_fold``: DataFrame[item, frame, fold, gold, dictionary,
     classifier, union] (each coded sentence predicted by the models that did not see it;
     fold -1 and classifier NaN when no cross-validation was possible); ``recommendation``:
@@ -205,6 +211,7 @@ class FrameModels:
     """
 
     models: dict
+    vectorizer: TfidfVectorizer
     scores: pd.DataFrame
     out_of_fold: pd.DataFrame
     recommendation: pd.DataFrame
@@ -233,8 +240,19 @@ def train(coded: pd.DataFrame, codebook=None, *, frames=None, hits_table=None, e
     (the dictionary's over all coded items), tpr = recall and fpr = fp / (fp + tn) are the
     error rates :func:`prevalence` corrects for. ``trustworthy`` is False for classifier and
     union rows of a frame with fewer than ``min_positives`` positive sentences. The final
-    model of each frame is fitted on all its coded sentences.
+    model of each frame is fitted on all its coded sentences. The TF-IDF vocabulary and idf
+    are fitted once on all coded sentences (no codes are used, so no label reaches a
+    held-out fold).
     """
+    # one BLAS thread: the models are small, and competing threads on a busy machine make
+    # each L-BFGS step many times slower
+    with threadpool_limits(1):
+        return _train(coded, codebook, frames, hits_table, extra, gazetteer, n_splits, seed, C,
+                      min_positives, margin)
+
+
+def _train(coded, codebook, frames, hits_table, extra, gazetteer, n_splits, seed, C,
+           min_positives, margin) -> FrameModels:
     cb = frames_mod.load_codebook(codebook, gazetteer=gazetteer)
     items = _items(coded)
     known = [f for f in cb.frames.frame if f in items or f"{f}__coder1" in items]
@@ -247,14 +265,17 @@ def train(coded: pd.DataFrame, codebook=None, *, frames=None, hits_table=None, e
                          f"({cb.source}): expected columns such as {cb.frames.frame.iloc[0]!r}")
     feats = features(items, cb, hits_table=hits_table, extra=extra)
     feature_columns = [c for c in feats if c not in _KEYS]
-    X = pd.concat([items[["sentence"]], feats[feature_columns]], axis=1)
+    # the vocabulary and idf use no codes, so fitting them on every coded sentence leaks no
+    # label into the held-out folds
+    vectorizer = _vectorizer().fit(items["sentence"])
+    X = _design(vectorizer, items["sentence"], feats[feature_columns])
     models, rows, oof = {}, [], []
     for f in frames_:
         g = gold(items, f)
         ok = g.notna().to_numpy()
         y = g[ok].to_numpy(dtype=int)
-        Xf = X[ok].reset_index(drop=True)
-        dic = Xf[f"hit__{f}"].to_numpy(dtype=int)
+        Xf = X[np.flatnonzero(ok)]
+        dic = feats.loc[ok, f"hit__{f}"].to_numpy(dtype=int)
         n_pos, n_neg = int(y.sum()), int(len(y) - y.sum())
         k = min(n_splits, n_pos, n_neg)
         clf = np.full(len(y), np.nan)
@@ -263,15 +284,15 @@ def train(coded: pd.DataFrame, codebook=None, *, frames=None, hits_table=None, e
         if k >= 2:
             splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
             for i, (tr, te) in enumerate(splitter.split(Xf, y)):
-                model = _pipeline(feature_columns, C, seed).fit(Xf.iloc[tr], y[tr])
-                clf[te] = model.predict(Xf.iloc[te])
+                model = _model(C, seed).fit(Xf[tr], y[tr])
+                clf[te] = model.predict(Xf[te])
                 fold[te] = i
                 preds = {"dictionary": dic[te], "classifier": clf[te].astype(int),
                          "union": dic[te] | clf[te].astype(int)}
                 for m, p in preds.items():
                     tp, fp, fn, _ = _counts(y[te], p)
                     per_fold[m].append(_f1(tp, fp, fn))
-        models[f] = (_pipeline(feature_columns, C, seed).fit(Xf, y) if n_pos and n_neg else None)
+        models[f] = _model(C, seed).fit(Xf, y) if n_pos and n_neg else None
         item_ids = (items["item_id"] if "item_id" in items else pd.Series(items.index))[ok].to_numpy()
         union = np.where(np.isnan(clf), np.nan, np.maximum(dic, np.nan_to_num(clf)))
         oof.append(pd.DataFrame({"item": item_ids, "frame": f, "fold": fold, "gold": y,
@@ -309,7 +330,7 @@ def train(coded: pd.DataFrame, codebook=None, *, frames=None, hits_table=None, e
     scores = scores.sort_values(["frame", "method"], key=lambda s: s.map(
         {m: i for i, m in enumerate(METHODS)}) if s.name == "method" else s).reset_index(drop=True)
     out_of_fold = pd.concat(oof, ignore_index=True)
-    return FrameModels(models, scores, out_of_fold,
+    return FrameModels(models, vectorizer, scores, out_of_fold,
                        recommend(scores, min_positives=min_positives, margin=margin),
                        tuple(feature_columns), cb, min_positives)
 
@@ -374,17 +395,15 @@ def predict(models: FrameModels, sentences: pd.DataFrame, *, hits_table=None,
     sents = sentences[[*_KEYS, "sentence"]].astype({"doc_id": str}).reset_index(drop=True)
     sents["sentence"] = sents["sentence"].fillna("").astype(str)
     feats = features(sents, models.codebook, hits_table=hits_table, extra=extra)
-    X = pd.concat([sents[["sentence"]],
-                   feats.reindex(columns=list(models.feature_columns), fill_value=0)], axis=1)
+    X = _design(models.vectorizer, sents["sentence"],
+                feats.reindex(columns=list(models.feature_columns), fill_value=0))
     parts = []
+    with threadpool_limits(1):
+        probabilities = {f: (m.predict_proba(X)[:, 1], m.predict(X).astype(float))
+                         for f, m in models.models.items() if m is not None and X.shape[0]}
     for f, model in models.models.items():
         dic = feats[f"hit__{f}"].to_numpy(dtype=int)
-        if model is None or len(X) == 0:
-            prob = np.full(len(X), np.nan)
-            clf = np.full(len(X), np.nan)
-        else:
-            prob = model.predict_proba(X)[:, 1]
-            clf = model.predict(X).astype(float)
+        prob, clf = probabilities.get(f, (np.full(X.shape[0], np.nan), np.full(X.shape[0], np.nan)))
         union = np.where(np.isnan(clf), np.nan, np.maximum(dic, np.nan_to_num(clf)))
         parts.append(pd.DataFrame({"doc_id": sents.doc_id, "sent_id": sents.sent_id, "frame": f,
                                    "dictionary": dic, "classifier": clf, "union": union,

@@ -429,16 +429,12 @@ _SUGGEST_COLUMNS = ["frame", "rank", "term", "pattern", "n_words", "count_in", "
                     "covered_by", "other_frames", "kwic_in", "kwic_out"]
 
 
-def _ngram_analyzer(n: int, stopwords, phrases):
-    """The unigrams (``n`` = 1) or adjacent bigrams (``n`` = 2) of a sentence (tokens of
-    :func:`kzmedia.text.make_tokenizer`, lower case). A stop word is never a unigram and
-    breaks the chain of bigrams, as in :func:`kzmedia.text.collocations`: "talks with Putin"
-    gives no "talks putin"."""
-    tokenize = text.make_tokenizer(stopwords=(), phrases=phrases)
-    stop = text.load_stopwords() if stopwords is None else frozenset(w.lower() for w in stopwords)
+def _ngram_analyzer(n: int, stop: frozenset):
+    """The unigrams (``n`` = 1) or adjacent bigrams (``n`` = 2) of a sentence's tokens. A stop
+    word is never a unigram and breaks the chain of bigrams, as in
+    :func:`kzmedia.text.collocations`: "talks with Putin" gives no "talks putin"."""
 
-    def analyzer(sentence: str) -> list[str]:
-        tokens = tokenize(sentence)
+    def analyzer(tokens: list[str]) -> list[str]:
         keep = [t not in stop for t in tokens]
         if n == 1:
             return [t for t, k in zip(tokens, keep) if k]
@@ -447,8 +443,8 @@ def _ngram_analyzer(n: int, stopwords, phrases):
     return analyzer
 
 
-def _sentence_dtm(texts: list[str], doc_ids: np.ndarray, analyzer) -> terms.DocTerm:
-    """Sentences x n-grams counts as a :class:`kzmedia.terms.DocTerm` (sorted vocabulary)."""
+def _sentence_dtm(texts: list, doc_ids: np.ndarray, analyzer) -> terms.DocTerm:
+    """Sentences (each a list of tokens) x n-grams counts as a :class:`kzmedia.terms.DocTerm` (sorted vocabulary)."""
     from sklearn.feature_extraction.text import CountVectorizer
 
     vec = CountVectorizer(analyzer=analyzer)
@@ -539,9 +535,11 @@ def suggest(articles: pd.DataFrame, frame: str, codebook=None, *, sentences=None
                          "text": sents["sentence"].astype(str).to_numpy()})
     # unigrams and bigrams are scored apart, each against the totals of its own kind
     scored, dtms = [], {}
+    tokenize = text.make_tokenizer(stopwords=(), phrases=phrases)
+    tokens = [tokenize(t) for t in docs["text"]]
+    stop = text.load_stopwords() if stopwords is None else frozenset(w.lower() for w in stopwords)
     for n in (1, 2):
-        dtm = _sentence_dtm(docs["text"].tolist(), docs["doc_id"].to_numpy(dtype=object),
-                            _ngram_analyzer(n, stopwords, phrases))
+        dtm = _sentence_dtm(tokens, docs["doc_id"].to_numpy(dtype=object), _ngram_analyzer(n, stop))
         kw = dict(by="side", target="frame", reference="rest", min_count=min_count, dtm=dtm)
         g2 = terms.keyness(docs, measure="g2", **kw)
         if g2.empty:
