@@ -625,7 +625,8 @@ def _insert_patterns(lines: list[str], frame: str, items: list[str], where: str)
     for i in range(top + 1, len(lines)):
         if not _content(lines[i]):
             continue
-        if _indent(lines[i]) == 0:
+        if _indent(lines[i]) == 0:              # the next top-level key ends the frames
+            end = i if start is not None else None
             break
         m = key.match(lines[i])
         if start is None and m and m.group(2).strip("'\"") == frame:

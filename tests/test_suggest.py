@@ -132,6 +132,18 @@ def test_add_patterns_to_a_hand_written_file(tmp_path):
     assert mine.read_text(encoding="utf-8") == before   # nothing written on error
 
 
+def test_add_patterns_to_the_last_frame_before_another_top_level_key(tmp_path):
+    mine = tmp_path / "c.yaml"
+    mine.write_text("frames:\n  f:\n    patterns:\n      - alpha\nstrip:\n  - beta gamma\n",
+                    encoding="utf-8")
+    frames.add_patterns(mine, "f", ["delta"])
+    assert mine.read_text(encoding="utf-8") == ("frames:\n  f:\n    patterns:\n      - alpha\n"
+                                                "      - delta\nstrip:\n  - beta gamma\n")
+    frames.add_patterns(mine, "f", ["epsilon"])
+    assert yaml.safe_load(mine.read_text(encoding="utf-8"))["frames"]["f"]["patterns"] == [
+        "alpha", "delta", "epsilon"]
+
+
 def test_add_patterns_never_writes_the_package_data():
     path = Path(kzmedia.__file__).parent / "data" / "frames.yaml"
     before = path.read_text(encoding="utf-8")
