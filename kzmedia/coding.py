@@ -438,14 +438,15 @@ def prevalence(models: FrameModels, predictions: pd.DataFrame, articles: pd.Data
     column ``by``. ``method``: "dictionary", "classifier" or "union" for every frame, or None
     (default) for each frame's recommended method (:func:`recommend`). ``observed``: the
     article-weighted mean of each article's share of sentences coded with the frame (as
-    :func:`kzmedia.frames.group_scores`); tpr and fpr: the method's rates on the held-out
-    coded sentences (:attr:`FrameModels.out_of_fold`); ``adjusted``: the corrected share.
+    :func:`kzmedia.frames.group_scores`; articles without sentences are left out); tpr and
+    fpr: the method's rates on the held-out coded sentences (:attr:`FrameModels.out_of_fold`);
+    ``adjusted``: the corrected share.
 
     Interval (``ci``, percentile, ``n_resamples`` draws, ``numpy.random.default_rng(seed)``):
     each draw resamples the positive and the negative coded sentences apart (new tpr and fpr,
-    with the numbers of each kept) and, in a group with more than
-    ``kzmedia.stats.SMALL_N`` articles, the group's articles (the article as the unit), then
-    recomputes the adjusted share; draws where tpr <= fpr are left out and counted in
+    with the numbers of each kept) and, in a group with more than ``kzmedia.stats.SMALL_N``
+    articles, the group's articles (the article as the unit), then recomputes the adjusted
+    share; draws where tpr <= fpr are left out and counted in
     ``note``. With few articles the interval covers only the error rates' uncertainty, and
     ``interval`` says so.
 
