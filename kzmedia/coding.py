@@ -40,6 +40,7 @@ __all__ = [
     "FrameModels",
     "gold",
     "indicators",
+    "sampling_weights",
     "features",
     "train",
     "recommend",
@@ -110,6 +111,35 @@ def indicators(table: pd.DataFrame, columns, *, prefix: str | None = None) -> pd
     wide = pd.crosstab([long.doc_id, long.sent_id], long.feature).clip(upper=1)
     wide.columns.name = None
     return wide.reset_index().sort_values(_KEYS).reset_index(drop=True)
+
+
+def sampling_weights(key: pd.DataFrame, articles: pd.DataFrame, *, by: str = "outlet",
+                     sentences=None, hits_table=None, codebook=None) -> pd.DataFrame:
+    """Inverse inclusion weights of the sentences drawn by
+    :func:`kzmedia.frames.sample_for_coding`, which over-samples sentences with a dictionary
+    hit: an item's weight is the number of the corpus's sentences in its stratum (group
+    ``by`` x with / without a hit of any frame) over the number drawn from it.
+
+    ``key``: the key of :func:`kzmedia.frames.sample_for_coding` (item_id, doc_id, has_hit);
+    ``articles``, ``by``, ``sentences``, ``hits_table``, ``codebook``: those the sample was
+    drawn with. Merge the result into the coded sheet and pass ``weight="weight"`` to
+    :func:`train`. Returns DataFrame[item_id, <by>, has_hit, n_population, n_sample, weight].
+    """
+    sents = text.sentences(articles) if sentences is None else sentences
+    if hits_table is None:
+        hits_table = frames_mod.hits(articles, codebook, sentences=sents)
+    group = articles.assign(doc_id=articles["doc_id"].astype(str)).set_index("doc_id")[by]
+    hit = pd.MultiIndex.from_frame(hits_table[_KEYS].astype({"doc_id": str}))
+    pop = sents[_KEYS].astype({"doc_id": str})
+    pop = pop.assign(**{by: pop["doc_id"].map(group).to_numpy()},
+                     has_hit=pd.MultiIndex.from_frame(pop[_KEYS]).isin(hit))
+    n_pop = pop.groupby([by, "has_hit"]).size().rename("n_population")
+    items = key[["item_id", "doc_id", "has_hit"]].astype({"doc_id": str, "has_hit": bool})
+    items[by] = items["doc_id"].map(group).to_numpy()
+    n_sample = items.groupby([by, "has_hit"]).size().rename("n_sample")
+    out = items.join(n_pop, on=[by, "has_hit"]).join(n_sample, on=[by, "has_hit"])
+    out["weight"] = out["n_population"] / out["n_sample"]
+    return out[["item_id", by, "has_hit", "n_population", "n_sample", "weight"]].reset_index(drop=True)
 
 
 def _items(coded: pd.DataFrame) -> pd.DataFrame:
@@ -185,9 +215,14 @@ def _model(C: float, seed: int) -> LogisticRegression:
     return LogisticRegression(class_weight="balanced", C=C, max_iter=2000, random_state=seed)
 
 
-def _counts(y: np.ndarray, p: np.ndarray) -> tuple[int, int, int, int]:
+def _counts(y: np.ndarray, p: np.ndarray, w: np.ndarray | None = None) -> tuple:
+    """(tp, fp, fn, tn): counts, or sums of the weights ``w``."""
     y, p = y.astype(bool), p.astype(bool)
-    return (int((y & p).sum()), int((~y & p).sum()), int((y & ~p).sum()), int((~y & ~p).sum()))
+    if w is None:
+        return (int((y & p).sum()), int((~y & p).sum()), int((y & ~p).sum()),
+                int((~y & ~p).sum()))
+    return (float(w[y & p].sum()), float(w[~y & p].sum()), float(w[y & ~p].sum()),
+            float(w[~y & ~p].sum()))
 
 
 def _f1(tp, fp, fn) -> float:
@@ -202,12 +237,14 @@ class FrameModels:
 
     ``models``: frame -> fitted scikit-learn LogisticRegression (None when the coding has
     no positive or no negative sentence of the frame); ``vectorizer``: the TfidfVectorizer
-    (word unigrams and bigrams) fitted on all coded sentences, shared by the frames; ``scores``: the cross-validated table of
-    :func:`train`; ``out_of_fold``: DataFrame[item, frame, fold, gold, dictionary,
-    classifier, union] (each coded sentence predicted by the models that did not see it;
-    fold -1 and classifier NaN when no cross-validation was possible); ``recommendation``:
-    :func:`recommend` of the scores; ``feature_columns``: the non-text features, in order;
-    ``codebook``: the codebook of the hit features.
+    (word unigrams and bigrams) fitted on all coded sentences, shared by the frames;
+    ``scores``: the cross-validated table of :func:`train`; ``out_of_fold``:
+    DataFrame[item, frame, fold, gold, weight, dictionary, classifier, union] (each coded
+    sentence predicted by the model that did not see it; fold -1 and classifier NaN when no
+    cross-validation was possible; weight 1 unless :func:`train` had ``weight``);
+    ``recommendation``: :func:`recommend` of the scores; ``feature_columns``: the non-text
+    features, in order; ``codebook``: the codebook of the hit features; ``min_positives``:
+    the threshold of trustworthiness.
     """
 
     models: dict
@@ -222,7 +259,8 @@ class FrameModels:
 
 def train(coded: pd.DataFrame, codebook=None, *, frames=None, hits_table=None, extra=(),
           gazetteer=None, n_splits: int = 5, seed: int = 0, C: float = 1.0,
-          min_positives: int = MIN_POSITIVES, margin: float = 0.02) -> FrameModels:
+          min_positives: int = MIN_POSITIVES, margin: float = 0.02,
+          weight: str | None = None) -> FrameModels:
     """Per-frame classifiers from a coded sheet, cross-validated next to the dictionary.
 
     ``coded``: the sheet of :func:`kzmedia.frames.sample_for_coding` (doc_id, sent_id,
@@ -243,18 +281,31 @@ def train(coded: pd.DataFrame, codebook=None, *, frames=None, hits_table=None, e
     model of each frame is fitted on all its coded sentences. The TF-IDF vocabulary and idf
     are fitted once on all coded sentences (no codes are used, so no label reaches a
     held-out fold).
+
+    ``weight``: a column of ``coded`` with each sentence's sampling weight (e.g.
+    :func:`sampling_weights`). The models are fitted unweighted; precision, recall, F1, tpr
+    and fpr are then weighted estimates for the corpus (sums of weights instead of counts),
+    while tp, fp, fn and tn stay counts of coded sentences.
     """
     # one BLAS thread: the models are small, and competing threads on a busy machine make
     # each L-BFGS step many times slower
     with threadpool_limits(1):
         return _train(coded, codebook, frames, hits_table, extra, gazetteer, n_splits, seed, C,
-                      min_positives, margin)
+                      min_positives, margin, weight)
 
 
 def _train(coded, codebook, frames, hits_table, extra, gazetteer, n_splits, seed, C,
-           min_positives, margin) -> FrameModels:
+           min_positives, margin, weight) -> FrameModels:
     cb = frames_mod.load_codebook(codebook, gazetteer=gazetteer)
     items = _items(coded)
+    if weight is not None:
+        if weight not in items:
+            raise ValueError(f"coding: no weight column {weight!r} in the coded sheet")
+        w_all = pd.to_numeric(items[weight], errors="coerce").to_numpy(float)
+        if not (np.isfinite(w_all) & (w_all > 0)).all():
+            raise ValueError(f"coding: weight column {weight!r} must hold positive numbers")
+    else:
+        w_all = np.ones(len(items))
     known = [f for f in cb.frames.frame if f in items or f"{f}__coder1" in items]
     frames_ = known if frames is None else ([frames] if isinstance(frames, str) else list(frames))
     unknown = [f for f in frames_ if f not in set(cb.frames.frame)]
@@ -276,6 +327,7 @@ def _train(coded, codebook, frames, hits_table, extra, gazetteer, n_splits, seed
         y = g[ok].to_numpy(dtype=int)
         Xf = X[np.flatnonzero(ok)]
         dic = feats.loc[ok, f"hit__{f}"].to_numpy(dtype=int)
+        w = w_all[ok]
         n_pos, n_neg = int(y.sum()), int(len(y) - y.sum())
         k = min(n_splits, n_pos, n_neg)
         clf = np.full(len(y), np.nan)
@@ -296,7 +348,8 @@ def _train(coded, codebook, frames, hits_table, extra, gazetteer, n_splits, seed
         item_ids = (items["item_id"] if "item_id" in items else pd.Series(items.index))[ok].to_numpy()
         union = np.where(np.isnan(clf), np.nan, np.maximum(dic, np.nan_to_num(clf)))
         oof.append(pd.DataFrame({"item": item_ids, "frame": f, "fold": fold, "gold": y,
-                                 "dictionary": dic, "classifier": clf, "union": union}))
+                                 "weight": w, "dictionary": dic, "classifier": clf,
+                                 "union": union}))
         trusted = n_pos >= min_positives
         for m in METHODS:
             pred = {"dictionary": dic, "classifier": clf, "union": union}[m]
@@ -312,10 +365,11 @@ def _train(coded, codebook, frames, hits_table, extra, gazetteer, n_splits, seed
                 prec = rec = f1 = tpr = fpr = float("nan")
             else:
                 tp, fp, fn, tn = _counts(y, pred.astype(int))
-                prec = tp / (tp + fp) if tp + fp else float("nan")
-                rec = tp / (tp + fn) if tp + fn else float("nan")
-                f1, tpr = _f1(tp, fp, fn), rec
-                fpr = fp / (fp + tn) if fp + tn else float("nan")
+                wtp, wfp, wfn, wtn = _counts(y, pred.astype(int), w)
+                prec = wtp / (wtp + wfp) if tp + fp else float("nan")
+                rec = wtp / (wtp + wfn) if tp + fn else float("nan")
+                f1, tpr = _f1(wtp, wfp, wfn), rec
+                fpr = wfp / (wfp + wtn) if fp + tn else float("nan")
             fold_f1 = np.array(per_fold[m], dtype=float)
             rows.append((f, m, len(y), n_pos, k if k >= 2 else 0, tp, fp, fn, tn, prec, rec,
                          f1, tpr, fpr,
@@ -439,7 +493,8 @@ def prevalence(models: FrameModels, predictions: pd.DataFrame, articles: pd.Data
     (default) for each frame's recommended method (:func:`recommend`). ``observed``: the
     article-weighted mean of each article's share of sentences coded with the frame (as
     :func:`kzmedia.frames.group_scores`; articles without sentences are left out); tpr and
-    fpr: the method's rates on the held-out coded sentences (:attr:`FrameModels.out_of_fold`);
+    fpr: the method's rates on the held-out coded sentences (:attr:`FrameModels.out_of_fold`; weighted when
+    :func:`train` had ``weight``);
     ``adjusted``: the corrected share.
 
     Interval (``ci``, percentile, ``n_resamples`` draws, ``numpy.random.default_rng(seed)``):
@@ -473,12 +528,14 @@ def prevalence(models: FrameModels, predictions: pd.DataFrame, articles: pd.Data
         if len(o) == 0 or y.all() or not y.any():
             rates[f] = (m, np.nan, np.nan, np.full(n_resamples, np.nan), np.full(n_resamples, np.nan))
             continue
-        n_pos, n_neg = int(y.sum()), int((~y).sum())
-        tpr, fpr = (y & p).sum() / n_pos, (~y & p).sum() / n_neg
-        # resampling the positive (negative) coded sentences with replacement draws the
-        # number coded positive from Binomial(n, tpr) (Binomial(n, fpr))
-        rates[f] = (m, tpr, fpr, rng.binomial(n_pos, tpr, n_resamples) / n_pos,
-                    rng.binomial(n_neg, fpr, n_resamples) / n_neg)
+        w = o["weight"].to_numpy(float)
+        tpr, fpr = (w * p)[y].sum() / w[y].sum(), (w * p)[~y].sum() / w[~y].sum()
+        draws = []
+        for cls in (y, ~y):                  # positives and negatives resampled apart
+            wc, pc = w[cls], p[cls]
+            idx = rng.integers(0, len(wc), size=(n_resamples, len(wc)))
+            draws.append((wc[idx] * pc[idx]).sum(1) / wc[idx].sum(1))
+        rates[f] = (m, tpr, fpr, *draws)
     rows = []
     for f, (m, tpr, fpr, tpr_b, fpr_b) in rates.items():
         sub = pred[pred.frame == f]

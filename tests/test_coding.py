@@ -188,3 +188,25 @@ def test_seeds_demonstration_runs_and_says_not_trustworthy():
     assert not models.recommendation.trustworthy.any()
     prev = coding.prevalence(models, coding.predict(models, s, hits_table=h), a, n_resamples=200)
     assert set(prev.outlet) == set(a.outlet) and (prev.method == "dictionary").all()
+
+
+def test_sampling_weights_and_weighted_error_rates():
+    arts = pd.DataFrame({"doc_id": ["x1", "y1"], "outlet": ["X", "Y"],
+                         "text": ["Alpha one. Plain two. Plain three. Plain four.",
+                                  "Alpha five. Alpha six. Plain seven."]})
+    sents = text.sentences(arts)
+    key = pd.DataFrame({"item_id": [1, 2, 3, 4], "doc_id": ["x1", "x1", "y1", "y1"],
+                        "sent_id": [0, 1, 0, 2], "has_hit": [True, False, True, False]})
+    w = coding.sampling_weights(key, arts, sentences=sents, codebook=CODEBOOK)
+    # X: 1 hit sentence of 1 drawn, 3 others of which 1 drawn; Y: 2 hits of 1, 1 other of 1
+    assert w.weight.tolist() == [1.0, 3.0, 2.0, 1.0]
+    assert w.n_population.tolist() == [1, 3, 2, 1]
+    # weighted error rates: positives 2 with the word (weight 1) and 2 without (weight 3)
+    coded = sheet(["Alpha a.", "Alpha b.", "Plain c.", "Plain d.", "No e.", "No f."],
+                  [1, 1, 1, 1, 0, 0]).assign(weight=[1, 1, 3, 3, 1, 1])
+    plain = coding.train(coded, CODEBOOK).scores.set_index("method").loc["dictionary"]
+    weighted = coding.train(coded, CODEBOOK, weight="weight").scores.set_index("method").loc["dictionary"]
+    assert plain.tpr == pytest.approx(0.5) and weighted.tpr == pytest.approx(2 / 8)
+    assert (weighted.tp, weighted.fn) == (2, 2)               # counts stay counts
+    with pytest.raises(ValueError, match="positive numbers"):
+        coding.train(coded.assign(weight=[1, 1, 0, 3, 1, 1]), CODEBOOK, weight="weight")
