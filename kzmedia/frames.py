@@ -567,21 +567,20 @@ def suggest(articles: pd.DataFrame, frame: str, codebook=None, *, sentences=None
         out = out[(new <= top) & ~((new == top) & out["in_codebook"].to_numpy())]
     out = out.reset_index(drop=True)
     out["frame"], out["rank"] = frame, np.arange(1, len(out) + 1)
-    out["n_words"] = out["term"].str.count(" ") + 1
+    out["n_words"] = out["pattern"].str.split().str.len()
     column = {t: (n, j) for n, d in dtms.items() for j, t in enumerate(d.vocabulary)}
     csc = {n: d.matrix.tocsc() for n, d in dtms.items()}
     sent_doc = sents["doc_id"].astype(str).to_numpy()
     articles_in, kwic_in, kwic_out = [], [], []
     for term, pattern in zip(out["term"], out["pattern"]):
         n, j = column[term]
-        m = csc[n]
-        rows = m.indices[m.indptr[j]:m.indptr[j + 1]]
+        rows = csc[n].indices[csc[n].indptr[j]:csc[n].indptr[j + 1]]
         inside, outside = rows[carries[rows]], rows[~carries[rows]]
         articles_in.append(len(set(sent_doc[inside])))
         lines = []
         for chosen in (inside[:n_kwic], outside[:n_kwic]):
             k = terms.kwic(docs.iloc[np.sort(chosen)], pattern, window=window, by="side")
-            lines.append([f"{l} [{m}] {r}".strip() for l, m, r in
+            lines.append([f"{left} [{match}] {right}".strip() for left, match, right in
                           zip(k["left"], k["match"], k["right"])][:n_kwic])
         kwic_in.append(lines[0])
         kwic_out.append(lines[1])
