@@ -485,7 +485,10 @@ def suggest(articles: pd.DataFrame, frame: str, codebook=None, *, sentences=None
     ``articles``: the articles (``doc_id``, ``outlet``, ``text``) or a sentences table
     (``doc_id``, ``sent_id``, ``sentence``). A sentence carries the frame when ``hits_table``
     (default: :func:`hits` with ``codebook``) has a row of that frame for it: pass a hits
-    table that includes other evidence (e.g. dyad-based rows) to count those sentences too.
+    table that includes other evidence (e.g. dyad-based rows) to count those sentences too,
+    or a coded sheet's sentences with its positive codes as the hits table
+    (``coded.loc[coded[frame] == 1, ["doc_id", "sent_id"]].assign(frame=frame)``) to learn
+    from what the coders saw.
     Each sentence is one document of :func:`kzmedia.terms.keyness` (target "frame" against
     reference "rest"; unigrams and bigrams apart, each against its own totals); n-grams occurring at least ``min_count`` times are scored by G² (with
     log-ratio, p) and by the log-odds z with an informative Dirichlet prior (``alpha0``), and

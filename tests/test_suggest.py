@@ -150,3 +150,14 @@ def test_add_patterns_never_writes_the_package_data():
     with pytest.raises(ValueError, match="package's own data"):
         frames.add_patterns(path, "conflict", ["quarrel"])
     assert path.read_text(encoding="utf-8") == before
+
+
+def test_suggest_from_a_coded_sheet():
+    coded = pd.DataFrame({"doc_id": ["a", "a", "b", "b", "c"], "sent_id": [0, 1, 0, 1, 0],
+                          "sentence": ["Tokayev met Putin in Moscow.", "Rain fell.",
+                                       "Tokayev met Xi in Beijing.", "Snow fell.", "Markets fell."],
+                          "f": [1, 0, 1, 0, 0]})
+    positive = coded.loc[coded["f"] == 1, ["doc_id", "sent_id"]].assign(frame="f")
+    s = frames.suggest(coded, "f", CODEBOOK, hits_table=positive, min_count=2, top=None)
+    assert set(s.term[:3]) == {"met", "tokayev", "tokayev met"}
+    assert (s.count_out == 0).all() and "fell" not in set(s.term)
