@@ -14,6 +14,7 @@ __all__ = [
     "text",
     "terms",
     "frames",
+    "coding",
     "actors",
     "sentiment",
     "stats",

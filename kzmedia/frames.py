@@ -16,16 +16,33 @@ Validation workflow (Grimmer & Stewart 2013; docs/methods.md, "Validation")::
     coded = pd.read_csv("coding_sheet_filled.csv")
     frames.evaluate(coded, key, half="dev")            # iterate on the codebook with "dev"
     frames.evaluate(coded, key, half="test")           # report "test" once, at the end
+
+Growing a codebook (docs/methods.md, "Growing a codebook")::
+
+    cand = frames.suggest(articles, "china_partnership")   # terms over-represented in its sentences
+    frames.add_patterns("my_frames.yaml", "china_partnership", ["silk road fund"])
+    frames.hits(articles, codebook="my_frames.yaml")
+
+Classifiers trained on the coded sheet, and prevalence corrected for their error rates, are in
+:mod:`kzmedia.coding`.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import tempfile
 from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
+import yaml
 
-from . import actors, patterns, stats
+from . import actors, patterns, stats, terms, text
 from .patterns import as_list
 from .text import sentences as _split_sentences
 
@@ -38,6 +55,8 @@ __all__ = [
     "scores",
     "sample_for_coding",
     "evaluate",
+    "suggest",
+    "add_patterns",
 ]
 
 META_KEYS = actors.META_KEYS
@@ -400,3 +419,313 @@ def evaluate(coded: pd.DataFrame, dictionary: pd.DataFrame | None = None, *,
     return pd.DataFrame(rows, columns=["frame", "n_items", "n_gold", "n_disagreements", "gold_positive",
                                        "dictionary_positive", "tp", "fp", "fn", "tn", "precision",
                                        "recall", "f1", "alpha"])
+
+
+# --------------------------------------------------------------------------- codebook growth
+
+_SUGGEST_COLUMNS = ["frame", "rank", "term", "pattern", "n_words", "count_in", "count_out",
+                    "sentences_in", "sentences_out", "articles_in", "n_frame_sentences",
+                    "n_other_sentences", "g2", "log_ratio", "p", "z", "in_codebook",
+                    "covered_by", "other_frames", "kwic_in", "kwic_out"]
+
+
+def _ngram_analyzer(n: int, stop: frozenset):
+    """The unigrams (``n`` = 1) or adjacent bigrams (``n`` = 2) of a sentence's tokens. A stop
+    word is never a unigram and breaks the chain of bigrams, as in
+    :func:`kzmedia.text.collocations`: "talks with Putin" gives no "talks putin"."""
+
+    def analyzer(tokens: list[str]) -> list[str]:
+        keep = [t not in stop for t in tokens]
+        if n == 1:
+            return [t for t, k in zip(tokens, keep) if k]
+        return [f"{a} {b}" for a, b, ka, kb in zip(tokens, tokens[1:], keep, keep[1:]) if ka and kb]
+
+    return analyzer
+
+
+def _sentence_dtm(texts: list, doc_ids: np.ndarray, analyzer) -> terms.DocTerm:
+    """Sentences (each a list of tokens) x n-grams counts as a :class:`kzmedia.terms.DocTerm` (sorted vocabulary)."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    vec = CountVectorizer(analyzer=analyzer)
+    try:
+        matrix = vec.fit_transform(texts).tocsr()
+    except ValueError:                       # no n-gram at all: an empty vocabulary
+        return terms.DocTerm(sp.csr_matrix((len(texts), 0), dtype=np.int64), doc_ids,
+                             np.array([], dtype=object))
+    vocabulary = np.asarray(vec.get_feature_names_out(), dtype=object)
+    order = np.argsort(vocabulary, kind="stable")
+    matrix = matrix[:, order].tocsr()
+    matrix.sort_indices()
+    return terms.DocTerm(matrix, doc_ids, vocabulary[order])
+
+
+def _covering_patterns(cb: Codebook, texts: list[str]) -> list[list[tuple[str, str]]]:
+    """For each text, the (frame, pattern) of the codebook that match in it; context gates are
+    taken as open (a candidate is a phrase, not a sentence with actors)."""
+    if not texts:
+        return []
+    vectors = set(cb.gazetteer.vectors.vector)
+    found = cb.matcher().matches(texts, lambda ts: [vectors] * len(ts))
+    out: list[list[tuple[str, str]]] = [[] for _ in texts]
+    for k, target in zip(found[0], found[4]):
+        if (target[0], target[1]) not in out[k]:
+            out[k].append((target[0], target[1]))
+    return out
+
+
+def suggest(articles: pd.DataFrame, frame: str, codebook=None, *, sentences=None,
+            hits_table=None, gazetteer=None, measure: str = "g2", min_count: int = 3,
+            top: int | None = 30, n_kwic: int = 3, window: int = 6, alpha0: float = 1000.0,
+            stopwords=None, phrases=None) -> pd.DataFrame:
+    """Candidate patterns for ``frame``: terms and two-word phrases over-represented in the
+    sentences that carry the frame, against all other sentences (docs/methods.md, "Growing a
+    codebook").
+
+    ``articles``: the articles (``doc_id``, ``outlet``, ``text``) or a sentences table
+    (``doc_id``, ``sent_id``, ``sentence``). A sentence carries the frame when ``hits_table``
+    (default: :func:`hits` with ``codebook``) has a row of that frame for it: pass a hits
+    table that includes other evidence (e.g. dyad-based rows) to count those sentences too,
+    or a coded sheet's sentences with its positive codes as the hits table
+    (``coded.loc[coded[frame] == 1, ["doc_id", "sent_id"]].assign(frame=frame)``) to learn
+    from what the coders saw.
+    Each sentence is one document of :func:`kzmedia.terms.keyness` (target "frame" against
+    reference "rest"; unigrams and bigrams apart, each against its own totals); n-grams occurring at least ``min_count`` times are scored by G² (with
+    log-ratio, p) and by the log-odds z with an informative Dirichlet prior (``alpha0``), and
+    only over-represented ones (score > 0) are kept, ranked by ``measure`` ("g2" or
+    "log_odds"). ``stopwords``, ``phrases``: as for :func:`kzmedia.text.make_tokenizer`; a
+    stop word is never a candidate and breaks bigrams.
+
+    ``in_codebook``: a pattern of the frame already matches in the candidate (``covered_by``
+    lists them; its sentences already carry the frame, so it ranks high by construction);
+    ``other_frames``: other frames whose patterns match in it. ``top``: the list stops after
+    the ``top``-th candidate not in the codebook (None: all). ``kwic_in`` / ``kwic_out``: up
+    to ``n_kwic`` keyword-in-context lines (``window`` words each side, :func:`kzmedia.terms.kwic`)
+    from sentences with and without the frame: the lines without it are the sentences the
+    candidate would add to the frame.
+
+    Returns DataFrame[frame, rank, term, pattern (the term in the pattern grammar), n_words,
+    count_in, count_out (occurrences), sentences_in, sentences_out (sentences containing it),
+    articles_in (articles among its frame sentences), n_frame_sentences, n_other_sentences,
+    g2, log_ratio, p, z, in_codebook, covered_by, other_frames, kwic_in, kwic_out] sorted by
+    rank; empty when no sentence, or every sentence, carries the frame.
+    """
+    if measure not in ("g2", "log_odds"):
+        raise ValueError(f"suggest: measure must be 'g2' or 'log_odds', not {measure!r}")
+    cb = load_codebook(codebook, gazetteer=gazetteer)
+    if frame not in set(cb.frames.frame):
+        raise ValueError(f"suggest: frame {frame!r} is not in the codebook ({cb.source}); it has "
+                         f"{', '.join(cb.frames.frame)}")
+    if "text" in articles:
+        sents, arts = _sentences(articles, sentences), articles
+    elif {"doc_id", "sent_id", "sentence"} <= set(articles):
+        sents = articles
+        arts = articles[["doc_id"]].drop_duplicates().assign(outlet=None)
+        if "outlet" in articles:
+            arts = articles[["doc_id", "outlet"]].drop_duplicates("doc_id")
+    else:
+        raise ValueError("suggest: expected articles (doc_id, outlet, text) or sentences "
+                         f"(doc_id, sent_id, sentence); got columns {list(articles.columns)}")
+    h = hits(arts, cb, sentences=sents) if hits_table is None else hits_table
+    with_frame = h.loc[h["frame"] == frame, ["doc_id", "sent_id"]].drop_duplicates()
+    keys = pd.MultiIndex.from_frame(sents[["doc_id", "sent_id"]].astype({"doc_id": str}))
+    carries = keys.isin(pd.MultiIndex.from_frame(with_frame.astype({"doc_id": str})))
+    empty = pd.DataFrame({c: pd.Series(dtype=object) for c in _SUGGEST_COLUMNS})
+    if carries.all() or not carries.any():
+        return empty
+    docs = pd.DataFrame({"doc_id": np.arange(len(sents)).astype(str),
+                         "side": np.where(carries, "frame", "rest"),
+                         "text": sents["sentence"].astype(str).to_numpy()})
+    # unigrams and bigrams are scored apart, each against the totals of its own kind
+    scored, dtms = [], {}
+    tokenize = text.make_tokenizer(stopwords=(), phrases=phrases)
+    tokens = [tokenize(t) for t in docs["text"]]
+    stop = text.load_stopwords() if stopwords is None else frozenset(w.lower() for w in stopwords)
+    for n in (1, 2):
+        dtm = _sentence_dtm(tokens, docs["doc_id"].to_numpy(dtype=object), _ngram_analyzer(n, stop))
+        kw = dict(by="side", target="frame", reference="rest", min_count=min_count, dtm=dtm)
+        g2 = terms.keyness(docs, measure="g2", **kw)
+        if g2.empty:
+            continue
+        lo = terms.keyness(docs, measure="log_odds", alpha0=alpha0, **kw)
+        scored.append(g2.merge(lo[["term", "z"]], on="term"))
+        dtms[n] = dtm
+    if not scored:
+        return empty
+    out = pd.concat(scored, ignore_index=True)
+    out = out[out["score"] > 0]
+    rank_by = "g2" if measure == "g2" else "z"
+    out = out.sort_values([rank_by, "term"], ascending=[False, True], kind="stable")
+    out = out.rename(columns={"count_target": "count_in", "count_reference": "count_out",
+                              "doc_freq_target": "sentences_in",
+                              "doc_freq_reference": "sentences_out",
+                              "n_target": "n_frame_sentences", "n_reference": "n_other_sentences"})
+    out["pattern"] = out["term"].str.replace("_", " ", regex=False)
+    covers = _covering_patterns(cb, out["pattern"].tolist())
+    out["covered_by"] = ["; ".join(p for f, p in c if f == frame) for c in covers]
+    out["other_frames"] = ["; ".join(sorted({f for f, _ in c if f != frame})) for c in covers]
+    out["in_codebook"] = out["covered_by"] != ""
+    if top is not None:
+        new = np.cumsum(~out["in_codebook"].to_numpy())
+        out = out[(new <= top) & ~((new == top) & out["in_codebook"].to_numpy())]
+    out = out.reset_index(drop=True)
+    out["frame"], out["rank"] = frame, np.arange(1, len(out) + 1)
+    out["n_words"] = out["pattern"].str.split().str.len()
+    column = {t: (n, j) for n, d in dtms.items() for j, t in enumerate(d.vocabulary)}
+    csc = {n: d.matrix.tocsc() for n, d in dtms.items()}
+    sent_doc = sents["doc_id"].astype(str).to_numpy()
+    articles_in, kwic_in, kwic_out = [], [], []
+    for term, pattern in zip(out["term"], out["pattern"]):
+        n, j = column[term]
+        rows = csc[n].indices[csc[n].indptr[j]:csc[n].indptr[j + 1]]
+        inside, outside = rows[carries[rows]], rows[~carries[rows]]
+        articles_in.append(len(set(sent_doc[inside])))
+        lines = []
+        for chosen in (inside[:n_kwic], outside[:n_kwic]):
+            k = terms.kwic(docs.iloc[np.sort(chosen)], pattern, window=window, by="side")
+            lines.append([f"{left} [{match}] {right}".strip() for left, match, right in
+                          zip(k["left"], k["match"], k["right"])][:n_kwic])
+        kwic_in.append(lines[0])
+        kwic_out.append(lines[1])
+    out["articles_in"], out["kwic_in"], out["kwic_out"] = articles_in, kwic_in, kwic_out
+    return out[_SUGGEST_COLUMNS]
+
+
+def _package_data_dir() -> Path:
+    return Path(str(resources.files("kzmedia") / "data")).resolve()
+
+
+def _yaml_item(pattern: str) -> str:
+    """The pattern as a YAML list item's value: plain when YAML reads it back as the same
+    string, else double-quoted."""
+    try:
+        plain_ok = yaml.safe_load(f"- {pattern}") == [pattern]
+    except yaml.YAMLError:
+        plain_ok = False
+    return pattern if plain_ok else json.dumps(pattern, ensure_ascii=False)
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _content(line: str) -> bool:
+    """A line that holds YAML content (not blank, not a comment)."""
+    stripped = line.strip()
+    return bool(stripped) and not stripped.startswith("#")
+
+
+def _insert_patterns(lines: list[str], frame: str, items: list[str], where: str) -> list[str]:
+    """The YAML lines with ``items`` appended to the block-style ``patterns:`` list of
+    ``frame`` under the top-level ``frames:`` mapping; comments and layout are kept."""
+    key = re.compile(r"^(\s*)([^\s#:][^:#]*?):\s*(#.*)?$")
+    top = next((i for i, l in enumerate(lines) if re.match(r"^frames:\s*(#.*)?$", l)), None)
+    if top is None:
+        raise ValueError(f"{where}: no top-level 'frames:' mapping (a quanteda-style dictionary "
+                         "cannot be extended here: edit its lists by hand)")
+    start = end = None
+    for i in range(top + 1, len(lines)):
+        if not _content(lines[i]):
+            continue
+        if _indent(lines[i]) == 0:              # the next top-level key ends the frames
+            end = i if start is not None else None
+            break
+        m = key.match(lines[i])
+        if start is None and m and m.group(2).strip("'\"") == frame:
+            start, frame_indent = i, _indent(lines[i])
+        elif start is not None and _indent(lines[i]) <= frame_indent:
+            end = i
+            break
+    if start is None:
+        raise ValueError(f"{where}: frame {frame!r} not found under 'frames:' (add the frame with "
+                         "its label and description first)")
+    end = end if end is not None else len(lines)
+    block = range(start + 1, end)
+    child = min((_indent(lines[i]) for i in block if _content(lines[i])), default=frame_indent + 2)
+    at = next((i for i in block if _content(lines[i]) and _indent(lines[i]) == child
+               and re.match(r"^\s*patterns:", lines[i])), None)
+    if at is None:                                  # no patterns: key yet
+        new = [" " * child + "patterns:"] + [" " * (child + 2) + "- " + it for it in items]
+        return lines[:start + 1] + new + lines[start + 1:]
+    if not re.match(r"^\s*patterns:\s*(#.*)?$", lines[at]):
+        raise ValueError(f"{where}: frame {frame!r}: 'patterns:' is written inline; write it as a "
+                         "block list (one '- pattern' per line) to add patterns")
+    last, item_indent = at, None
+    for i in range(at + 1, end):
+        if not _content(lines[i]):
+            continue
+        ind = _indent(lines[i])
+        is_item = lines[i].lstrip().startswith("- ")
+        if item_indent is None and is_item and ind >= child:
+            item_indent = ind
+        if ind > child or (is_item and ind == child == item_indent):
+            last = i
+        else:
+            break
+    item_indent = child + 2 if item_indent is None else item_indent
+    new = [" " * item_indent + "- " + it for it in items]
+    return lines[:last + 1] + new + lines[last + 1:]
+
+
+def add_patterns(codebook_path, frame: str, new_patterns, *, source=None) -> pd.DataFrame:
+    """Add accepted candidates to ``frame``'s ``patterns`` in the researcher's own YAML codebook.
+
+    ``codebook_path``: the researcher's copy; when the file does not exist yet it is started as
+    a copy of ``source`` (a YAML path; default: the package codebook), comments included. The
+    package's own data files are never written (ValueError). The new patterns go at the end of
+    the frame's block list of patterns, the rest of the file (comments, order, layout) stays as
+    it is; a pattern that the frame already has (the same match, e.g. ``Cooperation`` for
+    ``cooperation``) is skipped. The file is written only if the result loads as a valid
+    codebook (:func:`load_codebook`), so a bad pattern raises ValueError naming the file and
+    the pattern and changes nothing.
+
+    Returns DataFrame[frame, pattern, status] with status "added" or "already in frame".
+    """
+    path = Path(codebook_path)
+    if path.resolve().parent == _package_data_dir():
+        raise ValueError(f"{path}: this is the package's own data; copy it and pass the copy "
+                         "(add_patterns starts the copy when the path does not exist yet)")
+    new_patterns = [new_patterns] if isinstance(new_patterns, str) else list(new_patterns)
+    if path.exists():
+        original = path.read_text(encoding="utf-8")
+    elif source is None:
+        original = (resources.files("kzmedia") / "data" / "frames.yaml").read_text(encoding="utf-8")
+    else:
+        original = Path(source).read_text(encoding="utf-8")
+    current = load_codebook(path if path.exists() else yaml.safe_load(original))
+    have = {patterns.parse(p, cs).key
+            for p, cs in zip(current.patterns.pattern[current.patterns.frame == frame],
+                             current.patterns.case_sensitive[current.patterns.frame == frame])}
+    rows, items = [], []
+    for p in new_patterns:
+        if not isinstance(p, str) or not p.strip():
+            raise ValueError(f"{path}: frame {frame!r}: empty pattern in {new_patterns!r}")
+        p = p.strip()
+        k = patterns.parse(p, False, f"{path}: frame {frame!r}").key
+        if k in have:
+            rows.append((frame, p, "already in frame"))
+            continue
+        have.add(k)
+        rows.append((frame, p, "added"))
+        items.append(_yaml_item(p))
+    result = pd.DataFrame(rows, columns=["frame", "pattern", "status"])
+    if not items and path.exists():
+        return result
+    lines = original.splitlines()
+    updated = "\n".join(_insert_patterns(lines, frame, items, str(path)) if items else lines) + "\n"
+    try:
+        data = yaml.safe_load(updated)
+        load_codebook(data)
+    except (ValueError, yaml.YAMLError) as exc:
+        raise ValueError(f"{path}: adding {new_patterns!r} to frame {frame!r} would make the "
+                         f"codebook invalid: {exc}") from None
+    added = [p for _, p, s in rows if s == "added"]
+    got = as_list(data["frames"][frame].get("patterns"), str(path))
+    if got[len(got) - len(added):] != added:
+        raise ValueError(f"{path}: could not place the new patterns in frame {frame!r}'s list; "
+                         "add them by hand")
+    fd, tmp = tempfile.mkstemp(dir=path.resolve().parent, prefix=path.name, suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:   # write whole, then replace: no half file
+        fh.write(updated)
+    os.replace(tmp, path)
+    return result
