@@ -119,8 +119,9 @@ def find(articles: pd.DataFrame, codebook=None, *, gazetteer=None, sentences=Non
     the gazetteer's ``focal``; any other vector of the gazetteer studies that country);
     ``window``: sentences either side within the paragraph (default: the codebook's).
     ``sentences``/``mentions_table``: precomputed :func:`kzmedia.text.sentences` and
-    :func:`kzmedia.actors.mentions` tables. ``articles`` needs ``doc_id`` and ``text`` (the
-    paragraphs) and, if present, ``outlet`` is carried along.
+    :func:`kzmedia.actors.mentions` tables. ``articles`` needs ``doc_id`` and ``text`` (its
+    paragraphs bound the window; given the sentences, an article without ``text`` has no
+    window) and, if present, ``outlet`` is carried along.
     """
     cb = _codebook_relations(codebook, gazetteer)
     rel = cb.relations
@@ -147,8 +148,9 @@ def find(articles: pd.DataFrame, codebook=None, *, gazetteer=None, sentences=Non
         return empty
     men = men[men["doc_id"].isin(both)]
     sub = sents[sents["doc_id"].isin(both)]
-    text_of = articles.assign(doc_id=articles["doc_id"].astype(str)) \
-        .set_index("doc_id")["text"]
+    # without the text, paragraphs are unknown: each sentence is its own (no window)
+    text_of = (articles.assign(doc_id=articles["doc_id"].astype(str)).set_index("doc_id")["text"]
+               if "text" in articles else {})
 
     place = _before(rel.places, r"(?:the\s+)?$", r",\s*(?:(?:and|or)\s+)?(?:the\s+)?$")
     refers = _words(rel.referents)

@@ -4,7 +4,9 @@ A codebook (default: ``kzmedia/data/frames.yaml``) maps each frame to patterns i
 of docs/methods.md ("Pattern grammar"), matched by :mod:`kzmedia.patterns`. A frame counts once per
 sentence however many of its patterns hit; articles aggregate to presence (any sentence),
 share of sentences and hits per 1,000 words; groups (outlets) aggregate articles, with the
-article as the unit of uncertainty.
+article as the unit of uncertainty. A codebook's ``relations`` section (:class:`Relations`)
+adds hits found by the relation rules of :mod:`kzmedia.dyads`: a dyad of the focal country
+with a partner counts for the partner's frame (``via="dyad"`` in :func:`hits`).
 
 Validation workflow (Grimmer & Stewart 2013; docs/methods.md, "Validation")::
 

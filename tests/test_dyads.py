@@ -177,3 +177,16 @@ def test_pipeline_tables():
     assert len(t["dyads"]) == 3
     assert t["dyad_counts"]["n_dyads"].sum() == 3
     assert (t["frame_hits"].via == "dyad").sum() == 3
+
+
+def test_seeds_fast_and_reference_agree_and_find_the_partners():
+    from pathlib import Path
+
+    from kzmedia import corpus
+    seeds = corpus.load(Path(__file__).resolve().parents[1] / "seeds")
+    fast = dyads.find(seeds)
+    assert fast.equals(dyads.find(seeds, method="reference"))
+    assert {"russia", "china", "eu_europe"} <= set(fast.vector)
+    # every dyad's sentence names the partner, and the focal actor is in it or in its window
+    assert (fast.partner_sent_id == fast.sent_id).all()
+    assert ((fast.focal_sent_id - fast.sent_id).abs() <= 1).all()
