@@ -190,3 +190,22 @@ def test_seeds_fast_and_reference_agree_and_find_the_partners():
     # every dyad's sentence names the partner, and the focal actor is in it or in its window
     assert (fast.partner_sent_id == fast.sent_id).all()
     assert ((fast.focal_sent_id - fast.sent_id).abs() <= 1).all()
+
+
+def test_heatmap_shows_the_cells_with_dyads_and_says_when_there_are_none():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from kzmedia import plots
+    c = dyads.counts(arts(*ISSUE, outlets=["X", "X", "Y"]), by="outlet")
+    ax = plots.dyad_heatmap(c, by="outlet")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["X (n=2)", "Y (n=1)"]
+    assert {t.get_text() for t in ax.get_yticklabels()} == {
+        "russia · meeting", "china · agreement", "eu_europe · meeting"}
+    plt.close("all")
+    none = dyads.counts(arts("Nothing here."), by="outlet")
+    ax = plots.dyad_heatmap(none, by="outlet")
+    assert ax.texts[0].get_text() == "no dyads found"
+    plt.close("all")
