@@ -24,18 +24,18 @@ __all__ = ["profile", "contrasts", "caveats", "to_html", "FAMILIES", "PROFILE_NE
            "CONTRASTS_NEEDS", "MIN_OVERLAP"]
 
 #: The kinds of contrast, in the order they are reported.
-FAMILIES = ("attention", "balance", "frame", "tone", "vector_tone")
+FAMILIES = ("attention", "balance", "frame", "dyad", "tone", "vector_tone")
 
 #: The tables :func:`profile` reads.
 PROFILE_NEEDS = ("sentences", "keyness_log_odds", "frame_scores_group", "attention", "balance",
-                 "group_tone", "vector_tone")
+                 "group_tone", "vector_tone", "dyad_counts")
 #: Below this overlap of two groups' years (:func:`kzmedia.trends.year_overlap`), the
 #: profile and the contrasts say that a difference may be one of period.
 MIN_OVERLAP = 0.5
 
 #: The tables :func:`contrasts` reads.
 CONTRASTS_NEEDS = ("frame_hits", "sentence_tone", "frame_scores_group", "attention", "balance",
-                   "article_tone", "group_tone", "vector_tone")
+                   "article_tone", "group_tone", "vector_tone", "dyads", "dyad_counts")
 
 
 def _tables(tables: dict | None, needs: tuple, what: str) -> dict:
@@ -102,14 +102,17 @@ def _profile_overlap(overlap: pd.DataFrame, by: str) -> dict:
 
 
 def profile(articles: pd.DataFrame, by: str = "outlet", *, tables: dict,
-            top_terms: int = 5, top_frames: int = 3, gazetteer=None) -> pd.DataFrame:
+            top_terms: int = 5, top_frames: int = 3, top_dyads: int = 3,
+            gazetteer=None) -> pd.DataFrame:
     """One row per group: size, dates, distinctive terms, frames, vectors and tone.
 
     Returns DataFrame[<by>, n_articles, n_words, n_sentences, date_first, date_last,
     date_overlap ("" or the groups whose articles' years overlap this group's by less than
     half, with the overlap of :func:`kzmedia.trends.year_overlap`), distinctive_terms ("term (df=k/n)" by log-odds z, one-vs-rest), leading_frames ("label
     share-of-sentences (k/n articles)"), top_vectors (partner vectors by share of mentions,
-    with counts), n_partner_mentions, balance, balance_interval, tone, tone_interval,
+    with counts), n_partner_mentions, n_dyads, top_dyads (the partner vector x relation
+    types the group reports most, "label relation n (k/n articles)", from
+    :func:`kzmedia.dyads.counts`), balance, balance_interval, tone, tone_interval,
     tone_text, then one `tone_<vector>` and `tone_<vector>_n` column pair per vector
     (mean compound of masked sentences naming the vector, and how many sentences)]; vectors
     are named by their gazetteer labels in the text columns. Sorted
@@ -155,6 +158,16 @@ def profile(articles: pd.DataFrame, by: str = "outlet", *, tables: dict,
                            zip(top["vector"], top["share_of_mentions"], top["n_mentions"])])
     out["top_vectors"] = top.groupby(by)["text"].agg(", ".join)
 
+    dc = t["dyad_counts"]
+    out["n_dyads"] = dc.groupby(by)["n_dyads"].sum()
+    dc = dc[dc["n_dyads"] > 0].sort_values([by, "n_dyads", "vector", "relation"],
+                                           ascending=[True, False, True, True])
+    dc = dc.groupby(by).head(top_dyads)
+    dc = dc.assign(text=[f"{label.get(v, v)} {r} {n} ({k}/{na} articles)" for v, r, n, k, na in
+                         zip(dc["vector"], dc["relation"], dc["n_dyads"], dc["n_articles_with"],
+                             dc["n_articles"])])
+    out["top_dyads"] = dc.groupby(by)["text"].agg(", ".join)
+
     bal = t["balance"].set_index(by)
     out["balance"] = bal["mean"]
     out["balance_interval"] = bal["interval"]
@@ -168,9 +181,10 @@ def profile(articles: pd.DataFrame, by: str = "outlet", *, tables: dict,
         g = g.set_index(by)
         out[f"tone_{vector}"] = g["mean_compound"]
         out[f"tone_{vector}_n"] = g["n_sentences"].reindex(out.index).fillna(0).astype(int)
-    for c in ("date_overlap", "distinctive_terms", "leading_frames", "top_vectors"):
+    for c in ("date_overlap", "distinctive_terms", "leading_frames", "top_vectors", "top_dyads"):
         out[c] = out[c].fillna("")
-    out["n_partner_mentions"] = out["n_partner_mentions"].fillna(0).astype(int)
+    for c in ("n_partner_mentions", "n_dyads"):
+        out[c] = out[c].fillna(0).astype(int)
     return out.reset_index().sort_values(by).reset_index(drop=True)
 
 
@@ -206,7 +220,9 @@ def contrasts(articles: pd.DataFrame, by: str = "outlet", *, tables: dict,
 
     Families: ``attention`` (a partner vector's share of a group's partner mentions),
     ``balance`` (how evenly attention is spread), ``frame`` (share of sentences with a
-    frame), ``tone`` (article-weighted mean compound) and ``vector_tone`` (mean compound of
+    frame), ``dyad`` (share of articles reporting a partner vector x relation type,
+    :func:`kzmedia.dyads.counts`), ``tone`` (article-weighted mean compound) and
+    ``vector_tone`` (mean compound of
     the sentences naming a vector; groups with fewer than `min_sentences` such sentences are
     left out). For each item the group with the highest value is set against the one with
     the lowest; the `per_family` largest differences of each family are kept.
@@ -309,6 +325,23 @@ def contrasts(articles: pd.DataFrame, by: str = "outlet", *, tables: dict,
             f"({_n_label(hi.n_articles)}), against {_pct(lo['mean'])} in {lo[by]} "
             f"({_n_label(lo.n_articles)}).",
             _evidence(hits[(hits[by] == hi[by]) & (hits["frame"] == frame)], by, n_evidence))
+
+    dc = t["dyad_counts"]
+    dy = grouped(t["dyads"], ["doc_id", "sent_id", "vector", "relation", "sentence"])
+    for (vector, relation), g in dc[dc.groupby(["vector", "relation"])["n_dyads"]
+                                    .transform("sum") > 0].groupby(["vector", "relation"]):
+        if (pair := _pair(g, by, "share_of_articles")) is None:
+            continue
+        hi, lo = pair
+        name = f"{label.get(vector, vector)} {relation}"
+        row("dyad", name, hi, lo, "share_of_articles", "n_dyads",
+            f"{hi[by]} reports {name} dyads in the largest share of its articles: "
+            f"{_pct(hi.share_of_articles)} ({hi.n_articles_with} of "
+            f"{_n_label(hi.n_articles)}, {hi.n_dyads} sentences), against "
+            f"{_pct(lo.share_of_articles)} in {lo[by]} ({lo.n_articles_with} of "
+            f"{_n_label(lo.n_articles)}).",
+            _evidence(dy[(dy[by] == hi[by]) & (dy["vector"] == vector)
+                         & (dy["relation"] == relation)], by, n_evidence))
 
     if (pair := _pair(t["group_tone"], by, "mean_compound")) is not None:
         hi, lo = pair

@@ -4,7 +4,9 @@ A codebook (default: ``kzmedia/data/frames.yaml``) maps each frame to patterns i
 of docs/methods.md ("Pattern grammar"), matched by :mod:`kzmedia.patterns`. A frame counts once per
 sentence however many of its patterns hit; articles aggregate to presence (any sentence),
 share of sentences and hits per 1,000 words; groups (outlets) aggregate articles, with the
-article as the unit of uncertainty.
+article as the unit of uncertainty. A codebook's ``relations`` section (:class:`Relations`)
+adds hits found by the relation rules of :mod:`kzmedia.dyads`: a dyad of the focal country
+with a partner counts for the partner's frame (``via="dyad"`` in :func:`hits`).
 
 Validation workflow (Grimmer & Stewart 2013; docs/methods.md, "Validation")::
 
@@ -48,6 +50,7 @@ from .text import sentences as _split_sentences
 
 __all__ = [
     "Codebook",
+    "Relations",
     "load_codebook",
     "hits",
     "article_scores",
@@ -60,10 +63,107 @@ __all__ = [
 ]
 
 META_KEYS = actors.META_KEYS
-_TOP_KEYS = set(META_KEYS) | {"unit", "strip", "frames", "notes"}
+_TOP_KEYS = set(META_KEYS) | {"unit", "strip", "frames", "notes", "relations"}
+_RELATION_KEYS = {"window", "referents", "places", "frames", "types"}
+_RELATION_TYPE_KEYS = {"label", "patterns", "case_sensitive_patterns", "notes"}
 _FRAME_KEYS = {"label", "kind", "description", "grounded_in", "patterns", "case_sensitive_patterns",
                "context_patterns", "ambiguous_do_not_add", "notes"}
 _KINDS = {"issue", "generic"}
+
+
+@dataclass(frozen=True)
+class Relations:
+    """The relation rules of a codebook (its ``relations`` section; :mod:`kzmedia.dyads`).
+
+    ``terms``: DataFrame[relation, label, pattern, case_sensitive], the relation terms per
+    relation type, in the order listed; ``frames``: DataFrame[vector, frame], the frame a
+    partner vector's dyads count for; ``window``: sentences before and after, within the
+    paragraph, where the focal actor may be named; ``referents``: the words by which a
+    sentence refers back to the focal actor (the window applies only to a sentence with one
+    of them); ``places``: the words before a focal-country name that make it a place
+    ("talks in Kazakhstan"), not an actor; ``strip``: the codebook's strip phrases.
+    """
+
+    terms: pd.DataFrame
+    frames: pd.DataFrame
+    window: int
+    strip: tuple
+    referents: tuple = ()
+    places: tuple = ()
+
+    @property
+    def types(self) -> list[str]:
+        """The relation types, in the order listed."""
+        return list(dict.fromkeys(self.terms["relation"]))
+
+    def matcher(self, method: str = "fast") -> patterns.Matcher:
+        """The relation terms' :class:`kzmedia.patterns.Matcher` (a span counts once per
+        relation type), built once per process."""
+        entries = tuple(patterns.Entry(r.pattern, bool(r.case_sensitive), (r.relation, r.pattern),
+                                       r.relation) for r in self.terms.itertuples())
+        return patterns.matcher(entries, tuple(self.strip), overlapping=True, method=method)
+
+
+def _relations(spec, where: str, frame_names: set, gaz: actors.Gazetteer,
+               strip: tuple) -> Relations | None:
+    """The ``relations`` section of a codebook, validated (None when there is none)."""
+    if spec is None:
+        return None
+    w = f"{where}: relations"
+    if not isinstance(spec, dict):
+        raise ValueError(f"{w}: expected a mapping with keys {sorted(_RELATION_KEYS)}")
+    bad = set(spec) - _RELATION_KEYS
+    if bad:
+        raise ValueError(f"{w}: unknown keys {sorted(bad)}; allowed: {sorted(_RELATION_KEYS)}")
+    window = spec.get("window", 0)
+    if isinstance(window, bool) or not isinstance(window, int) or window < 0:
+        raise ValueError(f"{w}: window must be a whole number of sentences >= 0, got {window!r}")
+    words = {}
+    for key in ("referents", "places"):
+        words[key] = tuple(str(p).strip() for p in as_list(spec.get(key), f"{w} {key}"))
+        for p in words[key]:
+            if not p:
+                raise ValueError(f"{w} {key}: empty pattern")
+            patterns.parse(p, False, f"{w} {key}")
+    vmap = spec.get("frames") or {}
+    if not isinstance(vmap, dict):
+        raise ValueError(f"{w}: frames must map partner vector -> frame")
+    vectors = set(gaz.vectors.vector)
+    for vector, frame in vmap.items():
+        if vector not in vectors:
+            raise ValueError(f"{w}: frames names vector {vector!r}, which the gazetteer "
+                             f"({gaz.source}) lacks; it has {sorted(vectors)}")
+        if frame not in frame_names:
+            raise ValueError(f"{w}: vector {vector!r} maps to frame {frame!r}, which is not "
+                             f"a frame of the codebook; it has {sorted(frame_names)}")
+    types = spec.get("types")
+    if not isinstance(types, dict) or not types:
+        raise ValueError(f"{w}: types must be a non-empty mapping of relation type -> patterns")
+    rows = []
+    for relation, t in types.items():
+        wt = f"{w} type {relation!r}"
+        if not isinstance(t, dict):
+            raise ValueError(f"{wt}: expected a mapping with 'patterns'")
+        bad = set(t) - _RELATION_TYPE_KEYS
+        if bad:
+            raise ValueError(f"{wt}: unknown keys {sorted(bad)}; allowed: {sorted(_RELATION_TYPE_KEYS)}")
+        items = [(p, False) for p in as_list(t.get("patterns"), f"{wt} patterns")]
+        items += [(p, True) for p in as_list(t.get("case_sensitive_patterns"), wt)]
+        if not items:
+            raise ValueError(f"{wt}: no patterns")
+        seen = {}
+        for p, cs in items:
+            if not isinstance(p, str) or not p.strip():
+                raise ValueError(f"{wt}: empty pattern")
+            src = patterns.parse(p.strip(), cs, wt).key
+            if src in seen:
+                raise ValueError(f"{wt}: duplicate pattern {p!r} (same as {seen[src]!r})")
+            seen[src] = p
+            rows.append((str(relation), str(t.get("label", relation)), p.strip(), cs))
+    return Relations(
+        terms=pd.DataFrame(rows, columns=["relation", "label", "pattern", "case_sensitive"]),
+        frames=pd.DataFrame(list(vmap.items()), columns=["vector", "frame"]),
+        window=window, strip=strip, referents=words["referents"], places=words["places"])
 
 
 @dataclass(frozen=True)
@@ -74,7 +174,8 @@ class Codebook:
     DataFrame[frame, pattern, case_sensitive, context] (context: tuple of gazetteer vectors,
     empty when the pattern is not gated); ``strip``: phrases blanked before matching;
     ``meta``: name, version, description, sources, license; ``source``: where it was read
-    from; ``gazetteer``: the gazetteer used for context gating.
+    from; ``gazetteer``: the gazetteer used for context gating and dyads; ``relations``: the
+    relation rules (:class:`Relations`), or None when the codebook has none.
     """
 
     frames: pd.DataFrame
@@ -83,6 +184,7 @@ class Codebook:
     meta: dict
     source: str
     gazetteer: actors.Gazetteer
+    relations: Relations | None = None
 
     def matcher(self, method: str = "fast") -> patterns.Matcher:
         """The codebook's :class:`kzmedia.patterns.Matcher` (``method``: "fast" or
@@ -182,10 +284,12 @@ def load_codebook(source=None, *, gazetteer=None) -> Codebook:
     strip = tuple(as_list(data.get("strip"), f"{where}: strip"))
     for s in strip:
         patterns.parse(s, False, f"{where}: strip")
+    relations = _relations(data.get("relations"), where, set(spec), gaz, strip)
     return Codebook(
         frames=pd.DataFrame(frows, columns=["frame", "label", "kind", "description"]),
         patterns=pd.DataFrame(prows, columns=["frame", "pattern", "case_sensitive", "context"]),
-        strip=strip, meta={k: data.get(k) for k in META_KEYS}, source=where, gazetteer=gaz)
+        strip=strip, meta={k: data.get(k) for k in META_KEYS}, source=where, gazetteer=gaz,
+        relations=relations)
 
 
 def _sentences(articles, sentences):
@@ -199,15 +303,22 @@ def _n_words(articles: pd.DataFrame) -> pd.Series:
 
 
 def hits(articles: pd.DataFrame, codebook=None, *, sentences=None, gazetteer=None,
-         method: str = "fast") -> pd.DataFrame:
-    """Frame evidence: one row per pattern match.
+         method: str = "fast", dyads_table=None) -> pd.DataFrame:
+    """Frame evidence: one row per pattern match, and one per dyad of a partner's frame.
 
-    Returns DataFrame[doc_id, outlet, sent_id, frame, pattern, match, sentence] sorted by
-    doc_id, sent_id and position; ``match`` is the text as written, ``sentence`` the original
-    sentence (strip phrases are blanked only for matching). A span counts once per frame;
-    context-gated patterns appear only when the sentence mentions one of their vectors.
-    ``sentences``: a precomputed ``kzmedia.text.sentences(articles)`` table. ``method``:
-    "fast" (default) or "reference" (:mod:`kzmedia.patterns`; the same rows).
+    Returns DataFrame[doc_id, outlet, sent_id, frame, pattern, match, sentence, via] sorted
+    by doc_id, sent_id, then the pattern hits by position and the dyad hits after them;
+    ``match`` is the text as written, ``sentence`` the original sentence (strip phrases are
+    blanked only for matching). A span counts once per frame; context-gated patterns appear
+    only when the sentence mentions one of their vectors. ``via`` says how a hit was found:
+    "pattern" (a codebook pattern) or "dyad" (the relation rules of the codebook's
+    ``relations`` section, :mod:`kzmedia.dyads`: a dyad with a partner vector mapped to the
+    frame; ``pattern`` is then "dyad:<relation type>" and ``match`` the relation term, one
+    row per sentence x frame x relation type, left out where the term is inside a pattern
+    hit of the same frame). ``sentences``: a precomputed ``kzmedia.text.sentences(articles)``
+    table; ``dyads_table``: a precomputed :func:`kzmedia.dyads.find` table (computed here when
+    the codebook has relation rules and none is given). ``method``: "fast" (default) or
+    "reference" (:mod:`kzmedia.patterns`; the same rows).
     """
     cb = load_codebook(codebook, gazetteer=gazetteer)
     sents = _sentences(articles, sentences)
@@ -226,9 +337,38 @@ def hits(articles: pd.DataFrame, codebook=None, *, sentences=None, gazetteer=Non
     out = patterns.match_table(sents, texts, found, ("frame", "pattern"))
     out["sentence"] = sents["sentence"].astype("str").array.take(
         np.fromiter(found[0], dtype=np.intp, count=len(found[0])))
+    out["via"] = "pattern"
+    if cb.relations is not None and len(cb.relations.frames):
+        out = pd.concat([out, _dyad_hits(articles, cb, sents, out, found, dyads_table, method)],
+                        ignore_index=True)
     out = out.merge(articles[["doc_id", "outlet"]], on="doc_id", how="left")
-    cols = ["doc_id", "outlet", "sent_id", "frame", "pattern", "match", "sentence"]
+    cols = ["doc_id", "outlet", "sent_id", "frame", "pattern", "match", "sentence", "via"]
     return out[cols].sort_values(["doc_id", "sent_id"], kind="stable").reset_index(drop=True)
+
+
+def _dyad_hits(articles, cb: Codebook, sents, pattern_hits, found, dyads_table, method):
+    """The frame hits of the dyads (see :func:`hits`), as rows of the pattern hits' table."""
+    if dyads_table is None:
+        from . import dyads      # dyads reads the codebooks this module loads
+        dyads_table = dyads.find(articles, cb, sentences=sents, method=method)
+    d = dyads_table.merge(cb.relations.frames, on="vector")
+    cols = ["doc_id", "sent_id", "frame", "pattern", "match", "sentence", "via"]
+    if not len(d):
+        return pd.DataFrame({c: pd.Series(dtype=pattern_hits[c].dtype) for c in cols})
+    d = d.drop_duplicates(["doc_id", "sent_id", "frame", "relation"])
+    # a relation term inside a pattern hit of the same frame is that hit already
+    spans = pattern_hits[["doc_id", "sent_id", "frame"]].assign(
+        _a=np.asarray(found[1], dtype=np.int64), _b=np.asarray(found[2], dtype=np.int64))
+    m = d.reset_index().merge(spans, on=["doc_id", "sent_id", "frame"])
+    inside = m.loc[(m["_a"] < m["term_end"]) & (m["term_start"] < m["_b"]), "index"]
+    d = d.drop(index=inside.unique())
+    out = pd.DataFrame({
+        "doc_id": d["doc_id"].astype(pattern_hits["doc_id"].dtype),
+        "sent_id": d["sent_id"].astype(pattern_hits["sent_id"].dtype),
+        "frame": d["frame"],
+        "pattern": "dyad:" + d["relation"],
+        "match": d["relation_term"], "sentence": d["sentence"], "via": "dyad"})
+    return out.astype({c: pattern_hits[c].dtype for c in cols if c != "via"})
 
 
 def article_scores(articles: pd.DataFrame, codebook=None, *, sentences=None,

@@ -47,7 +47,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import actors, compare, frames, sentiment, terms, text, trends
+from . import actors, compare, dyads, frames, sentiment, terms, text, trends
 
 __all__ = ["Stage", "STAGES", "KINDS", "by_name", "order", "settings_of", "KEYNESS_TOP",
            "SIMILARITY_PERMUTATIONS", "TIME_NEEDS"]
@@ -180,7 +180,16 @@ def _similarity(a, by, t):
 
 
 def _frame_hits(a, by, t):
-    return frames.hits(a, t["_codebook"], sentences=t["sentences"])
+    return frames.hits(a, t["_codebook"], sentences=t["sentences"], dyads_table=t["dyads"])
+
+
+def _dyads(a, by, t):
+    return dyads.find(a, t["_codebook"], sentences=t["sentences"],
+                      mentions_table=t["actor_mentions"])
+
+
+def _dyad_counts(a, by, t):
+    return dyads.counts(a, by=by, codebook=t["_codebook"], dyads_table=t["dyads"])
 
 
 def _frame_scores_article(a, by, t):
@@ -280,7 +289,10 @@ STAGES: tuple[Stage, ...] = (
     Stage("keyness_log_odds", _keyness_log_odds, ("_group_terms",)),
     Stage("keyness_g2", _keyness_g2, ("_group_terms",), batch="terms"),
     Stage("similarity", _similarity, ("_group_terms",), batch="terms"),
-    Stage("frame_hits", _frame_hits, ("_codebook", "sentences"), kind="article",
+    Stage("dyads", _dyads, ("_codebook", "sentences", "actor_mentions"), kind="article",
+          columns=("doc_id", "outlet", "text"), keys=_SENTENCE_KEYS),
+    Stage("dyad_counts", _dyad_counts, ("_codebook", "dyads")),
+    Stage("frame_hits", _frame_hits, ("_codebook", "sentences", "dyads"), kind="article",
           columns=("doc_id", "outlet"), keys=_SENTENCE_KEYS),
     Stage("frame_scores_article", _frame_scores_article,
           ("_codebook", "sentences", "frame_hits"), kind="article",

@@ -79,7 +79,7 @@ def test_every_hit_carries_its_sentence():
     joined = h.merge(s, on=["doc_id", "sent_id"], suffixes=("", "_orig"))
     assert (joined.sentence == joined.sentence_orig).all()
     assert all(m in sent for m, sent in zip(h.match, h.sentence))
-    assert list(h.columns) == ["doc_id", "outlet", "sent_id", "frame", "pattern", "match", "sentence"]
+    assert list(h.columns) == ["doc_id", "outlet", "sent_id", "frame", "pattern", "match", "sentence", "via"]
 
 
 def test_frame_counted_once_per_sentence():

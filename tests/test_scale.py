@@ -120,8 +120,9 @@ def test_stage_order_follows_needs():
     with pytest.raises(ValueError, match="kind"):
         stages.Stage("a", _pid, kind="sometimes")
     p = pipeline.plan()
-    assert [s.name for s in p.article] == ["sentences", "_dtm", "frame_hits",
-                                           "frame_scores_article", "actor_mentions",
+    # frame_hits reads the dyads, which read the actor mentions
+    assert [s.name for s in p.article] == ["sentences", "_dtm", "actor_mentions", "dyads",
+                                           "frame_hits", "frame_scores_article",
                                            "sentence_tone"]
     assert set(p.waits["profile"]) >= {"keyness_log_odds", "attention", "group_tone"}
     assert p.waits["term_counts"] == ()

@@ -5,6 +5,7 @@ Every figure carries a title, axis labels and n per group.
 
 from .compare import *  # noqa: F401,F403
 from .corpus import *  # noqa: F401,F403
+from .dyads import *  # noqa: F401,F403
 from .frames import *  # noqa: F401,F403
 from .sentiment import *  # noqa: F401,F403
 from .terms import *  # noqa: F401,F403
