@@ -23,6 +23,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -266,9 +267,11 @@ def show(articles: pd.DataFrame, by: str = "outlet", target=None, *, height: int
     from IPython.display import HTML
 
     doc = page(data(articles, by, target, **kwargs))
-    return HTML(f'<iframe srcdoc="{html.escape(doc, quote=True)}" '
-                f'style="width:100%;height:{int(height)}px;border:0" '
-                f'title="Term explorer"></iframe>')
+    with warnings.catch_warnings():  # IPython suggests IFrame, which needs an address to load
+        warnings.simplefilter("ignore", UserWarning)
+        return HTML(f'<iframe srcdoc="{html.escape(doc, quote=True)}" '
+                    f'style="width:100%;height:{int(height)}px;border:0" '
+                    f'title="Term explorer"></iframe>')
 
 
 _TEMPLATE = r"""<!DOCTYPE html>
@@ -426,7 +429,7 @@ function select(i){
   if(D.docs.date[d])bits.push(D.docs.date[d]);
   s.appendChild(document.createTextNode(bits.join(" \u00b7 ")+" "));
   var ti=D.docs.title[d]||"",u=D.docs.url[d]||"";
-  if(u&&/^https?:\/\//i.test(u)){var a=h("a",ti||u);a.setAttribute("href",u);a.setAttribute("target","_blank");a.setAttribute("rel","noopener noreferrer");s.appendChild(a);}
+  if(u&&/^https?:[/][/]/i.test(u)){var a=h("a",ti||u);a.setAttribute("href",u);a.setAttribute("target","_blank");a.setAttribute("rel","noopener noreferrer");s.appendChild(a);}
   else if(ti)s.appendChild(document.createTextNode(ti));
   p.appendChild(s);box.appendChild(p);});
  info.appendChild(box);}
