@@ -200,20 +200,17 @@ def merge_variants(dtm: DocTerm) -> DocTerm:
     vocab = dtm.vocabulary
     if not len(vocab):
         return dtm
-    hyphenated = np.flatnonzero(
-        pd.Series(vocab, dtype=object).str.contains(_VARIANT_SEPARATORS.pattern).to_numpy(bool))
-    if not len(hyphenated):
-        return dtm
-    keys = [variant_key(vocab[i]) for i in hyphenated]
+    search = _VARIANT_SEPARATORS.search
     members: dict[str, list[int]] = defaultdict(list)
-    for i, k in zip(hyphenated, keys):
-        members[k].append(int(i))
-    # the plain spelling of each key, where it is a term (the vocabulary is sorted)
-    key_arr = np.array(list(members), dtype=object)
-    at = np.searchsorted(vocab, key_arr)
-    found = (at < len(vocab)) & (vocab[np.minimum(at, len(vocab) - 1)] == key_arr)
-    for k, j in zip(key_arr[found], at[found]):
-        members[k].append(int(j))
+    for i, t in enumerate(vocab):
+        if search(t) is not None:
+            members[variant_key(t)].append(i)
+    if not members:
+        return dtm
+    # the plain spelling of each key, where it is a term
+    plain = {t: i for i, t in enumerate(vocab) if t in members}
+    for k, j in plain.items():
+        members[k].append(j)
     target = np.arange(len(vocab))
     merged = False
     for group in members.values():
@@ -228,9 +225,10 @@ def merge_variants(dtm: DocTerm) -> DocTerm:
     new_pos = np.cumsum(kept) - 1  # kept terms stay in sorted order
     col = new_pos[target]
     m = dtm.matrix.tocsr()
-    out = sp.csr_matrix((m.data, col[m.indices].astype(m.indices.dtype), m.indptr),
-                        shape=(m.shape[0], int(kept.sum())))
-    out.sum_duplicates()  # sorts the indices of each row, sums the merged columns
+    # terms x merged terms, 0/1: one sparse product sums the variants' columns
+    proj = sp.csr_matrix((np.ones(len(vocab), dtype=m.dtype), (np.arange(len(vocab)), col)),
+                         shape=(len(vocab), int(kept.sum())))
+    out = (m @ proj).tocsr()
     out.sort_indices()
     return DocTerm(out, dtm.doc_ids, vocab[kept])
 
