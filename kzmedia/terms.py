@@ -178,6 +178,7 @@ def merge_dtm(parts: Iterable[DocTerm], variants: bool = True) -> DocTerm:
 
 # hyphens (as the pattern grammar reads them) and the "_" of joined phrases
 _VARIANT_SEPARATORS = re.compile(f"[{patterns.HYPHENS}_]")
+_HYPHEN_RUN = re.compile(f"[{patterns.HYPHENS}]")
 
 
 def variant_key(term: str) -> str:
@@ -191,10 +192,12 @@ def merge_variants(dtm: DocTerm) -> DocTerm:
 
     Variants are terms with the same :func:`variant_key`: they differ only by hyphens (or the
     ``_`` of a joined phrase), as the codebook's pattern grammar reads "multi-vector" (an
-    optional hyphen). The merged term is named by the variant with the most separators, ties
-    by the first in sorted order ("multi-vector" for "multivector" and "multi-vector"): a
-    choice from the set of spellings present alone, so merging parts and then their union
-    (:func:`merge_dtm`) names terms as merging all at once does. Returns ``dtm`` itself when
+    optional hyphen). The merged term is named by the variant with the fewest hyphens, then
+    the most ``_`` (a joined phrase), then the first in sorted order ("obama" for "obama" and
+    "o-b-a-m-a", "foreign_policy" for "foreign-policy"): a choice from the set of spellings
+    present alone, so merging parts and then their union (:func:`merge_dtm`) names terms as
+    merging all at once does. A codebook phrase ("multi-vector") joins its spellings in the
+    tokenizer already, under its own name. Returns ``dtm`` itself when
     no two terms are variants.
     """
     vocab = dtm.vocabulary
@@ -217,7 +220,8 @@ def merge_variants(dtm: DocTerm) -> DocTerm:
         if len(group) < 2:
             continue
         merged = True
-        name = min(group, key=lambda j: (-len(vocab[j]) + len(variant_key(vocab[j])), vocab[j]))
+        name = min(group, key=lambda j: (len(_HYPHEN_RUN.findall(vocab[j])),
+                                         -vocab[j].count("_"), vocab[j]))
         target[group] = name
     if not merged:
         return dtm
