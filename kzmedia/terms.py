@@ -25,6 +25,7 @@ the distinctive terms").
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import warnings
@@ -39,7 +40,7 @@ import scipy.sparse as sp
 from scipy import special, stats
 from sklearn.feature_extraction.text import TfidfTransformer
 
-from . import patterns, text
+from . import actors, patterns, text
 from .parallel import map_ordered
 
 __all__ = [
@@ -53,6 +54,7 @@ __all__ = [
     "codebook_phrases",
     "load_reporting_verbs",
     "masthead_terms",
+    "actor_terms",
     "excluded_terms",
     "group_terms",
     "counts",
@@ -560,7 +562,8 @@ def keyness(articles: pd.DataFrame, by: str = "outlet", measure: str = "log_odds
 
     ``exclude``: terms left out of the table. True (default): :func:`excluded_terms` of the
     articles (reporting verbs such as "said", and the words of the names in the ``outlet``
-    column: an outlet naming itself, "told The Media Line", is not what it covers); False or
+    column: an outlet naming itself, "told The Media Line", is not what it covers; words
+    naming an actor of the gazetteer stay); False or
     None: none; a list: those terms. They are not scored or ranked (and not in the q-values'
     family); their tokens still count in the group totals, so the other terms' scores do
     not change.
@@ -685,14 +688,48 @@ def masthead_terms(names: Iterable[str], **token_opts) -> frozenset[str]:
     return frozenset(out)
 
 
+def actor_terms(gazetteer=None, **token_opts) -> frozenset[str]:
+    """The terms of the gazetteer's aliases (:func:`kzmedia.actors.load_gazetteer` by
+    default) that are one term as the term tables count them: "astana", "china",
+    "washington", "belt_and_road" (a joined phrase), ... ; the words of a longer name are
+    not."""
+    if gazetteer is None:
+        return _default_actor_terms(tuple(sorted(
+            (k, tuple(v) if isinstance(v, (list, tuple, set, frozenset)) else v)
+            for k, v in token_opts.items() if k in _TOKEN_KEYS)))
+    return _actor_terms(gazetteer, token_opts)
+
+
+_TOKEN_KEYS = ("numbers", "stopwords", "phrases", "joiner")
+
+
+def _actor_terms(gazetteer, token_opts) -> frozenset[str]:
+    tokenize = text.make_tokenizer(**{k: v for k, v in token_opts.items() if k in _TOKEN_KEYS})
+    out: set[str] = set()
+    for alias in gazetteer.aliases["alias"].astype(str):
+        tokens = tokenize(alias)
+        if len(tokens) == 1:  # a word of a longer name ("diplomatic" of "C5+1 Diplomatic
+            out.update((tokens[0], variant_key(tokens[0])))  # Platform") names no actor
+    return frozenset(out)
+
+
+@functools.lru_cache(maxsize=8)
+def _default_actor_terms(opts: tuple) -> frozenset[str]:
+    """The package gazetteer's terms, read once per process and tokenizer setting."""
+    return _actor_terms(actors.load_gazetteer(), dict(opts))
+
+
 def excluded_terms(articles: pd.DataFrame | None = None, outlet: str = "outlet",
-                   **token_opts) -> frozenset[str]:
+                   keep: Iterable[str] | None = None, **token_opts) -> frozenset[str]:
     """The terms :func:`keyness` leaves out by default: :func:`load_reporting_verbs` and the
     :func:`masthead_terms` of the names in ``articles[outlet]`` (when there is such a
-    column)."""
+    column), except ``keep``: by default :func:`actor_terms`, the names of the gazetteer's
+    actors, which the analysis measures ("china" of China Daily, "astana" of The Astana
+    Times, "washington" of the Washington Post stay)."""
     out = set(load_reporting_verbs())
     if articles is not None and outlet in articles.columns:
-        out |= masthead_terms(articles[outlet].dropna().unique(), **token_opts)
+        heads = masthead_terms(articles[outlet].dropna().unique(), **token_opts)
+        out |= heads - set(actor_terms(**token_opts) if keep is None else keep)
     return frozenset(out)
 
 

@@ -607,6 +607,11 @@ def test_keyness_leaves_out_reporting_verbs_and_mastheads():
     left_out = terms.excluded_terms(VARIANTS)
     assert {"said", "told", "media", "line", "fox", "news"} <= left_out
     assert "online" not in left_out  # a bracketed descriptor is not the masthead
+    # words naming an actor of the gazetteer stay: they are what the analysis measures
+    astana = pd.DataFrame({"outlet": ["The Astana Times", "China Daily"]})
+    assert {"astana", "china"} <= terms.actor_terms()
+    assert terms.excluded_terms(astana) - terms.load_reporting_verbs() == {"times", "daily"}
+    assert {"astana", "china"} <= terms.excluded_terms(astana, keep=())
 
     k = terms.keyness(VARIANTS, min_count=1)
     assert not {"said", "told", "media", "line", "fox"} & set(k.term)
