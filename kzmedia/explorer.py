@@ -154,8 +154,8 @@ def data(articles: pd.DataFrame, by: str = "outlet", target=None, *, n_terms: in
     for c in _EXTRA_COLUMNS:
         if c in articles.columns:
             v = articles[c].iloc[rows]
-            if c == "date":
-                v = pd.to_datetime(v, errors="coerce").dt.strftime("%Y-%m-%d")
+            if c == "date" and pd.api.types.is_datetime64_any_dtype(v):
+                v = v.dt.strftime("%Y-%m-%d")  # a date column as text keeps its precision
             docs[c] = ["" if pd.isna(x) else str(x) for x in v]
         else:
             docs[c] = [""] * len(rows)
@@ -334,9 +334,10 @@ document.getElementById("note").textContent=
  "Grouped by "+M.by+". "+M.n_articles_target+" articles ("+M.tokens_target.toLocaleString("en")+" terms) against "+
  M.n_articles_reference+" ("+M.tokens_reference.toLocaleString("en")+" terms). Each point is a term: its frequency in "+M.target+
  " (up) against the rest (across), per thousand terms. Colour: log-odds z with an informative Dirichlet prior (alpha0 = "+M.alpha0+
- "): red = more frequent in "+M.target+", blue = in the rest, grey = about as frequent in both. Shown: the "+M.n_terms+
- " highest and lowest z and "+M.n_neutral+" frequent terms between them ("+M.n_shown+" of "+M.n_scored+" terms used at least "+
- M.min_count+" times)"+(M.excluded?"; reporting verbs and words of outlet names are left out":"")+".";
+ "): red = more frequent in "+M.target+", blue = in the rest, grey = about as frequent in both. Shown: "+
+ (M.n_shown===M.n_scored?"all "+M.n_scored+" terms used at least "+M.min_count+" times":
+ "the "+M.n_terms+" highest and lowest z and "+M.n_neutral+" frequent terms between them ("+M.n_shown+" of "+M.n_scored+
+ " terms used at least "+M.min_count+" times)")+(M.excluded?"; reporting verbs and words of outlet names are left out":"")+".";
 // colour: diverging blue - grey - red, saturating at zmax
 var absz=T.z.map(function(z){return Math.abs(z||0);}).sort(function(a,b){return a-b;});
 var zmax=Math.max(1.96,absz[Math.floor(0.95*(absz.length-1))]||1.96);
@@ -391,7 +392,8 @@ function place(){
  for(var i=0;i<N;i++){circles[i].setAttribute("cx",sx(xv(i)));circles[i].setAttribute("cy",sy(yv(i)));}
  while(gLab.firstChild)gLab.removeChild(gLab.firstChild);
  var boxes=[];
- labelled.forEach(function(i){var w=6.2*T.term[i].length,x=sx(xv(i))+5,y=sy(yv(i))-4;
+ labelled.forEach(function(i){if(i===selected)return;  // drawn bold with the selection
+  var w=6.2*T.term[i].length,x=sx(xv(i))+5,y=sy(yv(i))-4;
   var right=x+w>W-R;if(right)x-=w+10;
   // a label that would overlap one already drawn is left to the tooltip
   if(boxes.some(function(b){return x<b[0]+b[2]&&b[0]<x+w&&Math.abs(y-b[1])<12;}))return;
@@ -409,7 +411,7 @@ function drawSel(){
   t.textContent=T.term[selected];}
  for(var i=0;i<N;i++)circles[i].setAttribute("fill-opacity",matches&&matches.indexOf(i)<0?0.15:0.85);}
 function select(i){
- selected=i;drawSel();
+ selected=i;place();
  var info=document.getElementById("info");info.innerHTML="";
  info.appendChild(h("h2",T.term[i]));
  var tb=h("table");
