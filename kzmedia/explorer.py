@@ -102,6 +102,9 @@ def data(articles: pd.DataFrame, by: str = "outlet", target=None, *, n_terms: in
         target = labels[0]
     k = terms.keyness(articles, by, "log_odds", target=target, min_count=min_count,
                       alpha0=alpha0, exclude=exclude, groups=groups)
+    for c in ("z", "delta"):  # no comparison (one group) or no term used min_count times
+        if c not in k.columns:
+            k[c] = pd.Series(dtype=float)
     tvals = target if isinstance(target, (list, tuple, set, np.ndarray, pd.Index)) else [target]
     tpos = [labels.index(v) for v in tvals]
     in_target_group = np.isin(groups.codes, tpos)
@@ -169,13 +172,18 @@ def data(articles: pd.DataFrame, by: str = "outlet", target=None, *, n_terms: in
     return {
         "meta": {
             "by": str(by), "target": target_label,
-            "reference": "the rest" if len(labels) > 2 else str(k["reference"].iloc[0]) if n else "the rest",
+            "reference": " + ".join(str(x) for x in labels if x not in tvals)
+                         if len(labels) - len(tvals) == 1 else "the rest",
             "n_articles_target": int(in_target_group.sum()),
             "n_articles_reference": int((groups.codes >= 0).sum() - in_target_group.sum()),
             "tokens_target": int(tokens_t), "tokens_reference": int(tokens_r),
             "n_scored": int(n), "n_shown": int(len(shown)), "n_terms": int(n_terms),
             "n_neutral": int(n_neutral), "min_count": int(min_count), "alpha0": float(alpha0),
             "kwic_lines": int(kwic_lines), "excluded": bool(exclude),
+            "empty": ("" if n else
+                      f"{target_label} is the only group of {by!r}: there is nothing to compare "
+                      "it with." if len(labels) < 2 else
+                      f"No term is used at least {min_count} times in these articles."),
         },
         "terms": {
             "term": shown["term"].astype(str).tolist(),
@@ -454,6 +462,8 @@ search.addEventListener("keydown",function(e){if(e.key==="Enter"&&matches&&match
 document.getElementById("scale").addEventListener("click",function(){useRank=!useRank;
  this.textContent=useRank?"Axes: frequency (log)":"Axes: percentile rank";drawAxes();place();});
 drawAxes();place();
+if(!N){var msg=el("text",{x:(L+W-R)/2,y:(TOP+H-B)/2,"text-anchor":"middle","font-size":15,fill:"#444"},svg);
+ msg.textContent=M.empty||"No term to show.";}
 // "#term=..." in the address opens that term (links from a report or a table)
 var want=decodeURIComponent((location.hash.match(/term=([^&]*)/)||[])[1]||"");
 if(want){var j=T.term.indexOf(want);if(j>=0)select(j);}

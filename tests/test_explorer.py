@@ -151,3 +151,15 @@ def test_seeds_explorer_finds_variants_in_context():
     spellings = {ln[2].lower() for ln in lines}
     assert "multi-vector" in spellings and "multivector" in spellings
     assert "said" not in t["term"]
+
+
+def test_one_group_or_no_term_says_so(tmp_path):
+    one = pd.DataFrame({"doc_id": ["1"], "outlet": ["A"], "text": ["hello world"]})
+    d = explorer.data(one, "outlet", "A")
+    assert d["terms"]["term"] == [] and "only group" in d["meta"]["empty"]
+    path = explorer.write(tmp_path / "one.html", one, "outlet", "A")
+    assert "only group" in _data_blob(path.read_text(encoding="utf-8"))["meta"]["empty"]
+    two = pd.DataFrame({"doc_id": ["1", "2"], "outlet": ["A", "B"], "text": ["hello", "x"]})
+    d2 = explorer.data(two, "outlet")
+    assert d2["terms"]["term"] == [] and "at least 5 times" in d2["meta"]["empty"]
+    assert d2["meta"]["target"] == "A" and d2["meta"]["reference"] == "B"
