@@ -14,15 +14,24 @@ Statistics (docs/methods.md, "Distinctive terms (keyness)"):
   Benjamini–Hochberg q-values over the vocabulary,
 - document frequency next to every count, so one long article cannot make an outlet's
   keywords on its own.
+
+Spelling variants that differ only by hyphens ("multi-vector", "multivector") are one term
+in every table (:func:`merge_variants`, applied by :func:`document_term_matrix`); the
+codebook's multi-word patterns are in the phrase list, so "multi vector" joins them too.
+The distinctive terms (:func:`keyness`) leave out reporting verbs and the words of the
+outlets' names by default (:func:`excluded_terms`; docs/methods.md, "Terms left out of
+the distinctive terms").
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import warnings
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from importlib import resources
 from typing import NamedTuple
 
 import numpy as np
@@ -31,7 +40,7 @@ import scipy.sparse as sp
 from scipy import special, stats
 from sklearn.feature_extraction.text import TfidfTransformer
 
-from . import patterns, text
+from . import actors, patterns, text
 from .parallel import map_ordered
 
 __all__ = [
@@ -40,6 +49,13 @@ __all__ = [
     "count_terms",
     "document_term_matrix",
     "merge_dtm",
+    "merge_variants",
+    "variant_key",
+    "codebook_phrases",
+    "load_reporting_verbs",
+    "masthead_terms",
+    "actor_terms",
+    "excluded_terms",
     "group_terms",
     "counts",
     "tfidf_profiles",
@@ -104,7 +120,8 @@ def _dtm_part(job: tuple) -> DocTerm:
 
 
 def document_term_matrix(articles: pd.DataFrame, chunk_size: int = 2000, n_jobs: int = 1,
-                         method: str = "fast", **token_opts) -> DocTerm:
+                         method: str = "fast", variants: bool = True,
+                         **token_opts) -> DocTerm:
     """Count the terms of every article.
 
     ``token_opts`` go to :func:`kzmedia.text.make_tokenizer` (numbers, stopwords, phrases,
@@ -118,28 +135,35 @@ def document_term_matrix(articles: pd.DataFrame, chunk_size: int = 2000, n_jobs:
     (:func:`count_terms`); ``method="fast"`` (default) gives the same DocTerm from
     :func:`kzmedia.fast.counting.count_terms`, which tokenizes each distinct
     whitespace-separated piece of the texts once.
+
+    ``variants`` (default True): terms that differ only by hyphens are one column
+    (:func:`merge_variants`); False keeps each spelling.
     """
     if method not in ("fast", "reference"):
         raise ValueError(f"method must be 'fast' or 'reference', not {method!r}")
     texts = articles["text"].fillna("").astype(str)
     doc_ids = articles["doc_id"].astype(str).to_numpy(dtype=object)
     if n_jobs == 1 or len(texts) <= chunk_size:
-        return _dtm_part((texts, doc_ids, token_opts, method))
+        d = _dtm_part((texts, doc_ids, token_opts, method))
+        return merge_variants(d) if variants else d
     bounds = range(0, len(texts), chunk_size)
     jobs = [(texts.iloc[i:i + chunk_size], doc_ids[i:i + chunk_size], token_opts, method)
             for i in bounds]
-    return merge_dtm(map_ordered(_dtm_part, jobs, n_jobs))
+    return merge_dtm(map_ordered(_dtm_part, jobs, n_jobs), variants=variants)
 
 
-def merge_dtm(parts: Iterable[DocTerm]) -> DocTerm:
+def merge_dtm(parts: Iterable[DocTerm], variants: bool = True) -> DocTerm:
     """One DocTerm from DocTerms of consecutive partitions of the articles: rows in the order
     of ``parts``, vocabulary the sorted union. Equal to :func:`document_term_matrix` on all
-    the articles at once (same vocabulary order, same counts, same dtypes)."""
+    the articles at once (same vocabulary order, same counts, same dtypes), with the same
+    ``variants``: spelling variants are merged again over the union (a part may hold only
+    one spelling of a term; the name :func:`merge_variants` gives a term does not depend on
+    how the articles were split)."""
     parts = list(parts)
     if not parts:
         raise ValueError("merge_dtm needs at least one DocTerm")
     if len(parts) == 1:
-        return parts[0]
+        return merge_variants(parts[0]) if variants else parts[0]
     vocabulary, wheres = _union_vocabulary([p.vocabulary for p in parts])
     blocks = []
     for p, where in zip(parts, wheres):
@@ -149,8 +173,92 @@ def merge_dtm(parts: Iterable[DocTerm]) -> DocTerm:
                                      m.indptr), shape=(m.shape[0], len(vocabulary))))
     matrix = sp.vstack(blocks, format="csr")
     matrix.sort_indices()
-    return DocTerm(matrix, np.concatenate([p.doc_ids for p in parts]).astype(object),
-                   vocabulary)
+    merged = DocTerm(matrix, np.concatenate([p.doc_ids for p in parts]).astype(object),
+                     vocabulary)
+    return merge_variants(merged) if variants else merged
+
+
+# hyphens (as the pattern grammar reads them) and the "_" of joined phrases
+_VARIANT_SEPARATORS = re.compile(f"[{patterns.HYPHENS}_]")
+_HYPHEN_RUN = re.compile(f"[{patterns.HYPHENS}]")
+
+
+def variant_key(term: str) -> str:
+    """What spelling variants of one term share: the term without hyphens and the ``_`` of
+    joined phrases ("multi-vector", "multivector" and "multi_vector" -> "multivector")."""
+    return _VARIANT_SEPARATORS.sub("", term)
+
+
+def merge_variants(dtm: DocTerm) -> DocTerm:
+    """The DocTerm with the columns of spelling variants summed into one.
+
+    Variants are terms with the same :func:`variant_key`: they differ only by hyphens (or the
+    ``_`` of a joined phrase), as the codebook's pattern grammar reads "multi-vector" (an
+    optional hyphen). The merged term is named by the variant with the fewest hyphens, then
+    the most ``_`` (a joined phrase), then the first in sorted order ("obama" for "obama" and
+    "o-b-a-m-a", "foreign_policy" for "foreign-policy"): a choice from the set of spellings
+    present alone, so merging parts and then their union (:func:`merge_dtm`) names terms as
+    merging all at once does. A codebook phrase ("multi-vector") joins its spellings in the
+    tokenizer already, under its own name. Returns ``dtm`` itself when
+    no two terms are variants.
+    """
+    vocab = dtm.vocabulary
+    if not len(vocab):
+        return dtm
+    search = _VARIANT_SEPARATORS.search
+    members: dict[str, list[int]] = defaultdict(list)
+    for i, t in enumerate(vocab):
+        if search(t) is not None:
+            members[variant_key(t)].append(i)
+    if not members:
+        return dtm
+    # the plain spelling of each key, where it is a term
+    plain = {t: i for i, t in enumerate(vocab) if t in members}
+    for k, j in plain.items():
+        members[k].append(j)
+    target = np.arange(len(vocab))
+    merged = False
+    for group in members.values():
+        if len(group) < 2:
+            continue
+        merged = True
+        name = min(group, key=lambda j: (len(_HYPHEN_RUN.findall(vocab[j])),
+                                         -vocab[j].count("_"), vocab[j]))
+        target[group] = name
+    if not merged:
+        return dtm
+    kept = target == np.arange(len(vocab))
+    new_pos = np.cumsum(kept) - 1  # kept terms stay in sorted order
+    col = new_pos[target]
+    m = dtm.matrix.tocsr()
+    # terms x merged terms, 0/1: one sparse product sums the variants' columns
+    proj = sp.csr_matrix((np.ones(len(vocab), dtype=m.dtype), (np.arange(len(vocab)), col)),
+                         shape=(len(vocab), int(kept.sum())))
+    out = (m @ proj).tocsr()
+    out.sort_indices()
+    return DocTerm(out, dtm.doc_ids, vocab[kept])
+
+
+def codebook_phrases(codebook) -> list[str]:
+    """The multi-word and hyphenated patterns of a frame codebook
+    (:class:`kzmedia.frames.Codebook`) as phrases for the tokenizer, lower-cased, in order:
+    a pattern with a wildcard inside or a piece without a letter or digit ("c5 + 1") is
+    left out, a one-word pattern loses its trailing ``*`` ("multi-vector*" ->
+    "multi-vector"). The package phrase list holds those of the
+    default codebook; for another codebook pass
+    ``phrases=text.load_phrases(extra=codebook_phrases(cb))`` to the term functions."""
+    out: dict[str, None] = {}
+    for p in codebook.patterns["pattern"]:
+        p = str(p).strip().lower()
+        words = p.split()
+        if len(words) == 1 and p.endswith("*"):
+            p = p[:-1]
+        if "*" in p or not (len(words) > 1 or re.search(f"[{patterns.HYPHENS}]", p)):
+            continue
+        if not all(re.search(r"\w", part) for part in re.split(f"[{patterns.HYPHENS}\\s]", p)):
+            continue  # a piece without a letter ("c5 + 1") is no term to join
+        out[p] = None
+    return list(out)
 
 
 def _union_vocabulary(vocabularies: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -425,6 +533,7 @@ def _group_values(v) -> list:
 def keyness(articles: pd.DataFrame, by: str = "outlet", measure: str = "log_odds",
             target=None, reference=None, min_count: int = 2, *, alpha0: float = 1000.0,
             prior: pd.Series | None = None, top: int | None = None,
+            exclude: bool | Iterable[str] = True,
             dtm: DocTerm | None = None, groups: GroupTerms | None = None,
             **token_opts) -> pd.DataFrame:
     """Distinctive terms of a target group against a reference.
@@ -450,6 +559,14 @@ def keyness(articles: pd.DataFrame, by: str = "outlet", measure: str = "log_odds
     - ``chi2``: Pearson chi² of the same table, signed, p from chi²(1). score = chi2.
     q = Benjamini–Hochberg over the scored terms of each target
     (as ``scipy.stats.false_discovery_control``).
+
+    ``exclude``: terms left out of the table. True (default): :func:`excluded_terms` of the
+    articles (reporting verbs such as "said", and the words of the names in the ``outlet``
+    column: an outlet naming itself, "told The Media Line", is not what it covers; words
+    naming an actor of the gazetteer stay); False or
+    None: none; a list: those terms. They are not scored or ranked (and not in the q-values'
+    family); their tokens still count in the group totals, so the other terms' scores do
+    not change.
 
     Columns: ``<by>`` (target label; lists joined with " + "), ``reference`` (label),
     ``term``, ``score``, ``count_target``, ``count_reference``, ``doc_freq_target``,
@@ -493,6 +610,12 @@ def keyness(articles: pd.DataFrame, by: str = "outlet", measure: str = "log_odds
             background = background + 0.01  # unseen terms get a tiny prior instead of zero
     alpha_w = alpha0 * background / background.sum() if background.sum() > 0 else background
     all_df = np.asarray(df.sum(axis=0)).ravel().astype(float)
+    if exclude is True:
+        exclude = excluded_terms(articles, **token_opts)
+    left_out = np.zeros(len(gt.dtm.vocabulary), dtype=bool)
+    if exclude:
+        words = np.array(sorted(set(exclude)), dtype=object)
+        left_out = pd.Index(gt.dtm.vocabulary).isin(words)
 
     out = defaultdict(list)
     for t, r in comparisons:
@@ -501,7 +624,7 @@ def keyness(articles: pd.DataFrame, by: str = "outlet", measure: str = "log_odds
             yj, dfj = all_counts - yi, all_df - dfi
         else:
             yj, dfj = _rows_sum(cnt, r), _rows_sum(df, r)
-        scored = np.flatnonzero(yi + yj >= min_count)
+        scored = np.flatnonzero((yi + yj >= min_count) & ~left_out)
         if len(scored) == 0:
             continue
         cols, score = _measure(measure, yi[scored], yj[scored], yi.sum(), yj.sum(),
@@ -530,6 +653,84 @@ def keyness(articles: pd.DataFrame, by: str = "outlet", measure: str = "log_odds
                                      "doc_freq_reference", "n_target", "n_reference"])
     # targets come in label order (sorted) and each is sorted within
     return pd.DataFrame({k: np.concatenate(v) for k, v in out.items()})
+
+
+# --------------------------------------------------------------------------- left out
+
+def load_reporting_verbs() -> frozenset[str]:
+    """The reporting verbs left out of the distinctive terms by default (package data
+    ``reporting_verbs.txt``: "said", "told", "according", ...; one term a line, ``#``
+    comments)."""
+    raw = resources.files("kzmedia").joinpath("data", "reporting_verbs.txt").read_text(
+        encoding="utf-8")
+    return frozenset(w for w in (line.split("#", 1)[0].strip().lower()
+                                 for line in raw.splitlines()) if w)
+
+
+# a catalogue's descriptor after the masthead: "CNN (Web News)", "New York Times - News"
+_DESCRIPTOR = re.compile(r"\s*\(.*?\)|\s+[-\u2013\u2014]\s+.*$")
+
+
+def masthead_terms(names: Iterable[str], **token_opts) -> frozenset[str]:
+    """The terms of outlet names (mastheads), as the term tables write them: each name
+    tokenized by :func:`kzmedia.text.make_tokenizer` with ``token_opts`` (stop words
+    dropped, phrases joined), after a bracketed or dash-separated descriptor is cut off
+    ("CNN (Web News)" -> cnn; "The Media Line" -> media, line). Hyphenated terms are also
+    given without hyphens, the spelling :func:`merge_variants` may merge them under."""
+    tokenize = text.make_tokenizer(**{k: v for k, v in token_opts.items()
+                                      if k in ("numbers", "stopwords", "phrases", "joiner")})
+    out: set[str] = set()
+    for name in names:
+        if not isinstance(name, str):
+            continue
+        for t in tokenize(_DESCRIPTOR.sub("", name)):
+            out.update((t, variant_key(t)))
+    return frozenset(out)
+
+
+def actor_terms(gazetteer=None, **token_opts) -> frozenset[str]:
+    """The terms of the gazetteer's aliases (:func:`kzmedia.actors.load_gazetteer` by
+    default) that are one term as the term tables count them: "astana", "china",
+    "washington", "belt_and_road" (a joined phrase), ... ; the words of a longer name are
+    not."""
+    if gazetteer is None:
+        return _default_actor_terms(tuple(sorted(
+            (k, tuple(v) if isinstance(v, (list, tuple, set, frozenset)) else v)
+            for k, v in token_opts.items() if k in _TOKEN_KEYS)))
+    return _actor_terms(gazetteer, token_opts)
+
+
+_TOKEN_KEYS = ("numbers", "stopwords", "phrases", "joiner")
+
+
+def _actor_terms(gazetteer, token_opts) -> frozenset[str]:
+    tokenize = text.make_tokenizer(**{k: v for k, v in token_opts.items() if k in _TOKEN_KEYS})
+    out: set[str] = set()
+    for alias in gazetteer.aliases["alias"].astype(str):
+        tokens = tokenize(alias)
+        if len(tokens) == 1:  # a word of a longer name ("diplomatic" of "C5+1 Diplomatic
+            out.update((tokens[0], variant_key(tokens[0])))  # Platform") names no actor
+    return frozenset(out)
+
+
+@functools.lru_cache(maxsize=8)
+def _default_actor_terms(opts: tuple) -> frozenset[str]:
+    """The package gazetteer's terms, read once per process and tokenizer setting."""
+    return _actor_terms(actors.load_gazetteer(), dict(opts))
+
+
+def excluded_terms(articles: pd.DataFrame | None = None, outlet: str = "outlet",
+                   keep: Iterable[str] | None = None, **token_opts) -> frozenset[str]:
+    """The terms :func:`keyness` leaves out by default: :func:`load_reporting_verbs` and the
+    :func:`masthead_terms` of the names in ``articles[outlet]`` (when there is such a
+    column), except ``keep``: by default :func:`actor_terms`, the names of the gazetteer's
+    actors, which the analysis measures ("china" of China Daily, "astana" of The Astana
+    Times, "washington" of the Washington Post stay)."""
+    out = set(load_reporting_verbs())
+    if articles is not None and outlet in articles.columns:
+        heads = masthead_terms(articles[outlet].dropna().unique(), **token_opts)
+        out |= heads - set(actor_terms(**token_opts) if keep is None else keep)
+    return frozenset(out)
 
 
 # --------------------------------------------------------------------------- KWIC

@@ -523,3 +523,105 @@ def test_similarity_p_values_by_hand():
         assert row.p_value == (np.sum(np.array(sims) <= obs + 1e-12) + 1) / 41
         tested += 1
     assert tested >= 2
+
+
+# --------------------------------------------------------------------------- variants, left out
+
+VARIANTS = pd.DataFrame({
+    "doc_id": ["d1", "d2", "d3"],
+    "outlet": ["The Media Line", "Fox News (Online)", "Fox News (Online)"],
+    "text": ["A multi-vector policy, a multivector course and a multi vector path, "
+             "he told The Media Line.",
+             "The re-election said reelection, and the multivector one.",
+             "Co-operation and cooperation, said Fox."],
+})
+
+
+@pytest.mark.parametrize("method", ["fast", "reference"])
+def test_spelling_variants_are_one_term(method):
+    d = terms.document_term_matrix(VARIANTS, method=method)
+    counts = pd.DataFrame(d.matrix.toarray(), index=d.doc_ids, columns=d.vocabulary)
+    # "multi vector" is joined by the codebook phrase "multi-vector"; "multivector" merged
+    assert counts["multi-vector"].tolist() == [3, 1, 0]
+    assert counts["reelection"].tolist() == [0, 2, 0]
+    assert counts["cooperation"].tolist() == [0, 0, 2]
+    assert not {"multivector", "re-election", "co-operation", "vector"} & set(d.vocabulary)
+    kept = terms.document_term_matrix(VARIANTS, method=method, variants=False)
+    assert {"reelection", "cooperation", "re-election"} <= set(kept.vocabulary)
+    # without the phrase list, the hyphen merge alone joins multi-vector and multivector
+    no_phrases = terms.document_term_matrix(VARIANTS, method=method, phrases=())
+    c = dict(zip(no_phrases.vocabulary, np.asarray(no_phrases.matrix.sum(axis=0)).ravel()))
+    assert c["multivector"] == 3 and c["multi"] == 1 and c["vector"] == 1
+    assert terms.counts(VARIANTS, variants=False, phrases=()).query(
+        "term == 'multivector'").n.sum() == 2
+
+
+def test_variants_merged_by_parts_as_at_once():
+    """A part holding only one spelling names the term as the whole corpus does."""
+    for opts in ({}, OPTS):
+        whole = terms.document_term_matrix(VARIANTS, **opts)
+        for cut in (1, 2):
+            parts = [terms.document_term_matrix(VARIANTS.iloc[:cut], **opts),
+                     terms.document_term_matrix(VARIANTS.iloc[cut:], **opts)]
+            _same_dtm(terms.merge_dtm(parts), whole)
+    # without phrases the first article alone spells it both ways, merged as "multivector";
+    # the third spells "co-operation" both ways too
+    assert "multi-vector" not in set(terms.document_term_matrix(VARIANTS.iloc[:1], **OPTS).vocabulary)
+    assert "multivector" in set(terms.document_term_matrix(VARIANTS.iloc[:1], **OPTS).vocabulary)
+
+
+def test_merge_variants_by_hand():
+    import scipy.sparse as sp
+
+    vocab = np.array(["ab", "a-b", "a_b", "c", "x-y"], dtype=object)
+    d = terms.DocTerm(sp.csr_matrix(np.array([[1, 2, 0, 5, 1], [0, 0, 4, 0, 0]],
+                                             dtype=np.int32)),
+                      np.array(["1", "2"], dtype=object), np.array(sorted(vocab), dtype=object))
+    order = [list(vocab).index(t) for t in d.vocabulary]  # columns in sorted order
+    d = d._replace(matrix=sp.csr_matrix(np.array([[1, 2, 0, 5, 1], [0, 0, 4, 0, 0]],
+                                                 dtype=np.int32)[:, order]))
+    m = terms.merge_variants(d)
+    # fewest hyphens, then a joined phrase's "_": a_b names ab, a-b and a_b
+    assert list(m.vocabulary) == ["a_b", "c", "x-y"]
+    assert m.matrix.toarray().tolist() == [[3, 5, 1], [4, 0, 0]]
+    assert m.matrix.dtype == np.int32 and m.matrix.has_sorted_indices
+    assert terms.variant_key("multi-vector") == "multivector"
+    plain = d._replace(vocabulary=np.array(["a", "b", "c", "d", "e"], dtype=object))
+    assert terms.merge_variants(plain) is plain
+
+
+def test_codebook_phrases_are_phrases_of_the_term_tables():
+    from kzmedia import frames, text
+
+    cb_phrases = terms.codebook_phrases(frames.load_codebook())
+    assert "multi-vector" in cb_phrases and "balanced foreign policy" in cb_phrases
+    assert not [p for p in cb_phrases if "*" in p or "+" in p]
+    assert set(cb_phrases) <= set(text.load_phrases())
+
+
+def test_keyness_leaves_out_reporting_verbs_and_mastheads():
+    assert {"said", "told", "according"} <= terms.load_reporting_verbs()
+    heads = terms.masthead_terms(["The Media Line", "Fox News (Online)", "CNN - News",
+                                  "Guest Writer - Right"])
+    assert heads == {"media", "line", "fox", "news", "cnn", "guest", "writer"}
+    left_out = terms.excluded_terms(VARIANTS)
+    assert {"said", "told", "media", "line", "fox", "news"} <= left_out
+    assert "online" not in left_out  # a bracketed descriptor is not the masthead
+    # words naming an actor of the gazetteer stay: they are what the analysis measures
+    astana = pd.DataFrame({"outlet": ["The Astana Times", "China Daily"]})
+    assert {"astana", "china"} <= terms.actor_terms()
+    assert terms.excluded_terms(astana) - terms.load_reporting_verbs() == {"times", "daily"}
+    assert {"astana", "china"} <= terms.excluded_terms(astana, keep=())
+
+    k = terms.keyness(VARIANTS, min_count=1)
+    assert not {"said", "told", "media", "line", "fox"} & set(k.term)
+    everything = terms.keyness(VARIANTS, min_count=1, exclude=False)
+    assert {"said", "told", "media", "line", "fox"} <= set(everything.term)
+    # the other terms keep their scores: the left-out tokens still count in the totals
+    both = k.merge(everything, on=["outlet", "term"], suffixes=("", "_all"))
+    assert len(both) == len(k) and np.allclose(both.score, both.score_all)
+    own = terms.keyness(VARIANTS, min_count=1, exclude=["policy"])
+    assert "policy" not in set(own.term) and "said" in set(own.term)
+    # without an outlet column only the reporting verbs go
+    k2 = terms.keyness(VARIANTS.rename(columns={"outlet": "paper"}), by="paper", min_count=1)
+    assert "said" not in set(k2.term) and "media" in set(k2.term)

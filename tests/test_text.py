@@ -265,7 +265,7 @@ def test_seed_texts_split_and_tokenize():
     assert any(s.startswith("Just a few days ago") and "Sept. 6-8" in s
                and "St. Petersburg." in s for s in sents)
     toks = tokenize(raw)
-    assert "multivector" in toks and "foreign_policy" in toks and "xi_jinping" in toks
+    assert "multi-vector" in toks and "foreign_policy" in toks and "xi_jinping" in toks
 
 
 def test_collocations_punctuation_breaks_pairs():
