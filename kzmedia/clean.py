@@ -37,8 +37,14 @@ TAIL_MARKERS = frozenset({"tag list", "most-read list", "footer"})
 HEADER_MARKERS = frozenset({"byline", "date line", "dateline"})
 _IN_BODY_CLUTTER = frozenset({"blank", "boilerplate", "promo", "caption", "duplicate caption",
                               "photo credit", "duplicate"})
+QUOTE_MIN = 6  # fewest words of a pull quote
+INDEX_MIN_CHARS = 20_000  # a body this long is indexed to find pull quotes (see _quote_holders)
 MAX_GAP = 4  # non-blank, non-prose lines allowed between two paragraphs of one body
-_END = re.compile(r"(?:[.!?…][\"'”’»)\]]*|\w—)$")
+# A sentence ends in Latin, CJK (。！？), Devanagari (।), Arabic (؟) or Urdu (۔) punctuation.
+_END = re.compile(r"(?:[.!?…。！？।؟۔][\"'”’»)\]」』）》]*|\w—)$")
+# Scripts written without spaces between words (Chinese, Japanese kana): their characters
+# are counted as words, two to a word, so a paragraph weighs what its words would.
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _NORM = re.compile(r"[\W_]+")
 _NORM_LINES = re.compile(r"[^\w\n]+|_+")
 _BREADCRUMB = re.compile(r"\s[»›>|·•]\s|^home\s*[»›>|/]", re.I)
@@ -103,6 +109,12 @@ def _rules_key(rules) -> tuple:
 
 def _norm(s: str) -> str:
     return _NORM.sub(" ", s.lower()).strip()
+
+
+def _n_words(line: str, words: list[str]) -> int:
+    """Words of a line: whitespace tokens, and characters of unspaced scripts two to a word."""
+    unspaced = len(_UNSPACED.findall(line))
+    return len(words) + unspaced // 2 if unspaced else len(words)
 
 
 def _menu_like(words: list[str]) -> bool:
@@ -214,7 +226,7 @@ def clean_article(raw: str, rules: dict | None = None) -> dict:
     text = [ln.strip() for ln in lines]
     n = len(lines)
     words = [t.split() for t in text]
-    nw = [len(w) for w in words]
+    nw = [len(w) if t.isascii() else _n_words(t, w) for t, w in zip(text, words)]
     ends = [bool(_END.search(t)) for t in text]
     reason: list[str | None] = [None if t else "blank" for t in text]
     for i in range(n):
@@ -294,8 +306,9 @@ def _body_block(text, nw, ends, reason, nonblank) -> tuple[int, int]:
     while hi + 1 < len(segs) and bridge(hi + 1, hi + 1):
         hi += 1
     start, end = segs[lo][0], segs[hi][1]
+    before = np.cumsum([0, *anchor[start:end]])  # before[h - start]: anchors in start..h-1
     for h in reversed([h for h in range(start, end) if reason[h] in HEADER_MARKERS]):
-        if sum(anchor[start:h]) <= 2:
+        if before[h - start] <= 2:
             start = next(k for k in range(h, end + 1) if anchor[k])
             break
     return _extend(start, -1, reason, ends, nw, n), _extend(end, 1, reason, ends, nw, n)
@@ -358,13 +371,14 @@ def _label_body(text, nw, ends, reason, norms, start, end) -> dict[int, str]:
     # Pull quotes: a line whose words recur inside a longer (or earlier) body line.
     joined = _NORM_LINES.sub(" ", "\n".join(body.values()).lower())
     bnorm = {i: s.strip() for i, s in zip(body, joined.split("\n"))}
+    holders = _quote_holders(bnorm)
     quotes = [i for i in range(start, end + 1) if reason[i] in (None, "subheading", "caption")]
     for i in quotes:
         q = bnorm.get(i) or norms.get(i) or _norm(text[i])
-        if reason[i] == "pull quote attribution" or not 6 <= len(q.split()) <= 40 \
-                or joined.count(q) < (2 if i in body else 1):
+        if reason[i] == "pull quote attribution" or not QUOTE_MIN <= len(q.split()) <= 40:
             continue
-        if any(j != i and q in s and (len(s) > len(q) or j < i) for j, s in bnorm.items()):
+        if any(j != i and _holds(bnorm[j], q) and (len(bnorm[j]) > len(q) or j < i)
+               for j in holders(q, 2 if i in body else 1)):
             reason[i] = "pull quote"
             body.pop(i, None)
             nxt = next((k for k in range(i + 1, end + 1) if text[k]), None)
@@ -372,6 +386,39 @@ def _label_body(text, nw, ends, reason, norms, start, end) -> dict[int, str]:
                 reason[nxt] = "pull quote attribution"
                 body.pop(nxt, None)
     return body
+
+
+def _quote_holders(lines: dict[int, str]):
+    """A function (quote, fewest occurrences) -> the lines that may hold the quote as whole
+    words (a superset, checked by `_holds`; empty when the quote occurs fewer times).
+
+    A short body is searched whole for each quote. A long one (INDEX_MIN_CHARS or more) is
+    indexed once by word shingles instead, since searching it whole for each of its lines
+    makes cleaning quadratic in the size of the input.
+    """
+    if sum(map(len, lines.values())) < INDEX_MIN_CHARS:
+        padded = "".join(f" {s} \n" for s in lines.values())
+        return lambda q, least: lines if padded.count(f" {q} ") >= least else ()
+    index = _shingle_index(lines)
+    return lambda q, least: index.get(" ".join(q.split()[:QUOTE_MIN]), ())
+
+
+def _shingle_index(lines: dict[int, str]) -> dict[str, list[int]]:
+    """Every run of QUOTE_MIN consecutive words of each line -> the lines holding it (a
+    quote of QUOTE_MIN words or more, held as whole words, starts one of these runs)."""
+    index: dict[str, list[int]] = {}
+    for i, line in lines.items():
+        words = line.split()
+        for k in range(len(words) - QUOTE_MIN + 1):
+            holders = index.setdefault(" ".join(words[k:k + QUOTE_MIN]), [])
+            if not holders or holders[-1] != i:
+                holders.append(i)
+    return index
+
+
+def _holds(line: str, quote: str) -> bool:
+    """`quote` occurs in `line` as whole words (both normalised, single-spaced)."""
+    return f" {quote} " in f" {line} "
 
 
 def _label_tail(reason, nw, text, end, n) -> None:
