@@ -13,6 +13,7 @@ Near-duplicates: :func:`duplicates` and :func:`dedupe` (from :mod:`kzmedia.dupli
 
 from __future__ import annotations
 
+import os
 import warnings
 from pathlib import Path
 
@@ -47,6 +48,10 @@ AUDIT_COLUMNS = ("doc_id", "line_no", "text", "kept", "reason")
 """Columns of ``articles.attrs["audit"]``: the cleaner's verdict on each line of a raw dump."""
 
 MANIFEST_NAME = "manifest.csv"
+
+MAX_FILE_BYTES = 20_000_000
+"""Default of ``load``'s ``max_bytes``: a document file larger than this is no single
+article (a dump of a whole site, a binary file) and is rejected."""
 
 # default source columns of a table / manifest for each article column, first match wins
 _DEFAULT_NAMES = {
@@ -136,17 +141,22 @@ def validate(articles: pd.DataFrame) -> pd.DataFrame:
 
 def load(path, manifest=None, *, lang: bool = True, clean: bool | None = None,
          lang_chars: int = language.LANG_CHARS, n_jobs: int | None = None,
-         progress: bool = True, **column_map) -> pd.DataFrame:
+         progress: bool = True, max_bytes: int | None = MAX_FILE_BYTES,
+         **column_map) -> pd.DataFrame:
     """Load articles from a folder, a single raw file or a table.
 
     Parameters
     ----------
-    path : folder of ``.txt``/``.html``/``.htm`` files (``manifest.csv`` inside is used when
-        present), a single such file, or a ``.csv``/``.jsonl``/``.jsonl.gz``/``.parquet`` table.
+    path : folder of ``.txt``/``.html``/``.htm`` files, read with its subfolders
+        (``manifest.csv`` at its top is used when present), a single such file, or a
+        ``.csv``/``.jsonl``/``.jsonl.gz``/``.parquet`` table. In a folder, hidden files and
+        folders (name starting with ".") and files of other types are not read and are listed
+        in ``attrs["rejected"]``; a file in a subfolder has the doc_id ``sub/name``.
     manifest : optional manifest (path or DataFrame) for a folder or file input. Column
-        ``file`` names the file; ``doc_id``, ``outlet``, ``url``, ``published``/``date``,
-        ``title``, ``byline`` override what is sniffed from the text when non-empty; any other
-        column is kept as an article column (usable as a grouping).
+        ``file`` names the file, relative to the folder (a path that is absolute or leads
+        outside the folder is rejected, never opened); ``doc_id``, ``outlet``, ``url``,
+        ``published``/``date``, ``title``, ``byline`` override what is sniffed from the text
+        when non-empty; any other column is kept as an article column (usable as a grouping).
     lang : detect the language of each text (:func:`kzmedia.language.detect`, first
         ``lang_chars`` characters); ``False`` sets ``lang`` to "und".
     clean : run the raw-text cleaner on table texts (default: only for ``.txt`` inputs;
@@ -158,8 +168,15 @@ def load(path, manifest=None, *, lang: bool = True, clean: bool | None = None,
         :func:`kzmedia.parallel.map_ordered`). The result is the same either way.
     progress : a progress bar over the files of a folder, or over the texts of a table being
         cleaned (tqdm, notebook-aware), shown when that takes more than two seconds.
+    max_bytes : document files (one article each) larger than this are rejected with the
+        reason (None: no limit); tables are not limited.
     **column_map : article column -> source column name, e.g. ``text="body", doc_id="id"``
         (applies to a table, or to a manifest).
+
+    Dates (the ``date`` column: the manifest's or table's, else the one sniffed from the
+    text) are normalized by the rules of :func:`normalize_dates`; a date left out, or read
+    with an assumption, gets a warning naming its file and a row in ``attrs["audit"]``
+    (line_no 0, the value as given, reason "date: ...").
 
     Returns
     -------
@@ -167,7 +184,9 @@ def load(path, manifest=None, *, lang: bool = True, clean: bool | None = None,
     date_precision, text, source, n_words, lang) then any extra columns, sorted by doc_id.
     ``attrs["rejected"]``: DataFrame[source, doc_id, reason] of inputs not in the result.
     ``attrs["audit"]``: DataFrame[doc_id, line_no, text, kept, reason], the per-line cleaning
-    audit of raw text inputs (empty for tables unless ``clean=True``).
+    audit of raw text inputs (none for tables unless ``clean=True``), and a row with line_no 0
+    for each date that was left out or read with an assumption (``kept``: whether the date
+    was kept).
     """
     path = Path(path)
     unknown = set(column_map) - set(_DEFAULT_NAMES)
@@ -182,11 +201,12 @@ def load(path, manifest=None, *, lang: bool = True, clean: bool | None = None,
             raise ValueError(f"{path}: folder holds no {'/'.join(_suffixes(table=False))} files")
         frame, audit, rej = _load_files(files, path, manifest if manifest is not None
                                         else _folder_manifest(path), column_map, progress,
-                                        n_jobs)
+                                        n_jobs, max_bytes)
         rejected += rej
         empty_reason = "empty after cleaning"
     elif reader is not None and not reader.table:
-        frame, audit, rejected = _load_files([path], None, manifest, column_map, progress)
+        frame, audit, rejected = _load_files([path], None, manifest, column_map, progress,
+                                             max_bytes=max_bytes)
         empty_reason = "empty after cleaning"
     elif reader is not None:
         clean = reader.raw if clean is None else clean
@@ -202,7 +222,14 @@ def load(path, manifest=None, *, lang: bool = True, clean: bool | None = None,
 
 
 def _as_text(values: pd.Series) -> pd.Series:
-    """Any column as strings: missing -> "", lists -> "a, b", numbers -> str."""
+    """Any column as strings: missing -> "", lists -> "a, b", numbers -> str, a whole number
+    without a decimal point even in a float column (an outlet 7 with missing values in its
+    column is "7", not "7.0")."""
+    if pd.api.types.is_float_dtype(values):
+        whole = values.notna() & (values % 1 == 0) & (values.abs() < 2 ** 53)
+        text = values.astype("str").where(values.notna(), "")
+        text[whole] = values[whole].astype("int64").astype("str")
+        return text.astype("str")
     if values.dtype == object:
         values = values.map(lambda v: ", ".join(map(str, v))
                             if isinstance(v, (list, tuple, np.ndarray)) else v)
@@ -234,20 +261,41 @@ def _folder_manifest(folder: Path):
 
 
 def _folder_files(folder: Path, manifest) -> tuple[list[Path], list[tuple]]:
-    """Raw files directly in the folder; other files are rejected with a reason."""
-    skip = {folder / MANIFEST_NAME}
+    """The documents of the folder and its subfolders; every other file is rejected with a
+    reason: hidden (name starting with "."), of another type, a link leading out of the
+    folder. A hidden folder, or a link to a folder, is rejected whole (not read)."""
+    skip = {(folder / MANIFEST_NAME).resolve()}
     if isinstance(manifest, (str, Path)):
-        skip.add(Path(manifest))
+        skip.add(Path(manifest).resolve())
+    root = folder.resolve()
+    documents = _suffixes(table=False)
     files, rejected = [], []
-    for p in sorted(folder.iterdir()):
-        if p.name.startswith(".") or not p.is_file() or p in skip:
-            continue
-        if readers.suffix(p) in _suffixes(table=False):
-            files.append(p)
-        else:
-            rejected.append((f"{folder.name}/{p.name}", p.stem, f"unsupported file type "
-                             f"{readers.suffix(p)!r} in folder (expected "
-                             f"{', '.join(_suffixes(table=False))})"))
+    for dirpath, dirnames, filenames in os.walk(folder):
+        here = Path(dirpath)
+        rel = here.relative_to(folder)
+        for d in sorted(dirnames):
+            why = ("hidden folder: not read" if d.startswith(".") else
+                   "a link to a folder: not followed" if (here / d).is_symlink() else "")
+            if why:
+                rejected.append((_source(folder.name, rel / d) + "/", d, why))
+                dirnames.remove(d)
+        dirnames.sort()
+        for name in sorted(filenames):
+            p = here / name
+            if name.lower().endswith(".csv") and p.resolve() in skip:
+                continue
+            ext = readers.suffix(p)
+            if name.startswith("."):
+                why = "hidden file: not read"
+            elif ext not in documents:
+                why = (f"unsupported file type {ext!r} in folder (expected "
+                       f"{', '.join(documents)})")
+            elif p.is_symlink() and not p.resolve().is_relative_to(root):
+                why = "a link to a file outside the corpus folder: not read"
+            else:
+                files.append(p)
+                continue
+            rejected.append((_source(folder.name, rel / name), Path(name).stem, why))
     return files, rejected
 
 
@@ -261,7 +309,7 @@ def _read_manifest(manifest, column_map: dict) -> tuple[pd.DataFrame, str]:
         table, name = manifest.copy(), "manifest"
     else:
         name = str(manifest)
-        table = pd.read_csv(manifest, dtype=str, keep_default_na=False)
+        table, _ = readers.read_csv(Path(manifest), name)
     if "file" not in table.columns:
         raise ValueError(f"{name}: manifest has no 'file' column; columns: {list(table.columns)}")
     table = table.apply(_as_text)
@@ -276,9 +324,10 @@ def _read_manifest(manifest, column_map: dict) -> tuple[pd.DataFrame, str]:
 
 
 def _load_files(files: list[Path], folder: Path | None, manifest, column_map: dict,
-                progress: bool = False, n_jobs=1):
+                progress: bool = False, n_jobs=1, max_bytes: int | None = None):
     """Raw files (of ``folder``, or one file when folder is None) joined to the manifest."""
     root = folder if folder is not None else files[0].parent
+    resolved_root = root.resolve()
     label = folder.name if folder is not None else None
     rejected, audits, rows = [], [], []
     table = None
@@ -291,6 +340,11 @@ def _load_files(files: list[Path], folder: Path | None, manifest, column_map: di
         rejected += [(_source(label, f), Path(f).stem, f"listed again in {mname} (first row kept)")
                      for f in table.loc[dup, "file"]]
         table = table[~dup]
+        outside = table["file"].map(lambda f: _outside(f, resolved_root))
+        rejected += [(_source(label, f), Path(f).stem,
+                      f"listed in {mname} with a path {why}: not read")
+                     for f, why in zip(table["file"], outside) if why]
+        table = table[outside == ""]
         present = table["file"].map(lambda f: (root / f).is_file()).astype(bool)
         rejected += [(_source(label, f), Path(f).stem, f"listed in {mname} but the file is missing")
                      for f in table.loc[~present, "file"]]
@@ -302,21 +356,42 @@ def _load_files(files: list[Path], folder: Path | None, manifest, column_map: di
         if unlisted:
             warnings.warn(f"{len(unlisted)} file(s) not in {mname}, kept with sniffed metadata: "
                           f"{unlisted[:5]}", stacklevel=3)
-    resolved_root = root.resolve()
-    sources = [_source(label, p.relative_to(resolved_root) if p.is_absolute() and
-                       p.is_relative_to(resolved_root) else p.name) for p in files]
-    for p, source, fields in zip(files, sources, _read_all(files, sources, n_jobs, progress)):
+    rel = [p.resolve().relative_to(resolved_root) if p.resolve().is_relative_to(resolved_root)
+           else Path(p.name) for p in files]
+    sources = [_source(label, r) for r in rel]
+    notes = []
+    for p, r, source, fields in zip(files, rel, sources,
+                                    _read_all(files, sources, n_jobs, progress, max_bytes)):
+        doc_id = (r.parent / p.stem).as_posix()  # a file in a subfolder: "sub/name"
         if isinstance(fields, str):
-            rejected.append((source, p.stem, fields))
+            rejected.append((source, doc_id, fields))
             continue
         audit = fields.pop("audit")
+        if fields.get("note"):
+            notes.append(fields["note"])
         if audit is not None:
             audits.append((source, audit))
-        rows.append(dict(fields, doc_id=p.stem, source=source, _key=str(p.resolve())))
+        rows.append(dict(fields, doc_id=doc_id, source=source, _key=str(p.resolve())))
+    if notes:
+        warnings.warn(f"{len(notes)} file(s) read with a guessed encoding: " + "; ".join(notes[:5]),
+                      stacklevel=3)
     frame = pd.DataFrame(rows, columns=["doc_id", *_FIELDS, "source", "_key"])
     if table is not None:
         frame = _apply_manifest(frame, table)
     return frame.drop(columns="_key"), _collect_audit(audits), rejected
+
+
+def _outside(file: str, root: Path) -> str:
+    """Why a manifest's file entry does not name a file inside the folder `root` (resolved),
+    or "" when it does. Decided from the path alone: the file is not opened."""
+    if not file:
+        return "that is empty"
+    path = Path(file)
+    if path.is_absolute() or path.drive:
+        return f"that is absolute ({file}), not relative to the corpus folder"
+    if not (root / path).resolve().is_relative_to(root):
+        return f"that leads outside the corpus folder ({file})"
+    return ""
 
 
 # The article fields a document gives ("" where its reader finds none).
@@ -328,12 +403,16 @@ PARALLEL_MIN_FILES = 200
 FILE_CHUNK = 50
 
 
-def _read_document(path: Path, source: str) -> dict | str:
+def _read_document(path: Path, source: str, max_bytes: int | None = None) -> dict | str:
     """The article fields of one document file (a raw dump cleaned, with its audit under
-    "audit", else None there), or the reason it is rejected (unreadable, not UTF-8, no
-    text)."""
+    "audit", else None there), or the reason it is rejected (too large, unreadable, not
+    text, no text)."""
     reader = readers.READERS[readers.suffix(path)]
     try:
+        size = path.stat().st_size
+        if max_bytes is not None and size > max_bytes:
+            return (f"file too large: {size:,} bytes, above the limit of {max_bytes:,} "
+                    "(corpus.load's max_bytes)")
         fields = reader.read(path, source)
         audit = None
         if reader.raw:
@@ -350,17 +429,18 @@ def _read_document(path: Path, source: str) -> dict | str:
     return {**dict.fromkeys(_FIELDS, ""), **fields, "audit": audit}
 
 
-def _read_chunk(chunk: list[tuple[Path, str]]) -> list[dict | str]:
-    return [_read_document(path, source) for path, source in chunk]
+def _read_chunk(chunk: list[tuple[Path, str, int | None]]) -> list[dict | str]:
+    return [_read_document(path, source, max_bytes) for path, source, max_bytes in chunk]
 
 
-def _read_all(files: list[Path], sources: list[str], n_jobs, progress: bool) -> list:
+def _read_all(files: list[Path], sources: list[str], n_jobs, progress: bool,
+              max_bytes: int | None = None) -> list:
     """:func:`_read_document` of each file, in order, in chunks of ``FILE_CHUNK`` files: in
     this process, or in `n_jobs` processes for ``PARALLEL_MIN_FILES`` files or more; a
     progress bar when that takes more than two seconds."""
     from tqdm.auto import tqdm
 
-    items = list(zip(files, sources))
+    items = [(f, s, max_bytes) for f, s in zip(files, sources)]
     chunks = [items[i:i + FILE_CHUNK] for i in range(0, len(items), FILE_CHUNK)]
     jobs = n_jobs if len(files) >= PARALLEL_MIN_FILES else 1
     with tqdm(total=len(files), desc="files", unit="file", delay=2,

@@ -117,8 +117,16 @@ def test_single_txt_file(folder):
 # ------------------------------------------------------------------ rejected inputs
 
 
+def test_cp1252_file_is_read_with_a_note_naming_file_and_offset(folder):
+    write(folder / "latin.txt", b"Headline\n\nCaf\xe9 in Astana " + BODY_A.encode())
+    with pytest.warns(UserWarning, match=r"latin\.txt: not valid UTF-8 \(byte 0xe9 at offset 13\)"
+                      r"; read as Windows-1252"):
+        arts = corpus.load(folder, lang=False)
+    assert arts.set_index("doc_id").loc["latin", "text"].startswith("Café in Astana")
+
+
 def test_undecodable_file_is_rejected_with_offset(folder):
-    write(folder / "bad.txt", b"Headline\n\nCaf\xe9 in Astana " + BODY_A.encode())
+    write(folder / "bad.txt", b"Headline\n\nCaf\xe9 in Astana \x81" + BODY_A.encode())
     with pytest.warns(UserWarning):
         arts = corpus.load(folder, lang=False)
     assert "bad" not in set(arts["doc_id"])
@@ -126,6 +134,7 @@ def test_undecodable_file_is_rejected_with_offset(folder):
     assert rej["source"].tolist() == ["dumps/bad.txt"]
     reason = rej.loc[0, "reason"]
     assert "bad.txt" in reason and "UTF-8" in reason and "offset 13" in reason and "0xe9" in reason
+    assert "0x81 at offset 25" in reason
 
 
 def test_bom_is_removed(tmp_path):
