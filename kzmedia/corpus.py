@@ -13,7 +13,9 @@ Near-duplicates: :func:`duplicates` and :func:`dedupe` (from :mod:`kzmedia.dupli
 
 from __future__ import annotations
 
+import datetime
 import os
+import re
 import warnings
 from pathlib import Path
 
@@ -25,7 +27,8 @@ from .duplicates import dedupe, duplicates
 from .parallel import map_ordered, n_processes
 
 __all__ = ["COLUMNS", "REJECTED_COLUMNS", "AUDIT_COLUMNS", "AttrsTable", "load", "validate",
-           "normalize_paragraphs", "duplicates", "dedupe"]
+           "normalize_paragraphs", "normalize_dates", "expand_year", "MIN_YEAR", "MAX_FILE_BYTES",
+           "DATE_ISSUES", "duplicates", "dedupe"]
 
 COLUMNS = (
     "doc_id",  # stable id: file name without extension, or the table's id column
@@ -63,11 +66,6 @@ _DEFAULT_NAMES = {
     "date": ("date", "published"),
     "text": ("text", "body", "content"),
 }
-_DATE_FORMS = (  # (regex on the stripped string, precision, characters kept)
-    (r"^\d{4}-\d{2}-\d{2}(?:[T ].*)?$", "day", 10),
-    (r"^\d{4}-\d{2}$", "month", 7),
-    (r"^\d{4}$", "year", 4),
-)
 _DATE_RE = r"^(?:\d{4}-\d{2}-\d{2}|\d{4}-\d{2}|\d{4}|)$"
 _PRECISION_LEN = {"day": 10, "month": 7, "year": 4, "": 0}
 
@@ -504,6 +502,8 @@ def _load_table(path: Path, reader: readers.Reader, column_map: dict, clean: boo
         out[col] = _as_text(df[picked[col]]) if col in picked else ""
     if "doc_id" not in picked:
         out["doc_id"] = row_no.str.zfill(width)
+    else:
+        out["doc_id"] = _fill_ids(out["doc_id"], row_no.str.zfill(width), path.name)
     out["source"] = path.name + ":" + row_no
     used = set(picked.values())
     for c in df.columns:
@@ -522,6 +522,21 @@ def _load_table(path: Path, reader: readers.Reader, column_map: dict, clean: boo
         out["text"] = normalize_paragraphs(out["text"])
         audit = _empty_audit()
     return out.reset_index(drop=True), audit
+
+
+def _fill_ids(ids: pd.Series, rows: pd.Series, name: str) -> pd.Series:
+    """Blank ids replaced by "row-" and the row number (stable for the same file), made
+    distinct from every id the table gives; a warning says how many."""
+    blank = ids.str.strip() == ""
+    if not blank.any():
+        return ids
+    given = set(ids[~blank])
+    made = "row-" + rows[blank]
+    while made.isin(given).any():  # an id of the table already reads "row-..."
+        made = made.where(~made.isin(given), made + "-generated")
+    warnings.warn(f"{name}: {int(blank.sum())} row(s) without an id got one from their row "
+                  f"number, e.g. {made.iloc[0]!r}", stacklevel=4)
+    return ids.where(~blank, made)
 
 
 def normalize_paragraphs(text: pd.Series) -> pd.Series:
@@ -561,7 +576,12 @@ def _finish(frame, rejected, audit, empty_reason, lang, lang_chars, n_jobs=1) ->
     audit = audit[doc_of.notna()].assign(doc_id=doc_of[doc_of.notna()].astype("str"))
     audit = audit[list(AUDIT_COLUMNS)].astype(
         {"line_no": "int64", "text": "str", "kept": "bool", "reason": "str"})
-    frame["date"], frame["date_precision"] = _normalize_dates(frame["date"])
+    dates = normalize_dates(frame["date"])
+    date_audit = _date_report(frame, dates, frame["date"])
+    if len(date_audit):
+        audit = pd.concat([audit, date_audit[list(AUDIT_COLUMNS)].astype(audit.dtypes.to_dict())],
+                          ignore_index=True)
+    frame["date"], frame["date_precision"] = dates["date"], dates["date_precision"]
     frame["n_words"] = np.array([len(t.split()) for t in frame["text"]], dtype=np.int64)
     frame["lang"] = language.detect(frame["text"], lang_chars, n_jobs) if lang else "und"
     extras = [c for c in frame.columns if c not in COLUMNS]
@@ -577,22 +597,181 @@ def _finish(frame, rejected, audit, empty_reason, lang, lang_chars, n_jobs=1) ->
     return frame
 
 
-def _normalize_dates(dates: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """ISO strings with their precision; other formats parsed by pandas (day precision)."""
-    raw = dates.astype("str").str.strip()
-    out = pd.Series("", index=raw.index, dtype="str")
-    precision = pd.Series("", index=raw.index, dtype="str")
-    todo = raw != ""
-    for pattern, prec, keep in _DATE_FORMS:
-        hit = todo & raw.str.match(pattern)
-        out[hit], precision[hit] = raw[hit].str.slice(0, keep), prec
-        todo &= ~hit
+MIN_YEAR = 1800
+"""Dates before this year are no publication dates of a news corpus (``0001-11-30``): they
+are left out, with a warning and an audit row. So are dates after next year."""
+
+DATE_ISSUES = ("impossible calendar date", "year out of range", "ambiguous day/month order",
+               "unparseable", "no year")
+"""Why :func:`normalize_dates` leaves a date out (the ``issue`` column starts with one of
+these), besides "day/month order assumed" for an ambiguous date it keeps."""
+
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](.*))?$")
+_ISO_TIME_ZONE = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
+_NUMERIC = r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})(?:[ T,]+\d{1,2}:\d{2}(?::\d{2})?\s*(?:[AaPp][Mm])?)?$"
+
+
+def expand_year(yy: int, max_year: int) -> int:
+    """A two-digit year as the latest year ending in those digits that is not after
+    `max_year` (next year): with max_year 2027, "17" is 2017, "27" 2027, "28" 1928."""
+    year = 2000 + yy
+    return year if year <= max_year else year - 100
+
+
+def normalize_dates(dates: pd.Series, *, max_year: int | None = None) -> pd.DataFrame:
+    """Dates as given -> ISO dates with their precision, and what was wrong with each.
+
+    Returns a DataFrame with the index of `dates` and columns ``date`` (ISO: "YYYY-MM-DD",
+    "YYYY-MM", "YYYY" or ""), ``date_precision`` ("day", "month", "year" or ""), ``issue``
+    ("" when none) and ``kept`` (False when the value given was left out). Rules:
+
+    - ISO dates keep their precision ("2013-09" stays a month). A time with a UTC offset
+      ("2016-03-04T23:30:00-05:00", "...Z") gives the UTC date (here 2016-03-05); a time
+      without one is ignored.
+    - Numeric dates "a/b/yyyy" (also with "." or "-", with an optional time): the order of
+      day and month is decided once for the whole column from its unambiguous values (a
+      first number above 12 means day-first, a second one above 12 month-first). A date
+      whose numbers are both 12 or less is read in that order and flagged "day/month order
+      assumed"; when the column gives no evidence, or evidence both ways, it is left out
+      ("ambiguous day/month order").
+    - Two-digit years are expanded by :func:`expand_year` (the latest such year not after
+      next year: "7/23/17" is 2017-07-23).
+    - Other forms ("Tue, 15 Nov 1994 08:12:31 +0200", "March 3, 2016", "3 March 2016",
+      "March 2016") are parsed by dateutil with the column's day/month order; a time zone
+      gives the UTC date; a month and year without a day keep month precision; a value
+      without a year is left out ("no year").
+    - A date that does not exist ("2016-02-30", month 13) is left out ("impossible calendar
+      date"), and so is a year before :data:`MIN_YEAR` or after `max_year` (default: next
+      year) ("year out of range").
+    """
+    if max_year is None:
+        max_year = datetime.date.today().year + 1
+    raw = dates.astype("str").fillna("").str.strip()
+    n = len(raw)
+    out = np.full(n, "", dtype=object)
+    precision = np.full(n, "", dtype=object)
+    issue = np.full(n, "", dtype=object)
+    values = raw.to_numpy(dtype=object)
+    todo = raw.to_numpy() != ""
+
+    def set_iso(idx, iso: pd.Series, prec: str):
+        out[idx], precision[idx] = iso.to_numpy(dtype=object), prec
+
+    # ISO without a time zone: vectorized (the common case of large tables)
+    day = raw.str.match(r"^\d{4}-\d{2}-\d{2}(?:[T ].*)?$").to_numpy(dtype=bool) & todo
+    zoned = day & raw.str.contains(_ISO_TIME_ZONE.pattern, regex=True).to_numpy(dtype=bool) \
+        & (raw.str.len() > 10).to_numpy()
+    day &= ~zoned
+    set_iso(day, raw[day].str.slice(0, 10), "day")
+    month = raw.str.match(r"^\d{4}-\d{2}$").to_numpy(dtype=bool) & todo
+    set_iso(month, raw[month], "month")
+    year = raw.str.match(r"^\d{4}$").to_numpy(dtype=bool) & todo
+    set_iso(year, raw[year], "year")
+    todo &= ~(day | month | year)
+
+    # numeric a/b/yyyy: one day/month order for the column
+    parts = raw.str.extract(_NUMERIC).to_numpy(dtype=object)
+    numeric = todo & pd.notna(parts[:, 0]).astype(bool)
+    order = ""
+    if numeric.any():
+        a = parts[numeric, 0].astype(int)
+        b = parts[numeric, 1].astype(int)
+        day_first = bool(((a > 12) & (a <= 31) & (b <= 12)).any())
+        month_first = bool(((b > 12) & (b <= 31) & (a <= 12)).any())
+        order = "day-first" if day_first and not month_first else \
+            "month-first" if month_first and not day_first else ""
+        conflict = day_first and month_first
+        for k, x, y, yy in zip(np.flatnonzero(numeric), a, b, parts[numeric, 2]):
+            yr = expand_year(int(yy), max_year) if len(yy) == 2 else int(yy)
+            if x <= 12 and y <= 12 and x != y:
+                if not order:
+                    issue[k] = ("ambiguous day/month order (the column has dates of both "
+                                "orders)" if conflict else "ambiguous day/month order (no "
+                                "date in the column has a day above 12 to decide it)")
+                    continue
+                issue[k] = f"day/month order assumed ({order}, as the column's unambiguous dates)"
+                d, m = (x, y) if order == "day-first" else (y, x)
+            else:
+                d, m = (x, y) if x > 12 or (x == y) else (y, x)
+            out[k], precision[k] = f"{yr:04d}-{m:02d}-{d:02d}", "day"
+        todo &= ~numeric
+
+    # anything else: parsed one distinct value at a time
     if todo.any():
-        parsed = pd.to_datetime(raw[todo], errors="coerce", format="mixed")
-        ok = parsed.notna()
-        idx = parsed.index[ok]
-        out[idx], precision[idx] = parsed[ok].dt.strftime("%Y-%m-%d"), "day"
-        if (~ok).any():
-            warnings.warn(f"{int((~ok).sum())} unparseable date(s) left empty, e.g. "
-                          f"{list(raw[todo][~ok].unique()[:3])}", stacklevel=4)
-    return out, precision
+        parsed = {v: _parse_other(v, order == "day-first", max_year)
+                  for v in pd.unique(values[todo])}
+        for k in np.flatnonzero(todo):
+            out[k], precision[k], issue[k] = parsed[values[k]]
+
+    # the calendar and the year bounds
+    has = out != ""
+    years = np.array([int(d[:4]) if d else 0 for d in out])
+    bad_year = has & ((years < MIN_YEAR) | (years > max_year))
+    issue[bad_year] = f"year out of range (before {MIN_YEAR} or after {max_year})"
+    check = has & ~bad_year & (precision != "year")
+    if check.any():
+        padded = pd.Series(out[check], dtype="str").where(precision[check] == "day",
+                                                          pd.Series(out[check], dtype="str") + "-01")
+        ok = pd.to_datetime(padded, format="%Y-%m-%d", errors="coerce").notna().to_numpy()
+        idx = np.flatnonzero(check)[~ok]
+        issue[idx] = "impossible calendar date"
+    left_out = np.array([bool(i) and not i.startswith("day/month order assumed") for i in issue])
+    out[left_out], precision[left_out] = "", ""
+    return pd.DataFrame({"date": pd.array(out, dtype="str"),
+                         "date_precision": pd.array(precision, dtype="str"),
+                         "issue": pd.array(issue, dtype="str"),
+                         "kept": ~left_out}, index=dates.index)
+
+
+def _parse_other(value: str, day_first: bool, max_year: int) -> tuple[str, str, str]:
+    """(ISO date, precision, issue) of a date in another form, by dateutil: the date in UTC
+    when a time zone is given; month precision when no day is; no date without a year."""
+    import dateutil.parser
+
+    if _ISO.match(value):  # ISO with a time zone
+        try:
+            stamp = datetime.datetime.fromisoformat(value)
+        except ValueError:
+            stamp = None
+        if stamp is not None and stamp.utcoffset() is not None:
+            return stamp.astimezone(datetime.timezone.utc).strftime("%Y-%m-%d"), "day", ""
+    day_first = day_first and not re.match(r"\d{4}", value)  # 2016/03/04 is year-first
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # dateutil's UnknownTimezoneWarning: taken as UTC
+            one = dateutil.parser.parse(value, dayfirst=day_first,
+                                        default=datetime.datetime(2000, 1, 1))
+            two = dateutil.parser.parse(value, dayfirst=day_first,
+                                        default=datetime.datetime(2001, 2, 2))
+    except (ValueError, OverflowError, TypeError) as err:
+        return "", "", ("impossible calendar date" if "out of range" in str(err)
+                        else "unparseable")
+    if one.year != two.year:
+        return "", "", "no year"
+    if not re.search(r"\d{3}", value):  # a two-digit year
+        one = one.replace(year=expand_year(one.year % 100, max_year))
+    if one.month != two.month:
+        return f"{one.year:04d}", "year", ""
+    if one.day != two.day:
+        return f"{one.year:04d}-{one.month:02d}", "month", ""
+    if one.tzinfo is not None and one.utcoffset() is not None:
+        one = one.astimezone(datetime.timezone.utc)
+    return f"{one.year:04d}-{one.month:02d}-{one.day:02d}", "day", ""
+
+
+def _date_report(frame: pd.DataFrame, dates: pd.DataFrame, raw: pd.Series) -> pd.DataFrame:
+    """Warnings naming the files of the dates left out or assumed, and their audit rows."""
+    flagged = dates["issue"] != ""
+    if not flagged.any():
+        return _empty_audit().assign(doc_id=pd.Series(dtype="str"))
+    rows = pd.DataFrame({"doc_id": frame.loc[flagged, "doc_id"], "source": frame.loc[flagged, "source"],
+                         "value": raw[flagged].astype("str"), "issue": dates.loc[flagged, "issue"],
+                         "kept": dates.loc[flagged, "kept"]})
+    for (issue, kept), group in rows.groupby(["issue", "kept"], sort=True):
+        examples = ", ".join(f"{s} {v!r}" for s, v in zip(group["source"][:5], group["value"][:5]))
+        more = f" and {len(group) - 5} more" if len(group) > 5 else ""
+        what = "read with an assumption" if kept else "left empty"
+        warnings.warn(f"{len(group)} date(s) {what}, {issue}: {examples}{more}", stacklevel=4)
+    return pd.DataFrame({"_source": rows["source"].astype("str"), "line_no": 0,
+                         "text": rows["value"], "kept": rows["kept"].astype(bool),
+                         "reason": "date: " + rows["issue"], "doc_id": rows["doc_id"]})

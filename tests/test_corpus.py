@@ -249,7 +249,7 @@ def test_mixed_folder(tmp_path):
 ROWS = [
     {"id": 7, "source": "Paper A", "body": f"{BODY_A}\r\n\r\n\r\n{BODY_B}  ", "published": "2020-05-01",
      "authors": ["Ann", "Bob"], "topic": "world"},
-    {"id": 3, "source": "Paper B", "body": f"  {BODY_B}\n{BODY_A}", "published": "5/6/19",
+    {"id": 3, "source": "Paper B", "body": f"  {BODY_B}\n{BODY_A}", "published": "5/26/19",
      "authors": None, "topic": "economy"},
     {"id": 9, "source": "Paper B", "body": "   ", "published": "", "authors": "Cy", "topic": "x"},
     {"id": 3, "source": "Paper C", "body": BODY_A, "published": "2021", "authors": "", "topic": "y"},
@@ -261,7 +261,7 @@ def check_table(arts, name):
     assert arts["doc_id"].tolist() == ["3", "7"]
     assert arts["outlet"].tolist() == ["Paper B", "Paper A"]
     assert arts["text"].tolist() == [BODY_B + "\n\n" + BODY_A, BODY_A + "\n\n" + BODY_B]
-    assert arts["date"].tolist() == ["2019-05-06", "2020-05-01"]
+    assert arts["date"].tolist() == ["2019-05-26", "2020-05-01"]
     assert arts["topic"].tolist() == ["economy", "world"]
     assert arts["source"].tolist() == [f"{name}:2", f"{name}:1"]
     rej = arts.attrs["rejected"].sort_values("source")
@@ -461,7 +461,7 @@ def test_jsonl_line_numbers_count_blank_lines_and_every_gzip_member_is_read(tmp_
     arts = corpus.load(path, text="body", lang=False)
     assert arts["source"].tolist() == ["t.jsonl.gz:2", "t.jsonl.gz:1"]
     assert sorted(arts.attrs["rejected"]["source"]) == ["t.jsonl.gz:4", "t.jsonl.gz:5"]  # 3 blank
-    assert arts["date"].tolist() == ["2019-05-06", "2020-05-01"]
+    assert arts["date"].tolist() == ["2019-05-26", "2020-05-01"]
 
 
 def test_jsonl_iso_dates_stay_as_written(tmp_path):
