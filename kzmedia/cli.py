@@ -14,7 +14,9 @@
     kzmedia clean FILE_OR_DIR [--audit]
         the cleaned body of raw text dumps, optionally with the per-line audit
 
-Exit status: 0 success, 1 a notebook or stage failed, 2 bad arguments or missing input.
+Exit status: 0 success, 1 a notebook or stage failed, 2 bad arguments or bad input. An input
+error (a missing, unreadable or malformed file) is one line naming the file and the reason;
+`--debug` shows its traceback instead.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from pathlib import Path
 
 from . import __version__
 
-__all__ = ["main"]
+__all__ = ["main", "InputError", "INPUT_ERRORS", "debug_option"]
 
 
 def _time_options(parser) -> None:
@@ -43,9 +45,25 @@ def _time_options(parser) -> None:
                              "splitting the timeline at the events")
 
 
+class InputError(Exception):
+    """Bad input named by its message (file and reason): one line on stderr and exit 2."""
+
+
+# What reading a corpus raises for bad input (the loader's messages name the file).
+INPUT_ERRORS = (InputError, ValueError, OSError, UnicodeError)
+
+
+def debug_option(parser) -> None:
+    """``--debug`` on a (sub)command: show the traceback of an input error."""
+    parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show the traceback of an input error instead of one line")
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kzmedia", description="Comparative media analysis of news outlets.")
     p.add_argument("--version", action="version", version=f"kzmedia {__version__}")
+    p.add_argument("--debug", action="store_true",
+                   help="show the traceback of an input error instead of one line")
     sub = p.add_subparsers(dest="command", required=True, metavar="{report,analyze,clean}")
 
     r = sub.add_parser("report", help="run every notebook on a corpus into an HTML report")
@@ -57,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--cache", default=None,
                    help="folder of cached analysis tables (default: OUT/.cache; '' for none)")
     _time_options(r)
+    debug_option(r)
 
     a = sub.add_parser("analyze", help="write every tidy table without notebooks")
     a.add_argument("corpus", help="folder or table of articles")
@@ -77,10 +96,12 @@ def _parser() -> argparse.ArgumentParser:
                         "written as duplicates.csv")
     a.add_argument("--quiet", action="store_true", help="no progress bars")
     _time_options(a)
+    debug_option(a)
 
     c = sub.add_parser("clean", help="print the cleaned text of raw scraped dumps")
     c.add_argument("path", help="a raw .txt dump or a folder of them")
     c.add_argument("--audit", action="store_true", help="also print metadata and the per-line audit")
+    debug_option(c)
     return p
 
 
@@ -135,7 +156,10 @@ def _analyze(args) -> int:
         except ValueError as exc:
             print(f"kzmedia: error: {exc}", file=sys.stderr)
             return 2
-    articles = corpus.load(args.corpus, n_jobs=args.jobs, progress=not args.quiet)
+    try:
+        articles = corpus.load(args.corpus, n_jobs=args.jobs, progress=not args.quiet)
+    except INPUT_ERRORS as exc:
+        raise InputError(str(exc)) from exc
     if args.by not in articles.columns:
         print(f"kzmedia: error: grouping column {args.by!r} not in the articles of {args.corpus} "
               f"(columns: {', '.join(map(str, articles.columns))})", file=sys.stderr)
@@ -163,6 +187,7 @@ def _analyze(args) -> int:
 
 def _clean(args) -> int:
     from .clean import clean_article
+    from .readers import decode_noted
 
     path = Path(args.path)
     if not path.exists():
@@ -171,7 +196,13 @@ def _clean(args) -> int:
     if not files:
         return _missing(f"{args.path}/*.txt", "raw text dumps")
     for i, f in enumerate(files):
-        result = clean_article(f.read_text(encoding="utf-8", errors="replace"))
+        try:
+            text, note = decode_noted(f.read_bytes(), str(f))
+        except INPUT_ERRORS as exc:
+            raise InputError(str(exc)) from exc
+        if note:
+            print(f"kzmedia: note: {note}", file=sys.stderr)
+        result = clean_article(text)
         if len(files) > 1:
             print(("\n" if i else "") + f"==> {f} <==")
         if args.audit:
@@ -194,8 +225,10 @@ def main(argv=None) -> int:
     handler = {"report": _report, "analyze": _analyze, "clean": _clean}[args.command]
     try:
         return handler(args)
-    except FileNotFoundError as exc:
-        print(f"kzmedia: error: {exc}", file=sys.stderr)
+    except (InputError, FileNotFoundError) as exc:
+        if args.debug:
+            raise
+        print(f"kzmedia: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

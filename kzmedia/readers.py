@@ -178,17 +178,21 @@ DELIMITERS = (",", ";", "\t")
 
 
 def sniff_delimiter(text: str, rows: int = 50) -> str:
-    """The delimiter of a CSV text among :data:`DELIMITERS`: the one that splits the header
-    into the most fields while the first `rows` records have as many fields as the header
-    (quoted values may hold delimiters and line breaks); "," when none does."""
-    best, best_fields = ",", 1
+    """The delimiter of a CSV text among :data:`DELIMITERS`: of those that split the header
+    into two fields or more, the one whose first `rows` records most often have as many
+    fields as the header (quoted values may hold delimiters and line breaks), then the one
+    giving the most fields; "," when none splits the header."""
+    best, best_score = ",", None
     for sep in DELIMITERS:
         records = list(itertools.islice(csv.reader(io.StringIO(text), delimiter=sep), rows + 1))
         records = [r for r in records if r]
-        if not records or len(records[0]) <= best_fields:
+        if not records or len(records[0]) < 2:
             continue
-        if all(len(r) == len(records[0]) for r in records[1:]):
-            best, best_fields = sep, len(records[0])
+        data = records[1:]
+        share = sum(len(r) == len(records[0]) for r in data) / len(data) if data else 1.0
+        score = (share, len(records[0]))
+        if best_score is None or score > best_score:
+            best, best_score = sep, score
     return best
 
 
