@@ -28,7 +28,7 @@ from .parallel import map_ordered, n_processes
 
 __all__ = ["COLUMNS", "REJECTED_COLUMNS", "AUDIT_COLUMNS", "AttrsTable", "load", "validate",
            "normalize_paragraphs", "normalize_dates", "expand_year", "MIN_YEAR", "MAX_FILE_BYTES",
-           "DATE_ISSUES", "duplicates", "dedupe"]
+           "DATE_ISSUES", "ENGLISH_ONLY", "language_caveat", "duplicates", "dedupe"]
 
 COLUMNS = (
     "doc_id",  # stable id: file name without extension, or the table's id column
@@ -85,6 +85,35 @@ class AttrsTable(pd.DataFrame):
 
     def __deepcopy__(self, memo=None):
         return self
+
+
+# --------------------------------------------------------------------------- languages
+
+ENGLISH_ONLY = {
+    "sentences": "sentences (split at English sentence ends and abbreviations)",
+    "terms": "term tables (English stop words and phrases; words found between spaces, so "
+             "Chinese or Japanese text is not split into words)",
+    "frames": "frames (an English codebook)",
+    "actors": "actors (an English gazetteer)",
+    "tone": "tone (VADER, an English lexicon: other languages are left unscored)",
+}
+"""The stages whose vocabulary or rules are English, each with what that means for a text
+in another language (:func:`language_caveat` names them)."""
+
+
+def language_caveat(articles: pd.DataFrame) -> str:
+    """One sentence for reports: how many articles are in a language other than English
+    (``lang`` column, by language) and which stages are English-only (:data:`ENGLISH_ONLY`);
+    "" when every article with a detected language is English (``lang`` "und" or "" counts
+    as not detected, e.g. after ``load(..., lang=False)``)."""
+    langs = articles["lang"].astype("str")
+    other = langs[~langs.isin(["en", "und", ""])].value_counts()
+    if not len(other):
+        return ""
+    listed = ", ".join(f"{lang} {n}" for lang, n in other.items())
+    return (f"{int(other.sum())} of {len(articles)} articles are not in English ({listed}); "
+            f"these stages are English-only and miss or mis-read them: "
+            f"{'; '.join(ENGLISH_ONLY.values())}.")
 
 
 # --------------------------------------------------------------------------- validate

@@ -69,10 +69,15 @@ def decode_noted(data: bytes, name: str) -> tuple[str, str]:
     head = data[:4096]
     if b"\x00" in head:
         even, odd = head[0::2].count(0), head[1::2].count(0)
-        if odd > 0.4 * len(head) / 2 and even == 0:
-            return _strict(data, "utf-16-le", name), ""
-        if even > 0.4 * len(head) / 2 and odd == 0:
-            return _strict(data, "utf-16-be", name), ""
+        guess = ("utf-16-le" if odd > 0.4 * len(head) / 2 and even == 0 else
+                 "utf-16-be" if even > 0.4 * len(head) / 2 and odd == 0 else None)
+        if guess and len(data) % 2 == 0:
+            try:
+                text = data.decode(guess)
+            except UnicodeDecodeError:
+                text = None
+            if text is not None and not _CONTROL.search(text.encode("utf-8")):
+                return text, ""
         raise ValueError(f"{name} is not a text file: NUL byte at offset {data.index(0)}")
     try:
         return data.decode("utf-8-sig"), ""
