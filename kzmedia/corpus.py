@@ -319,11 +319,26 @@ def _folder_files(folder: Path, manifest) -> tuple[list[Path], list[tuple]]:
                        f"{', '.join(documents)})")
             elif p.is_symlink() and not p.resolve().is_relative_to(root):
                 why = "a link to a file outside the corpus folder: not read"
+            elif (page := saved_page(p)) is not None:
+                why = f"the saved page {page.name} of the same article is read instead"
             else:
                 files.append(p)
                 continue
             rejected.append((_source(folder.name, rel / name), Path(name).stem, why))
     return files, rejected
+
+
+HTML_SUFFIXES = (".html", ".htm")
+
+
+def saved_page(path: Path) -> Path | None:
+    """The saved web page (``.html``/``.htm``, same name, same folder) of a raw ``.txt``
+    dump, or None. Where both exist the page is read: its markup tells the article from the
+    page around it better than the dump's lines can (see docs/methods.md, Cleaning)."""
+    if readers.suffix(path) != ".txt":
+        return None
+    return next((page for ext in HTML_SUFFIXES
+                 if (page := path.with_suffix(ext)).is_file()), None)
 
 
 def _suffixes(table: bool) -> list[str]:
@@ -376,6 +391,9 @@ def _load_files(files: list[Path], folder: Path | None, manifest, column_map: di
         rejected += [(_source(label, f), Path(f).stem, f"listed in {mname} but the file is missing")
                      for f in table.loc[~present, "file"]]
         table = table[present]
+        pages = table["file"].map(lambda f: saved_page(root / f))
+        table = table.assign(file=[f if page is None else str(Path(f).with_name(page.name))
+                                   for f, page in zip(table["file"], pages)])
         table = table.assign(_key=[str((root / f).resolve()) for f in table["file"]])
         listed = set(table["_key"])
         files = sorted({p.resolve() for p in files} | set(map(Path, listed)))

@@ -203,7 +203,12 @@ def sniff_delimiter(text: str, rows: int = 50) -> str:
 
 def read_parquet(path: Path, name: str) -> tuple[pd.DataFrame, range]:
     """A Parquet table, with the column types it stores."""
-    df = pd.read_parquet(path)
+    import pyarrow as pa
+
+    try:
+        df = pd.read_parquet(path)
+    except (pa.ArrowException, OSError) as err:
+        raise ValueError(f"{name}: not a readable Parquet file: {err}") from None
     return df, range(1, len(df) + 1)
 
 

@@ -155,14 +155,13 @@ def test_empty_after_cleaning(folder):
 
 
 def test_duplicate_doc_id_keeps_first(folder):
-    write(folder / "a1.html", html_page("Another page", BODY_B))
-    with pytest.warns(UserWarning, match=r"not in manifest.csv.*'a1.html'"):
-        arts = corpus.load(folder, lang=False)
-    assert arts["doc_id"].tolist() == ["a1", "b2"]
-    assert arts.loc[0, "source"] == "dumps/a1.html"  # sorted file order: .html before .txt
+    write(folder / "manifest.csv", "file,doc_id\na1.txt,same\nb2.txt,same\n")
+    arts = corpus.load(folder, lang=False)
+    assert arts["doc_id"].tolist() == ["same"]
+    assert arts.loc[0, "source"] == "dumps/a1.txt"  # sorted file order
     rej = arts.attrs["rejected"]
-    assert rej["source"].tolist() == ["dumps/a1.txt"]
-    assert rej.loc[0, "reason"].startswith("duplicate doc_id")
+    assert rej["source"].tolist() == ["dumps/b2.txt"]
+    assert rej.loc[0, "reason"] == "duplicate doc_id (first kept: dumps/a1.txt)"
 
 
 def test_manifest_row_with_missing_file(folder):
@@ -563,9 +562,9 @@ def test_folder_read_in_processes_equals_one_process(tmp_path, monkeypatch):
     d.mkdir()
     for i in range(11):
         write(d / f"s{i:02d}.txt", raw_dump(f"Story {i}", BODY_A, f"Paragraph {i}. " + BODY_B))
-    write(d / "s03.txt", b"caf\xe9 in Astana\n")  # not UTF-8: rejected, in order
+    write(d / "s03.txt", b"caf\xe9 in Astana\x81\n")  # no text: rejected, in order
     write(d / "s07.txt", "\n\n")                  # empty after cleaning
-    write(d / "s09.html", "<html><body><nav>Home</nav></body></html>")  # no main text
+    write(d / "s11.html", "<html><body></body></html>")  # no main text
     write(d / "manifest.csv", "file,outlet\ns01.txt,Listed Outlet\n")
     monkeypatch.setattr(corpus, "PARALLEL_MIN_FILES", 4)
     monkeypatch.setattr(corpus, "FILE_CHUNK", 3)  # several chunks, the last one short
@@ -586,5 +585,5 @@ def test_folder_read_in_processes_equals_one_process(tmp_path, monkeypatch):
     for key in ("rejected", "audit"):
         pd.testing.assert_frame_equal(one.attrs[key], two.attrs[key])
     assert one.loc[one["doc_id"] == "s01", "outlet"].item() == "Listed Outlet"
-    assert one.attrs["rejected"]["doc_id"].tolist() == ["s03", "s07", "s09"]
+    assert one.attrs["rejected"]["doc_id"].tolist() == ["s03", "s07", "s11"]
     assert len(one) == 9

@@ -396,3 +396,30 @@ def test_cli_error_in_a_process_has_no_traceback_and_debug_shows_it(tmp_path):
     assert done.returncode == 1 and "Traceback" in done.stderr and "malformed CSV" in done.stderr
     with pytest.raises(cli.InputError, match="malformed CSV"):
         cli.main(["--debug", "analyze", str(path), "--out", str(tmp_path / "out")])
+
+
+# ------------------------------------------------------------------ a page saved as HTML too
+
+
+def test_the_saved_html_page_is_read_instead_of_its_text_dump(tmp_path):
+    d = tmp_path / "corpus"
+    page = ("<html><head><title>Trade routes</title></head><body><nav>Home | World</nav>"
+            f"<article><h1>Trade routes</h1><p>{BODY}</p><p>{BODY2}</p></article>"
+            "<footer>Copyright 2022</footer></body></html>")
+    write(d / "a.txt", "Home\nWorld\nTrade routes\n" + BODY + "\nMost read\nOther story\n")
+    write(d / "a.html", page)
+    write(d / "b.txt", dump())
+    write(d / "manifest.csv", "file,outlet\na.txt,Paper A\nb.txt,Paper B\n")
+    arts, msgs = load(d)
+    by_id = arts.set_index("doc_id")
+    assert by_id.loc["a", "source"] == "corpus/a.html"
+    assert by_id.loc["a", "text"] == f"{BODY}\n\n{BODY2}"  # the page's, not the dump's
+    assert by_id["outlet"].to_dict() == {"a": "Paper A", "b": "Paper B"}  # manifest still applies
+    assert reasons(arts) == {"corpus/a.txt": "the saved page a.html of the same article is "
+                                             "read instead"}
+    assert not any("not in manifest" in m for m in msgs)
+
+
+def test_unreadable_parquet_names_the_file(tmp_path):
+    with pytest.raises(ValueError, match=r"t\.parquet: not a readable Parquet file"):
+        load(write(tmp_path / "t.parquet", b"PAR1 this is no parquet"))
