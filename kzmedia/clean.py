@@ -165,6 +165,8 @@ def _unglue(line: str) -> str | None:
             continue
         if len(token) <= 2 or len(token) <= 3 and token[0].isupper():  # iPhone, YouTube, McDonald
             continue
+        if token[0] in "#@":  # a hashtag or a handle: #MeToo, @JohnDoe
+            continue
         if len(rest.split()) >= 8 and _END.search(rest):
             return rest
     return None

@@ -496,7 +496,9 @@ def _read_all(files: list[Path], sources: list[str], n_jobs, progress: bool,
 
 
 def _source(label: str | None, name) -> str:
-    return f"{label}/{Path(name).as_posix()}" if label else Path(name).as_posix()
+    """Where an input is: its path under the folder's name, an absolute path as given."""
+    name = Path(name)
+    return f"{label}/{name.as_posix()}" if label and not name.is_absolute() else name.as_posix()
 
 
 def _apply_manifest(frame: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:

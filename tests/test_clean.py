@@ -398,3 +398,10 @@ def test_non_latin_dump_keeps_its_body_paragraphs(dump):
     assert result["title"] == lines[3]
     assert not result["audit"].loc[:2, "kept"].any()  # the menu is still navigation
     assert result["audit"]["reason"].iloc[-1] == "footer"
+
+
+def test_a_hashtag_is_no_glued_caption():
+    para = ("To get legal help, she reached out to Time's Up, established in the wake of the "
+            "#MeToo movement to help survivors tell their stories.")
+    other = "The group has committed more than ten million dollars toward funding cases."
+    assert clean.clean_text(para + "\n\n" + other) == para + "\n\n" + other

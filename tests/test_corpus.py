@@ -119,6 +119,7 @@ def test_single_txt_file(folder):
 
 def test_cp1252_file_is_read_with_a_note_naming_file_and_offset(folder):
     write(folder / "latin.txt", b"Headline\n\nCaf\xe9 in Astana " + BODY_A.encode())
+    write(folder / "manifest.csv", "file,outlet\na1.txt,A\nb2.txt,B\nlatin.txt,C\n")
     with pytest.warns(UserWarning, match=r"latin\.txt: not valid UTF-8 \(byte 0xe9 at offset 13\)"
                       r"; read as Windows-1252"):
         arts = corpus.load(folder, lang=False)
