@@ -3,10 +3,12 @@
 (:mod:`kzmedia.readers`), cleans raw dumps (:mod:`kzmedia.clean`), applies a manifest,
 detects the language (:mod:`kzmedia.language`) and keeps the books of what was left out.
 
-Inputs: a folder of raw scraped ``.txt`` dumps and/or saved ``.html``/``.htm`` pages (with an
-optional ``manifest.csv``), a single such file, or a table (``.csv``, ``.jsonl``,
-``.jsonl.gz``, ``.parquet``). Nothing is lost silently: every input article ends up either in
-the result or in ``articles.attrs["rejected"]`` with its reason.
+Inputs: a folder (read with its subfolders) of raw scraped ``.txt`` dumps and/or saved
+``.html``/``.htm`` pages (with an optional ``manifest.csv``), a single such file, or a table
+(``.csv``, ``.jsonl``, ``.jsonl.gz``, ``.parquet``). Nothing is lost silently: every input
+article ends up either in the result or in ``articles.attrs["rejected"]`` with its reason.
+Dates follow the rules of :func:`normalize_dates`; :func:`language_caveat` says which
+stages cannot read the articles that are not in English.
 
 Near-duplicates: :func:`duplicates` and :func:`dedupe` (from :mod:`kzmedia.duplicates`).
 """
