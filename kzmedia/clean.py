@@ -6,13 +6,14 @@ keeps the source's own body paragraphs verbatim (whitespace trimmed) and gives e
 line a reason. Only generic signals are used, so unseen outlets work too:
 
 1. Vocabulary (``data/clean_rules.yaml``, extendable per outlet): bylines, "Published:"
-   lines, datelines, credits, promos, "Advertisement", tag / most-read / footer markers.
+   lines, datelines, credits, promos, "Advertisement", tag / most-read / comments /
+   author-box / footer markers.
 2. Repetition: a line repeating the next non-blank line is a caption pair; a body line
    contained in a longer (or earlier) body line is a pull quote, a short line after it
    its attribution.
 3. Shape and position: the body is the heaviest run of prose lines (8+ words ending a
    sentence), see `_body_block`. Above it: navigation, category strip, headline,
-   standfirst, captions; below it: tags, most-read list, footer.
+   standfirst, captions; below it: tags, most-read list, comments, author box, footer.
 4. In the body, short unpunctuated lines are subheadings (dropped: not prose paragraphs);
    a caption glued to a paragraph ("... (SCO), 2022The country is ...") is cut off.
 
@@ -33,7 +34,9 @@ import yaml
 __all__ = ["clean_article", "clean_text", "audit_text", "sniff", "load_rules", "AUDIT_COLUMNS"]
 
 AUDIT_COLUMNS = ["line_no", "text", "kept", "reason"]
-TAIL_MARKERS = frozenset({"tag list", "most-read list", "footer"})
+# Lines that open the page's tail after the body (the footer also ends it).
+LIST_MARKERS = frozenset({"tag list", "most-read list", "comments", "author box"})
+TAIL_MARKERS = LIST_MARKERS | {"footer"}
 HEADER_MARKERS = frozenset({"byline", "date line", "dateline"})
 _IN_BODY_CLUTTER = frozenset({"blank", "boilerplate", "promo", "caption", "duplicate caption",
                               "photo credit", "duplicate"})
@@ -138,7 +141,7 @@ def _hard_label(line: str, n_words: int, ends: bool, patterns) -> str | None:
         if reason == "dateline" and (line.split()[0].lower() in _FUNCTION
                                      or sum(w[0].islower() for w in line.split()) > 1):
             continue
-        if reason in ("tag list", "most-read list") and ends:
+        if reason in LIST_MARKERS and ends:
             continue
         if reason == "footer" and ends and n_words > 12 and "©" not in line:
             continue
@@ -434,7 +437,7 @@ def _label_tail(reason, nw, text, end, n) -> None:
     for i in range(end + 1, n):
         if i >= footer_start:
             zone = "footer"
-        elif reason[i] in ("tag list", "most-read list"):
+        elif reason[i] in LIST_MARKERS:
             zone = reason[i]
         if reason[i] is None or (reason[i] in TAIL_MARKERS and zone == "footer"):
             reason[i] = zone

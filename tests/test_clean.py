@@ -405,3 +405,18 @@ def test_a_hashtag_is_no_glued_caption():
             "#MeToo movement to help survivors tell their stories.")
     other = "The group has committed more than ten million dollars toward funding cases."
     assert clean.clean_text(para + "\n\n" + other) == para + "\n\n" + other
+
+
+def test_comments_and_author_box_open_the_tail():
+    body = ["The foreign minister arrived on Monday for two days of talks on trade and transit.",
+            "Officials said the deal would open two new rail routes by the end of next year."]
+    tail = ["About the author",
+            "Jane Doe has covered Central Asia for the paper since 2015 and lives in Almaty.",
+            "12 Comments",
+            "This is a thoughtful article and I agree with most of what the author says here.",
+            "Leave a Reply",
+            "Your email address will not be published, and required fields are marked below."]
+    result = clean.clean_article("\n".join(["Talks on trade", *body, *tail]))
+    assert result["text"] == "\n\n".join(body)
+    reasons = result["audit"]["reason"].tolist()[3:]
+    assert reasons == ["author box", "author box", "comments", "comments", "comments", "comments"]
