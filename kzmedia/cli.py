@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 
 from . import __version__
@@ -129,6 +130,14 @@ def _report(args) -> int:
         return 2
     if not report.find_notebooks(args.notebooks):
         return _missing(f"{args.notebooks}/{report.NOTEBOOK_GLOB}", "notebooks")
+    from . import corpus
+
+    try:  # bad input is one line here, not an error in every notebook
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            corpus.check(args.corpus)
+    except INPUT_ERRORS as exc:
+        raise InputError(str(exc)) from exc
     results = report.build(args.corpus, by=args.by, out=args.out, notebooks=args.notebooks,
                            timeout=args.timeout, cache=args.cache, period=args.period,
                            events=args.events, window_days=args.window)

@@ -28,9 +28,10 @@ from . import language, readers
 from .duplicates import dedupe, duplicates
 from .parallel import map_ordered, n_processes
 
-__all__ = ["COLUMNS", "REJECTED_COLUMNS", "AUDIT_COLUMNS", "AttrsTable", "load", "validate",
-           "normalize_paragraphs", "normalize_dates", "expand_year", "MIN_YEAR", "MAX_FILE_BYTES",
-           "DATE_ISSUES", "ENGLISH_ONLY", "language_caveat", "duplicates", "dedupe"]
+__all__ = ["COLUMNS", "REJECTED_COLUMNS", "AUDIT_COLUMNS", "AttrsTable", "load", "check",
+           "validate", "normalize_paragraphs", "normalize_dates", "expand_year", "MIN_YEAR",
+           "MAX_FILE_BYTES", "DATE_ISSUES", "ENGLISH_ONLY", "language_caveat", "duplicates",
+           "dedupe"]
 
 COLUMNS = (
     "doc_id",  # stable id: file name without extension, or the table's id column
@@ -248,6 +249,47 @@ def load(path, manifest=None, *, lang: bool = True, clean: bool | None = None,
             f"one of {list(readers.READERS)}"
         )
     return _finish(frame, rejected, audit, empty_reason, lang, lang_chars, n_jobs)
+
+
+def check(path, manifest=None, **column_map) -> None:
+    """Raise the error :func:`load` would raise for bad input (a missing path, an unsupported
+    file, a table or manifest that cannot be read or lacks its columns), without reading the
+    documents of a folder: a cheap check before a long run. Documents that cannot be read are
+    no error for ``load`` either (they are listed in ``attrs["rejected"]``)."""
+    path = Path(path)
+    unknown = set(column_map) - set(_DEFAULT_NAMES)
+    if unknown:
+        raise TypeError(f"unknown column mapping {sorted(unknown)}; mappable: {list(_DEFAULT_NAMES)}")
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file or folder")
+    reader = readers.READERS.get(readers.suffix(path))
+    if path.is_dir():
+        files, rejected = _folder_files(path, manifest)
+        if not files and not rejected:
+            raise ValueError(f"{path}: folder holds no {'/'.join(_suffixes(table=False))} files")
+        manifest = manifest if manifest is not None else _folder_manifest(path)
+    elif reader is None:
+        raise ValueError(
+            f"{path}: unsupported extension {readers.suffix(path)!r}; expected a folder or "
+            f"one of {list(readers.READERS)}"
+        )
+    elif reader.table:
+        _table_columns(reader.read(path, str(path))[0], column_map, path)
+        return
+    if manifest is not None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # notes on encodings: load issues them
+            _read_manifest(manifest, column_map)
+
+
+def _table_columns(df: pd.DataFrame, column_map: dict, path: Path) -> dict:
+    """Article column -> column of the table `df`; a ValueError naming the file without a
+    text column."""
+    picked = _pick(df, column_map, str(path))
+    if "text" not in picked:
+        raise ValueError(f"{path}: no text column (tried {list(_DEFAULT_NAMES['text'])}; map one "
+                         f"with text=...); columns available: {list(df.columns)}")
+    return picked
 
 
 def _as_text(values: pd.Series) -> pd.Series:
@@ -542,10 +584,7 @@ def _load_table(path: Path, reader: readers.Reader, column_map: dict, clean: boo
     """(article rows, audit) of a table file: its columns mapped to article columns, the
     rest kept as extra columns; texts cleaned (``clean``) or their paragraphs normalized."""
     df, rows = reader.read(path, str(path))
-    picked = _pick(df, column_map, str(path))
-    if "text" not in picked:
-        raise ValueError(f"{path}: no text column (tried {list(_DEFAULT_NAMES['text'])}; map one "
-                         f"with text=...); columns available: {list(df.columns)}")
+    picked = _table_columns(df, column_map, path)
     width = len(str(len(df)))
     row_no = pd.Series([str(r) for r in rows], index=df.index, dtype="str")
     out = pd.DataFrame(index=df.index)

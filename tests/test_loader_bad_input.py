@@ -423,3 +423,29 @@ def test_the_saved_html_page_is_read_instead_of_its_text_dump(tmp_path):
 def test_unreadable_parquet_names_the_file(tmp_path):
     with pytest.raises(ValueError, match=r"t\.parquet: not a readable Parquet file"):
         load(write(tmp_path / "t.parquet", b"PAR1 this is no parquet"))
+
+
+def test_check_raises_what_load_raises_without_reading_documents(tmp_path, monkeypatch):
+    d = tmp_path / "corpus"
+    write(d / "a.txt", dump())
+    monkeypatch.setitem(readers.READERS, ".txt", readers.READERS[".txt"]._replace(
+        read=lambda path, name: pytest.fail("a document was read")))
+    corpus.check(d)  # fine
+    write(d / "manifest.csv", "name\na.txt\n")
+    with pytest.raises(ValueError, match=r"manifest\.csv: manifest has no 'file' column"):
+        corpus.check(d)
+    with pytest.raises(ValueError, match=r"t\.csv: no text column"):
+        corpus.check(write(tmp_path / "t.csv", "id,body_text\n1,x\n"))
+    corpus.check(write(tmp_path / "u.csv", "id,body_text\n1,x\n"), text="body_text")
+    with pytest.raises(FileNotFoundError):
+        corpus.check(tmp_path / "nope")
+
+
+def test_cli_report_input_error_is_one_line_before_any_notebook(tmp_path, capsys):
+    path = write(tmp_path / "t.csv", "id,body_text\n1,x\n")
+    code = cli.main(["report", str(path), "--out", str(tmp_path / "out"),
+                     "--notebooks", str(ROOT / "notebooks")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("kzmedia: error: ") and err.count("\n") == 1 and "no text column" in err
+    assert not (tmp_path / "out").exists()
