@@ -351,6 +351,7 @@ def _folder_files(folder: Path, manifest) -> tuple[list[Path], list[tuple]]:
                 rejected.append((_source(folder.name, rel / d) + "/", d, why))
                 dirnames.remove(d)
         dirnames.sort()
+        names = set(filenames)  # (a saved page beside a dump: see saved_page)
         for name in sorted(filenames):
             p = here / name
             if name.lower().endswith(".csv") and p.resolve() in skip:
@@ -363,8 +364,10 @@ def _folder_files(folder: Path, manifest) -> tuple[list[Path], list[tuple]]:
                        f"{', '.join(documents)})")
             elif p.is_symlink() and not p.resolve().is_relative_to(root):
                 why = "a link to a file outside the corpus folder: not read"
-            elif (page := saved_page(p)) is not None:
-                why = f"the saved page {page.name} of the same article is read instead"
+            elif ext == ".txt" and (page := next((n for n in (Path(name).with_suffix(e).name
+                                                              for e in HTML_SUFFIXES)
+                                                    if n in names), None)):
+                why = f"the saved page {page} of the same article is read instead"
             else:
                 files.append(p)
                 continue
