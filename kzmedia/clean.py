@@ -6,13 +6,14 @@ keeps the source's own body paragraphs verbatim (whitespace trimmed) and gives e
 line a reason. Only generic signals are used, so unseen outlets work too:
 
 1. Vocabulary (``data/clean_rules.yaml``, extendable per outlet): bylines, "Published:"
-   lines, datelines, credits, promos, "Advertisement", tag / most-read / footer markers.
+   lines, datelines, credits, promos, "Advertisement", tag / most-read / comments /
+   author-box / footer markers.
 2. Repetition: a line repeating the next non-blank line is a caption pair; a body line
    contained in a longer (or earlier) body line is a pull quote, a short line after it
    its attribution.
 3. Shape and position: the body is the heaviest run of prose lines (8+ words ending a
    sentence), see `_body_block`. Above it: navigation, category strip, headline,
-   standfirst, captions; below it: tags, most-read list, footer.
+   standfirst, captions; below it: tags, most-read list, comments, author box, footer.
 4. In the body, short unpunctuated lines are subheadings (dropped: not prose paragraphs);
    a caption glued to a paragraph ("... (SCO), 2022The country is ...") is cut off.
 
@@ -33,12 +34,20 @@ import yaml
 __all__ = ["clean_article", "clean_text", "audit_text", "sniff", "load_rules", "AUDIT_COLUMNS"]
 
 AUDIT_COLUMNS = ["line_no", "text", "kept", "reason"]
-TAIL_MARKERS = frozenset({"tag list", "most-read list", "footer"})
+# Lines that open the page's tail after the body (the footer also ends it).
+LIST_MARKERS = frozenset({"tag list", "most-read list", "comments", "author box"})
+TAIL_MARKERS = LIST_MARKERS | {"footer"}
 HEADER_MARKERS = frozenset({"byline", "date line", "dateline"})
 _IN_BODY_CLUTTER = frozenset({"blank", "boilerplate", "promo", "caption", "duplicate caption",
                               "photo credit", "duplicate"})
+QUOTE_MIN = 6  # fewest words of a pull quote
+INDEX_MIN_CHARS = 20_000  # a body this long is indexed to find pull quotes (see _quote_holders)
 MAX_GAP = 4  # non-blank, non-prose lines allowed between two paragraphs of one body
-_END = re.compile(r"(?:[.!?…][\"'”’»)\]]*|\w—)$")
+# A sentence ends in Latin, CJK (。！？), Devanagari (।), Arabic (؟) or Urdu (۔) punctuation.
+_END = re.compile(r"(?:[.!?…。！？।؟۔][\"'”’»)\]」』）》]*|\w—)$")
+# Scripts written without spaces between words (Chinese, Japanese kana): their characters
+# are counted as words, two to a word, so a paragraph weighs what its words would.
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _NORM = re.compile(r"[\W_]+")
 _NORM_LINES = re.compile(r"[^\w\n]+|_+")
 _BREADCRUMB = re.compile(r"\s[»›>|·•]\s|^home\s*[»›>|/]", re.I)
@@ -105,6 +114,12 @@ def _norm(s: str) -> str:
     return _NORM.sub(" ", s.lower()).strip()
 
 
+def _n_words(line: str, words: list[str]) -> int:
+    """Words of a line: whitespace tokens, and characters of unspaced scripts two to a word."""
+    unspaced = len(_UNSPACED.findall(line))
+    return len(words) + unspaced // 2 if unspaced else len(words)
+
+
 def _menu_like(words: list[str]) -> bool:
     """A run of capitalised labels with no lower-case function word (a menu or category strip)."""
     alpha = [w for w in words if w[:1].isalpha()]
@@ -126,7 +141,7 @@ def _hard_label(line: str, n_words: int, ends: bool, patterns) -> str | None:
         if reason == "dateline" and (line.split()[0].lower() in _FUNCTION
                                      or sum(w[0].islower() for w in line.split()) > 1):
             continue
-        if reason in ("tag list", "most-read list") and ends:
+        if reason in LIST_MARKERS and ends:
             continue
         if reason == "footer" and ends and n_words > 12 and "©" not in line:
             continue
@@ -152,6 +167,8 @@ def _unglue(line: str) -> str | None:
         if prefix.count(" ") < 3 or len(prefix.split()) > 25 or _SENTENCE_BREAK.search(prefix):
             continue
         if len(token) <= 2 or len(token) <= 3 and token[0].isupper():  # iPhone, YouTube, McDonald
+            continue
+        if token[0] in "#@":  # a hashtag or a handle: #MeToo, @JohnDoe
             continue
         if len(rest.split()) >= 8 and _END.search(rest):
             return rest
@@ -214,7 +231,7 @@ def clean_article(raw: str, rules: dict | None = None) -> dict:
     text = [ln.strip() for ln in lines]
     n = len(lines)
     words = [t.split() for t in text]
-    nw = [len(w) for w in words]
+    nw = [len(w) if t.isascii() else _n_words(t, w) for t, w in zip(text, words)]
     ends = [bool(_END.search(t)) for t in text]
     reason: list[str | None] = [None if t else "blank" for t in text]
     for i in range(n):
@@ -294,8 +311,9 @@ def _body_block(text, nw, ends, reason, nonblank) -> tuple[int, int]:
     while hi + 1 < len(segs) and bridge(hi + 1, hi + 1):
         hi += 1
     start, end = segs[lo][0], segs[hi][1]
+    before = np.cumsum([0, *anchor[start:end]])  # before[h - start]: anchors in start..h-1
     for h in reversed([h for h in range(start, end) if reason[h] in HEADER_MARKERS]):
-        if sum(anchor[start:h]) <= 2:
+        if before[h - start] <= 2:
             start = next(k for k in range(h, end + 1) if anchor[k])
             break
     return _extend(start, -1, reason, ends, nw, n), _extend(end, 1, reason, ends, nw, n)
@@ -358,13 +376,14 @@ def _label_body(text, nw, ends, reason, norms, start, end) -> dict[int, str]:
     # Pull quotes: a line whose words recur inside a longer (or earlier) body line.
     joined = _NORM_LINES.sub(" ", "\n".join(body.values()).lower())
     bnorm = {i: s.strip() for i, s in zip(body, joined.split("\n"))}
+    holders = _quote_holders(bnorm)
     quotes = [i for i in range(start, end + 1) if reason[i] in (None, "subheading", "caption")]
     for i in quotes:
         q = bnorm.get(i) or norms.get(i) or _norm(text[i])
-        if reason[i] == "pull quote attribution" or not 6 <= len(q.split()) <= 40 \
-                or joined.count(q) < (2 if i in body else 1):
+        if reason[i] == "pull quote attribution" or not QUOTE_MIN <= len(q.split()) <= 40:
             continue
-        if any(j != i and q in s and (len(s) > len(q) or j < i) for j, s in bnorm.items()):
+        if any(j != i and _holds(bnorm[j], q) and (len(bnorm[j]) > len(q) or j < i)
+               for j in holders(q, 2 if i in body else 1)):
             reason[i] = "pull quote"
             body.pop(i, None)
             nxt = next((k for k in range(i + 1, end + 1) if text[k]), None)
@@ -372,6 +391,39 @@ def _label_body(text, nw, ends, reason, norms, start, end) -> dict[int, str]:
                 reason[nxt] = "pull quote attribution"
                 body.pop(nxt, None)
     return body
+
+
+def _quote_holders(lines: dict[int, str]):
+    """A function (quote, fewest occurrences) -> the lines that may hold the quote as whole
+    words (a superset, checked by `_holds`; empty when the quote occurs fewer times).
+
+    A short body is searched whole for each quote. A long one (INDEX_MIN_CHARS or more) is
+    indexed once by word shingles instead, since searching it whole for each of its lines
+    makes cleaning quadratic in the size of the input.
+    """
+    if sum(map(len, lines.values())) < INDEX_MIN_CHARS:
+        padded = "".join(f" {s} \n" for s in lines.values())
+        return lambda q, least: lines if padded.count(f" {q} ") >= least else ()
+    index = _shingle_index(lines)
+    return lambda q, least: index.get(" ".join(q.split()[:QUOTE_MIN]), ())
+
+
+def _shingle_index(lines: dict[int, str]) -> dict[str, list[int]]:
+    """Every run of QUOTE_MIN consecutive words of each line -> the lines holding it (a
+    quote of QUOTE_MIN words or more, held as whole words, starts one of these runs)."""
+    index: dict[str, list[int]] = {}
+    for i, line in lines.items():
+        words = line.split()
+        for k in range(len(words) - QUOTE_MIN + 1):
+            holders = index.setdefault(" ".join(words[k:k + QUOTE_MIN]), [])
+            if not holders or holders[-1] != i:
+                holders.append(i)
+    return index
+
+
+def _holds(line: str, quote: str) -> bool:
+    """`quote` occurs in `line` as whole words (both normalised, single-spaced)."""
+    return f" {quote} " in f" {line} "
 
 
 def _label_tail(reason, nw, text, end, n) -> None:
@@ -385,7 +437,7 @@ def _label_tail(reason, nw, text, end, n) -> None:
     for i in range(end + 1, n):
         if i >= footer_start:
             zone = "footer"
-        elif reason[i] in ("tag list", "most-read list"):
+        elif reason[i] in LIST_MARKERS:
             zone = reason[i]
         if reason[i] is None or (reason[i] in TAIL_MARKERS and zone == "footer"):
             reason[i] = zone

@@ -18,18 +18,21 @@
         the pages of a URL list (Media Cloud, GDELT, any CSV with a url column) into a corpus
         folder (raw HTML + manifest.csv), politely; a rerun fetches only what is missing
 
-Exit status: 0 success, 1 a notebook or stage failed, 2 bad arguments or missing input.
+Exit status: 0 success, 1 a notebook or stage failed, 2 bad arguments or bad input. An input
+error (a missing, unreadable or malformed file) is one line naming the file and the reason;
+`--debug` shows its traceback instead.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 
 from . import __version__
 
-__all__ = ["main"]
+__all__ = ["main", "InputError", "INPUT_ERRORS", "debug_option"]
 
 
 def _time_options(parser) -> None:
@@ -47,9 +50,25 @@ def _time_options(parser) -> None:
                              "splitting the timeline at the events")
 
 
+class InputError(Exception):
+    """Bad input named by its message (file and reason): one line on stderr and exit 2."""
+
+
+# What reading a corpus raises for bad input (the loader's messages name the file).
+INPUT_ERRORS = (InputError, ValueError, OSError, UnicodeError)
+
+
+def debug_option(parser) -> None:
+    """``--debug`` on a (sub)command: show the traceback of an input error."""
+    parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show the traceback of an input error instead of one line")
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kzmedia", description="Comparative media analysis of news outlets.")
     p.add_argument("--version", action="version", version=f"kzmedia {__version__}")
+    p.add_argument("--debug", action="store_true",
+                   help="show the traceback of an input error instead of one line")
     sub = p.add_subparsers(dest="command", required=True, metavar="{report,analyze,clean,fetch}")
 
     r = sub.add_parser("report", help="run every notebook on a corpus into an HTML report")
@@ -61,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--cache", default=None,
                    help="folder of cached analysis tables (default: OUT/.cache; '' for none)")
     _time_options(r)
+    debug_option(r)
 
     a = sub.add_parser("analyze", help="write every tidy table without notebooks")
     a.add_argument("corpus", help="folder or table of articles")
@@ -81,10 +101,12 @@ def _parser() -> argparse.ArgumentParser:
                         "written as duplicates.csv")
     a.add_argument("--quiet", action="store_true", help="no progress bars")
     _time_options(a)
+    debug_option(a)
 
     c = sub.add_parser("clean", help="print the cleaned text of raw scraped dumps")
     c.add_argument("path", help="a raw .txt dump or a folder of them")
     c.add_argument("--audit", action="store_true", help="also print metadata and the per-line audit")
+    debug_option(c)
 
     f = sub.add_parser("fetch", help="download the pages of a URL list into a corpus folder")
     f.add_argument("urls", help="CSV with a url column (Media Cloud export, GDELT "
@@ -106,6 +128,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="abandon pages larger than this (default: 5000000)")
     f.add_argument("--max-redirects", type=int, default=5, help="redirect hops per URL (default: 5)")
     f.add_argument("--quiet", action="store_true", help="no progress bar")
+    debug_option(f)
     return p
 
 
@@ -133,6 +156,14 @@ def _report(args) -> int:
         return 2
     if not report.find_notebooks(args.notebooks):
         return _missing(f"{args.notebooks}/{report.NOTEBOOK_GLOB}", "notebooks")
+    from . import corpus
+
+    try:  # bad input is one line here, not an error in every notebook
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            corpus.check(args.corpus)
+    except INPUT_ERRORS as exc:
+        raise InputError(str(exc)) from exc
     results = report.build(args.corpus, by=args.by, out=args.out, notebooks=args.notebooks,
                            timeout=args.timeout, cache=args.cache, period=args.period,
                            events=args.events, window_days=args.window)
@@ -160,7 +191,10 @@ def _analyze(args) -> int:
         except ValueError as exc:
             print(f"kzmedia: error: {exc}", file=sys.stderr)
             return 2
-    articles = corpus.load(args.corpus, n_jobs=args.jobs, progress=not args.quiet)
+    try:
+        articles = corpus.load(args.corpus, n_jobs=args.jobs, progress=not args.quiet)
+    except INPUT_ERRORS as exc:
+        raise InputError(str(exc)) from exc
     if args.by not in articles.columns:
         print(f"kzmedia: error: grouping column {args.by!r} not in the articles of {args.corpus} "
               f"(columns: {', '.join(map(str, articles.columns))})", file=sys.stderr)
@@ -188,6 +222,7 @@ def _analyze(args) -> int:
 
 def _clean(args) -> int:
     from .clean import clean_article
+    from .readers import decode_noted
 
     path = Path(args.path)
     if not path.exists():
@@ -196,7 +231,13 @@ def _clean(args) -> int:
     if not files:
         return _missing(f"{args.path}/*.txt", "raw text dumps")
     for i, f in enumerate(files):
-        result = clean_article(f.read_text(encoding="utf-8", errors="replace"))
+        try:
+            text, note = decode_noted(f.read_bytes(), str(f))
+        except INPUT_ERRORS as exc:
+            raise InputError(str(exc)) from exc
+        if note:
+            print(f"kzmedia: note: {note}", file=sys.stderr)
+        result = clean_article(text)
         if len(files) > 1:
             print(("\n" if i else "") + f"==> {f} <==")
         if args.audit:
@@ -243,8 +284,10 @@ def main(argv=None) -> int:
                "fetch": _fetch}[args.command]
     try:
         return handler(args)
-    except FileNotFoundError as exc:
-        print(f"kzmedia: error: {exc}", file=sys.stderr)
+    except (InputError, FileNotFoundError) as exc:
+        if args.debug:
+            raise
+        print(f"kzmedia: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -8,7 +8,8 @@ Two shapes of reader:
 
 - a *document* reader (``table=False``) reads a file holding one article and returns a dict
   of article fields (``text``, and any of ``title``, ``byline``, ``date``, ``url``,
-  ``outlet``). Documents may sit in a folder, with a manifest.
+  ``outlet``), plus an optional ``note`` that the loader passes on as a warning (e.g. an
+  encoding it had to guess). Documents may sit in a folder, with a manifest.
 - a *table* reader (``table=True``) reads a file holding many articles and returns
   ``(DataFrame, row_numbers)``: one row per article with the file's own columns (``load``
   maps them to article columns), and the number each row has in the file (its line, for
@@ -26,7 +27,12 @@ Every reader raises ValueError with a message naming the file when it cannot rea
 
 from __future__ import annotations
 
+import csv
+import io
+import itertools
 import json
+import re
+import warnings
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -37,8 +43,8 @@ from isal import igzip, igzip_lib
 
 from . import exports
 
-__all__ = ["Reader", "READERS", "suffix", "decode", "read_text", "read_html", "read_csv",
-           "read_jsonl", "read_parquet"]
+__all__ = ["Reader", "READERS", "DELIMITERS", "suffix", "decode", "decode_noted",
+           "sniff_delimiter", "read_text", "read_html", "read_csv", "read_jsonl", "read_parquet"]
 
 
 def suffix(path: Path) -> str:
@@ -48,24 +54,79 @@ def suffix(path: Path) -> str:
 
 
 def decode(data: bytes, name: str) -> str:
-    """UTF-8 (BOM removed; UTF-16 when it has a BOM); never guesses another encoding."""
+    """The text of a file's bytes, its encoding sniffed by :func:`decode_noted`; a note on a
+    guessed encoding is issued as a warning."""
+    text, note = decode_noted(data, name)
+    if note:
+        warnings.warn(note, stacklevel=2)
+    return text
+
+
+def decode_noted(data: bytes, name: str) -> tuple[str, str]:
+    """``(text, note)`` of a file's bytes. UTF-8 (a BOM removed) and UTF-16 (with a BOM, or
+    without one when every other byte of the start is NUL) are read as such; bytes that are
+    not valid UTF-8 are read as Windows-1252 (cp1252, a superset of Latin-1 for text), and
+    the note (else "") says so, naming the file and the first byte that is not UTF-8.
+
+    Raises ValueError naming the file and the offset when the bytes are no text in any of
+    these encodings (a NUL or a control byte: a binary file).
+    """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+        return _strict(data, "utf-16", name), ""
+    head = data[:4096]
+    if b"\x00" in head:
+        even, odd = head[0::2].count(0), head[1::2].count(0)
+        guess = ("utf-16-le" if odd > 0.4 * len(head) / 2 and even == 0 else
+                 "utf-16-be" if even > 0.4 * len(head) / 2 and odd == 0 else None)
+        if guess and len(data) % 2 == 0:
+            try:
+                text = data.decode(guess)
+            except UnicodeDecodeError:
+                text = None
+            if text is not None and not _CONTROL.search(text.encode("utf-8")):
+                return text, ""
+        raise ValueError(f"{name} is not a text file: NUL byte at offset {data.index(0)}")
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), ""
     except UnicodeDecodeError as err:
-        raise ValueError(
-            f"{name} is not valid UTF-8: byte 0x{data[err.start]:02x} at offset {err.start} "
-            "(re-save the file as UTF-8)"
-        ) from None
+        first = err.start
+    control = _CONTROL.search(data)
+    if control is None:
+        try:
+            return data.decode("cp1252"), (
+                f"{name}: not valid UTF-8 (byte 0x{data[first]:02x} at offset {first}); read "
+                "as Windows-1252 (cp1252): check accented letters, or re-save the file as UTF-8")
+        except UnicodeDecodeError as err:
+            control_at = err.start
+    else:
+        control_at = control.start()
+    raise ValueError(
+        f"{name} is not valid UTF-8: byte 0x{data[first]:02x} at offset {first}, and not "
+        f"Windows-1252 text either (byte 0x{data[control_at]:02x} at offset {control_at}); "
+        "re-save the file as UTF-8"
+    )
+
+
+# Bytes that no text file holds (C0 controls but tab, line feed, form feed, carriage return).
+_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+def _strict(data: bytes, encoding: str, name: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{name} is not valid {encoding.upper()}: bytes at offset {err.start} "
+                         f"({err.reason})") from None
 
 
 # ------------------------------------------------------------------ one article per file
 
 
 def read_text(path: Path, name: str) -> dict:
-    """A raw scraped ``.txt`` dump: its text, decoded (cleaned later by the loader)."""
-    return {"text": decode(path.read_bytes(), name)}
+    """A raw scraped ``.txt`` dump: its text, decoded (cleaned later by the loader), with a
+    ``note`` when its encoding was guessed (see :func:`decode_noted`)."""
+    text, note = decode_noted(path.read_bytes(), name)
+    return {"text": text, "note": note} if note else {"text": text}
 
 
 def read_html(path: Path, name: str) -> dict:
@@ -102,14 +163,59 @@ def _read_bytes(path: Path) -> bytes:
 
 
 def read_csv(path: Path, name: str) -> tuple[pd.DataFrame, range]:
-    """A CSV table (``.csv`` or ``.csv.gz``), every value read as a string."""
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    """A CSV table (``.csv`` or ``.csv.gz``), every value read as a string (an outlet "7"
+    stays "7", a blank stays ""). The encoding is sniffed (:func:`decode_noted`; a guessed
+    one is a warning) and so is the delimiter (:func:`sniff_delimiter`). A malformed row is a
+    ValueError naming the file and the line."""
+    text, note = decode_noted(_read_bytes(path), name)
+    if note:
+        warnings.warn(note, stacklevel=2)
+    if not text.strip():
+        raise ValueError(f"{name}: empty CSV file (no header row)")
+    sep = sniff_delimiter(text)
+    try:
+        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+    except pd.errors.ParserError as err:
+        msg = str(err).strip()
+        m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", msg)
+        if m:
+            msg = (f"line {m.group(2)}: {m.group(3)} fields where the header has {m.group(1)} "
+                   f"(delimiter {sep!r}; is a value with the delimiter not quoted?)")
+        raise ValueError(f"{name}: malformed CSV, {msg}") from None
     return df, range(1, len(df) + 1)
+
+
+DELIMITERS = (",", ";", "\t")
+"""The CSV delimiters :func:`sniff_delimiter` chooses from."""
+
+
+def sniff_delimiter(text: str, rows: int = 50) -> str:
+    """The delimiter of a CSV text among :data:`DELIMITERS`: of those that split the header
+    into two fields or more, the one whose first `rows` records most often have as many
+    fields as the header (quoted values may hold delimiters and line breaks), then the one
+    giving the most fields; "," when none splits the header."""
+    best, best_score = ",", None
+    for sep in DELIMITERS:
+        records = list(itertools.islice(csv.reader(io.StringIO(text), delimiter=sep), rows + 1))
+        records = [r for r in records if r]
+        if not records or len(records[0]) < 2:
+            continue
+        data = records[1:]
+        share = sum(len(r) == len(records[0]) for r in data) / len(data) if data else 1.0
+        score = (share, len(records[0]))
+        if best_score is None or score > best_score:
+            best, best_score = sep, score
+    return best
 
 
 def read_parquet(path: Path, name: str) -> tuple[pd.DataFrame, range]:
     """A Parquet table, with the column types it stores."""
-    df = pd.read_parquet(path)
+    import pyarrow as pa
+
+    try:
+        df = pd.read_parquet(path)
+    except (pa.ArrowException, OSError) as err:
+        raise ValueError(f"{name}: not a readable Parquet file: {err}") from None
     return df, range(1, len(df) + 1)
 
 

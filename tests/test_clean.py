@@ -313,3 +313,110 @@ def test_seed_sniffed_metadata():
         assert (got[prefix]["date"], got[prefix]["date_precision"]) == ("", "")
     for prefix in ("002", "004"):
         assert got[prefix] == {**got[prefix], "byline": "", "date": "", "dateline": ""}
+
+
+# ------------------------------------------------------------------ scale and scripts
+
+
+def _long_dump(n_paragraphs: int) -> str:
+    lines = ["Home | World | Politics", "A headline about the talks", "By Jane Doe", ""]
+    for k in range(n_paragraphs):
+        lines += [f"Paragraph {k} tells how delegation {k % 97} met officials number {k * 7} "
+                  "to discuss trade and water in the region.", ""]
+    return "\n".join(lines)
+
+
+def test_cleaning_time_grows_linearly_with_the_input():
+    import time
+
+    def seconds(n):  # the fastest of two runs, to damp a busy machine
+        text = _long_dump(n)
+        best = float("inf")
+        for _ in range(2):
+            t = time.perf_counter()
+            result = clean.clean_article(text)
+            best = min(best, time.perf_counter() - t)
+        assert result["text"].count("\n\n") == n - 1  # every paragraph kept
+        return best
+
+    small, large = seconds(2_000), seconds(16_000)  # about 0.25 MB and 2 MB
+    # linear: about 8 times as long; quadratic (searching the whole body for each line): 64
+    assert large / small < 24
+
+
+def test_pull_quote_found_in_a_long_body_as_in_a_short_one():
+    quote = "the engine of our friendship is trade across the steppe and the sea"
+    for n in (5, 400):  # a short body is searched whole, a long one through an index
+        paras = [f"Paragraph {k} tells how delegation {k} met officials to discuss trade."
+                 for k in range(n)]
+        paras[n // 2] = f"The minister said that {quote}, according to reporters there."
+        lines = paras[: n // 2 + 2] + [quote.capitalize()] + paras[n // 2 + 2:]
+        audit = clean.clean_article("\n\n".join(lines))["audit"]
+        assert audit.loc[audit["text"] == quote.capitalize(), "reason"].tolist() == ["pull quote"]
+        assert audit["kept"].sum() == n
+
+
+def test_a_quote_held_only_inside_another_word_is_not_a_pull_quote():
+    lines = ["The campaign reached out to MeToo movement groups to help survivors tell their "
+             "stories, officials said on Monday.",
+             "Too movement groups to help survivors tell their stories.",
+             "A third paragraph follows here with enough words to be a sentence."]
+    audit = clean.clean_article("\n\n".join(lines))["audit"]
+    assert audit["kept"].sum() == 3
+
+
+ZH_DUMP = """首页
+新闻
+国际
+哈萨克斯坦与中亚邻国加强合作
+2022年12月15日 10:30 来源：新华网
+阿斯塔纳12月15日电 哈萨克斯坦总统托卡耶夫周四在阿斯塔纳会见了来自中亚各国的代表团，双方就贸易、能源和水资源合作等问题深入交换了意见。
+托卡耶夫表示，哈萨克斯坦愿同地区各国一道，推动“中间走廊”建设，扩大过境运输规模，为地区经济发展注入新动力。
+分析人士指出，近年来哈萨克斯坦奉行多元平衡的外交政策，在大国之间保持良好关系，其地区影响力不断上升。
+相关新闻
+关于我们
+版权所有 © 2022"""
+
+RU_DUMP = """Главная
+Новости
+Политика
+Казахстан укрепляет связи с соседями
+15 декабря 2022, 10:30
+Президент Казахстана Касым-Жомарт Токаев в четверг провёл в Астане встречу с делегациями стран Центральной Азии, на которой обсуждались торговля, энергетика и водные ресурсы.
+По словам Токаева, Казахстан готов вместе с соседями развивать Срединный коридор и наращивать объёмы транзитных перевозок через Каспийское море.
+Эксперты отмечают, что многовекторная внешняя политика позволяет Астане сохранять хорошие отношения с крупными державами.
+Читайте также
+О нас
+© 2022 Все права защищены"""
+
+
+@pytest.mark.parametrize("dump", [ZH_DUMP, RU_DUMP], ids=["zh", "ru"])
+def test_non_latin_dump_keeps_its_body_paragraphs(dump):
+    result = clean.clean_article(dump)
+    lines = dump.splitlines()
+    assert result["text"].split("\n\n") == lines[5:8]
+    assert result["title"] == lines[3]
+    assert not result["audit"].loc[:2, "kept"].any()  # the menu is still navigation
+    assert result["audit"]["reason"].iloc[-1] == "footer"
+
+
+def test_a_hashtag_is_no_glued_caption():
+    para = ("To get legal help, she reached out to Time's Up, established in the wake of the "
+            "#MeToo movement to help survivors tell their stories.")
+    other = "The group has committed more than ten million dollars toward funding cases."
+    assert clean.clean_text(para + "\n\n" + other) == para + "\n\n" + other
+
+
+def test_comments_and_author_box_open_the_tail():
+    body = ["The foreign minister arrived on Monday for two days of talks on trade and transit.",
+            "Officials said the deal would open two new rail routes by the end of next year."]
+    tail = ["About the author",
+            "Jane Doe has covered Central Asia for the paper since 2015 and lives in Almaty.",
+            "12 Comments",
+            "This is a thoughtful article and I agree with most of what the author says here.",
+            "Leave a Reply",
+            "Your email address will not be published, and required fields are marked below."]
+    result = clean.clean_article("\n".join(["Talks on trade", *body, *tail]))
+    assert result["text"] == "\n\n".join(body)
+    reasons = result["audit"]["reason"].tolist()[3:]
+    assert reasons == ["author box", "author box", "comments", "comments", "comments", "comments"]

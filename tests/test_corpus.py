@@ -117,8 +117,17 @@ def test_single_txt_file(folder):
 # ------------------------------------------------------------------ rejected inputs
 
 
+def test_cp1252_file_is_read_with_a_note_naming_file_and_offset(folder):
+    write(folder / "latin.txt", b"Headline\n\nCaf\xe9 in Astana " + BODY_A.encode())
+    write(folder / "manifest.csv", "file,outlet\na1.txt,A\nb2.txt,B\nlatin.txt,C\n")
+    with pytest.warns(UserWarning, match=r"latin\.txt: not valid UTF-8 \(byte 0xe9 at offset 13\)"
+                      r"; read as Windows-1252"):
+        arts = corpus.load(folder, lang=False)
+    assert arts.set_index("doc_id").loc["latin", "text"].startswith("Café in Astana")
+
+
 def test_undecodable_file_is_rejected_with_offset(folder):
-    write(folder / "bad.txt", b"Headline\n\nCaf\xe9 in Astana " + BODY_A.encode())
+    write(folder / "bad.txt", b"Headline\n\nCaf\xe9 in Astana \x81" + BODY_A.encode())
     with pytest.warns(UserWarning):
         arts = corpus.load(folder, lang=False)
     assert "bad" not in set(arts["doc_id"])
@@ -126,6 +135,7 @@ def test_undecodable_file_is_rejected_with_offset(folder):
     assert rej["source"].tolist() == ["dumps/bad.txt"]
     reason = rej.loc[0, "reason"]
     assert "bad.txt" in reason and "UTF-8" in reason and "offset 13" in reason and "0xe9" in reason
+    assert "0x81 at offset 25" in reason
 
 
 def test_bom_is_removed(tmp_path):
@@ -146,14 +156,13 @@ def test_empty_after_cleaning(folder):
 
 
 def test_duplicate_doc_id_keeps_first(folder):
-    write(folder / "a1.html", html_page("Another page", BODY_B))
-    with pytest.warns(UserWarning, match=r"not in manifest.csv.*'a1.html'"):
-        arts = corpus.load(folder, lang=False)
-    assert arts["doc_id"].tolist() == ["a1", "b2"]
-    assert arts.loc[0, "source"] == "dumps/a1.html"  # sorted file order: .html before .txt
+    write(folder / "manifest.csv", "file,doc_id\na1.txt,same\nb2.txt,same\n")
+    arts = corpus.load(folder, lang=False)
+    assert arts["doc_id"].tolist() == ["same"]
+    assert arts.loc[0, "source"] == "dumps/a1.txt"  # sorted file order
     rej = arts.attrs["rejected"]
-    assert rej["source"].tolist() == ["dumps/a1.txt"]
-    assert rej.loc[0, "reason"].startswith("duplicate doc_id")
+    assert rej["source"].tolist() == ["dumps/b2.txt"]
+    assert rej.loc[0, "reason"] == "duplicate doc_id (first kept: dumps/a1.txt)"
 
 
 def test_manifest_row_with_missing_file(folder):
@@ -240,7 +249,7 @@ def test_mixed_folder(tmp_path):
 ROWS = [
     {"id": 7, "source": "Paper A", "body": f"{BODY_A}\r\n\r\n\r\n{BODY_B}  ", "published": "2020-05-01",
      "authors": ["Ann", "Bob"], "topic": "world"},
-    {"id": 3, "source": "Paper B", "body": f"  {BODY_B}\n{BODY_A}", "published": "5/6/19",
+    {"id": 3, "source": "Paper B", "body": f"  {BODY_B}\n{BODY_A}", "published": "5/26/19",
      "authors": None, "topic": "economy"},
     {"id": 9, "source": "Paper B", "body": "   ", "published": "", "authors": "Cy", "topic": "x"},
     {"id": 3, "source": "Paper C", "body": BODY_A, "published": "2021", "authors": "", "topic": "y"},
@@ -252,7 +261,7 @@ def check_table(arts, name):
     assert arts["doc_id"].tolist() == ["3", "7"]
     assert arts["outlet"].tolist() == ["Paper B", "Paper A"]
     assert arts["text"].tolist() == [BODY_B + "\n\n" + BODY_A, BODY_A + "\n\n" + BODY_B]
-    assert arts["date"].tolist() == ["2019-05-06", "2020-05-01"]
+    assert arts["date"].tolist() == ["2019-05-26", "2020-05-01"]
     assert arts["topic"].tolist() == ["economy", "world"]
     assert arts["source"].tolist() == [f"{name}:2", f"{name}:1"]
     rej = arts.attrs["rejected"].sort_values("source")
@@ -452,7 +461,7 @@ def test_jsonl_line_numbers_count_blank_lines_and_every_gzip_member_is_read(tmp_
     arts = corpus.load(path, text="body", lang=False)
     assert arts["source"].tolist() == ["t.jsonl.gz:2", "t.jsonl.gz:1"]
     assert sorted(arts.attrs["rejected"]["source"]) == ["t.jsonl.gz:4", "t.jsonl.gz:5"]  # 3 blank
-    assert arts["date"].tolist() == ["2019-05-06", "2020-05-01"]
+    assert arts["date"].tolist() == ["2019-05-26", "2020-05-01"]
 
 
 def test_jsonl_iso_dates_stay_as_written(tmp_path):
@@ -554,9 +563,9 @@ def test_folder_read_in_processes_equals_one_process(tmp_path, monkeypatch):
     d.mkdir()
     for i in range(11):
         write(d / f"s{i:02d}.txt", raw_dump(f"Story {i}", BODY_A, f"Paragraph {i}. " + BODY_B))
-    write(d / "s03.txt", b"caf\xe9 in Astana\n")  # not UTF-8: rejected, in order
+    write(d / "s03.txt", b"caf\xe9 in Astana\x81\n")  # no text: rejected, in order
     write(d / "s07.txt", "\n\n")                  # empty after cleaning
-    write(d / "s09.html", "<html><body><nav>Home</nav></body></html>")  # no main text
+    write(d / "s11.html", "<html><body></body></html>")  # no main text
     write(d / "manifest.csv", "file,outlet\ns01.txt,Listed Outlet\n")
     monkeypatch.setattr(corpus, "PARALLEL_MIN_FILES", 4)
     monkeypatch.setattr(corpus, "FILE_CHUNK", 3)  # several chunks, the last one short
@@ -577,5 +586,5 @@ def test_folder_read_in_processes_equals_one_process(tmp_path, monkeypatch):
     for key in ("rejected", "audit"):
         pd.testing.assert_frame_equal(one.attrs[key], two.attrs[key])
     assert one.loc[one["doc_id"] == "s01", "outlet"].item() == "Listed Outlet"
-    assert one.attrs["rejected"]["doc_id"].tolist() == ["s03", "s07", "s09"]
+    assert one.attrs["rejected"]["doc_id"].tolist() == ["s03", "s07", "s11"]
     assert len(one) == 9
