@@ -831,7 +831,8 @@ def normalize_dates(dates: pd.Series, *, max_year: int | None = None) -> pd.Data
         ok = pd.to_datetime(padded, format="%Y-%m-%d", errors="coerce").notna().to_numpy()
         idx = np.flatnonzero(check)[~ok]
         issue[idx] = "impossible calendar date"
-    left_out = np.array([bool(i) and not i.startswith("day/month order assumed") for i in issue])
+    left_out = np.array([bool(i) and not i.startswith("day/month order assumed") for i in issue],
+                        dtype=bool)
     out[left_out], precision[left_out] = "", ""
     return pd.DataFrame({"date": pd.array(out, dtype="str"),
                          "date_precision": pd.array(precision, dtype="str"),

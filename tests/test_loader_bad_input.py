@@ -99,8 +99,8 @@ def test_hidden_and_unsupported_files_are_listed_in_rejected(tmp_path):
     assert why == {
         "corpus/.draft.txt": "hidden file: not read",
         "corpus/.git/": "hidden folder: not read",
-        "corpus/sub/notes.md": "unsupported file type '.md' in folder (expected .txt, .html, .htm)",
-        "corpus/sub/photo.jpg": "unsupported file type '.jpg' in folder (expected .txt, .html, .htm)",
+        "corpus/sub/notes.md": "unsupported file type '.md' in folder (expected .txt, .html, .htm, .docx)",
+        "corpus/sub/photo.jpg": "unsupported file type '.jpg' in folder (expected .txt, .html, .htm, .docx)",
     }
 
 
