@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import stats, trends
+from . import corpus, stats, trends
 
 __all__ = ["profile", "contrasts", "caveats", "to_html", "FAMILIES", "PROFILE_NEEDS",
            "CONTRASTS_NEEDS", "MIN_OVERLAP"]
@@ -416,10 +416,9 @@ def caveats(articles: pd.DataFrame, by: str = "outlet", *, duplicates: pd.DataFr
         out.append(f"Dates run from {dates.min()} to {dates.max()}; "
                    f"{(articles['date'] == '').sum()} articles have no date. Differences between "
                    "groups may be differences between periods.")
-    langs = articles["lang"].value_counts()
-    if len(langs) > 1 or (len(langs) and langs.index[0] != "en"):
-        out.append("Languages: " + ", ".join(f"{k} {v}" for k, v in langs.items())
-                   + "; tone is scored for English only.")
+    languages = corpus.language_caveat(articles)
+    if languages:
+        out.append(languages)
     if duplicates is not None and len(duplicates):
         out.append(f"{duplicates['cluster'].nunique()} clusters of the same or nearly the same "
                    f"article ({len(duplicates)} articles): one syndicated text counts once per "

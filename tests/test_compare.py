@@ -89,6 +89,15 @@ def test_caveats_state_single_article_groups(small):
     assert "1 of 2 groups have a single article" in text
 
 
+def test_caveats_name_the_articles_the_english_only_stages_miss(small):
+    articles, _ = small
+    mixed = articles.assign(lang=["en"] * (len(articles) - 1) + ["zh"])
+    text = " ".join(compare.caveats(mixed))
+    assert f"1 of {len(articles)} articles are not in English (zh 1)" in text
+    assert "tone" in text and "English-only" in text
+    assert "not in English" not in " ".join(compare.caveats(articles.assign(lang="en")))
+
+
 def test_syndicated_copy_found_and_dropped(tmp_path):
     seed = SEEDS / "003_b057be9447ba2bd1.txt"
     folder = tmp_path / "c"
