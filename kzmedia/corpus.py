@@ -225,16 +225,8 @@ def load(path, manifest=None, *, lang: bool = True, clean: bool | None = None,
     was kept).
     """
     path = Path(path)
-    unknown = set(column_map) - set(_DEFAULT_NAMES)
-    if unknown:
-        raise TypeError(f"unknown column mapping {sorted(unknown)}; mappable: {list(_DEFAULT_NAMES)}")
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file or folder")
-    reader = readers.READERS.get(readers.suffix(path))
+    reader, files, rejected = _inputs(path, manifest, column_map)
     if path.is_dir():
-        files, rejected = _folder_files(path, manifest)
-        if not files and not rejected:
-            raise ValueError(f"{path}: folder holds no {'/'.join(_suffixes(table=False))} files")
         frame, audit, rej = _load_files(files, path, manifest if manifest is not None
                                         else _folder_manifest(path), column_map, progress,
                                         n_jobs, max_bytes)
@@ -263,16 +255,8 @@ def check(path, manifest=None, **column_map) -> None:
     documents of a folder: a cheap check before a long run. Documents that cannot be read are
     no error for ``load`` either (they are listed in ``attrs["rejected"]``)."""
     path = Path(path)
-    unknown = set(column_map) - set(_DEFAULT_NAMES)
-    if unknown:
-        raise TypeError(f"unknown column mapping {sorted(unknown)}; mappable: {list(_DEFAULT_NAMES)}")
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file or folder")
-    reader = readers.READERS.get(readers.suffix(path))
+    reader, files, rejected = _inputs(path, manifest, column_map)
     if path.is_dir():
-        files, rejected = _folder_files(path, manifest)
-        if not files and not rejected:
-            raise ValueError(f"{path}: folder holds no {'/'.join(_suffixes(table=False))} files")
         manifest = manifest if manifest is not None else _folder_manifest(path)
     elif reader is None:
         raise ValueError(
@@ -286,6 +270,20 @@ def check(path, manifest=None, **column_map) -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # notes on encodings: load issues them
             _read_manifest(manifest, column_map)
+
+
+def _inputs(path: Path, manifest, column_map: dict) -> tuple:
+    """(reader of the path's suffix or None, a folder's files, a folder's rejected files) after
+    the checks :func:`load` and :func:`check` share: column names, the path, an empty folder."""
+    unknown = set(column_map) - set(_DEFAULT_NAMES)
+    if unknown:
+        raise TypeError(f"unknown column mapping {sorted(unknown)}; mappable: {list(_DEFAULT_NAMES)}")
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file or folder")
+    files, rejected = _folder_files(path, manifest) if path.is_dir() else ([], [])
+    if path.is_dir() and not files and not rejected:
+        raise ValueError(f"{path}: folder holds no {'/'.join(_suffixes(table=False))} files")
+    return readers.READERS.get(readers.suffix(path)), files, rejected
 
 
 def _table_columns(df: pd.DataFrame, column_map: dict, path: Path) -> dict:
