@@ -45,11 +45,13 @@ def process_pool(workers: int):
     return ProcessPoolExecutor(workers, mp_context=context)
 
 
-def map_ordered(fn: Callable, items: Sequence, n_jobs=1, *, on_done: Callable | None = None) -> list:
+def map_ordered(fn: Callable, items: Sequence, n_jobs=1, *, on_done: Callable | None = None,
+                tmp_dir=None) -> list:
     """``[fn(item) for item in items]``, computed by `n_jobs` processes (see
     :func:`n_processes`; one job, or one item, runs in this process). Results come back in
     the order of `items` whatever order they finish in; ``on_done(i)`` is called as item
-    i finishes (e.g. to move a progress bar). `fn` must be a module-level function."""
+    i finishes (e.g. to move a progress bar). `fn` must be a module-level function.
+    `tmp_dir`: where results are handed back through files (see :func:`submit_all`)."""
     jobs = min(n_processes(n_jobs), len(items))
     if jobs <= 1:
         results = []
@@ -58,7 +60,7 @@ def map_ordered(fn: Callable, items: Sequence, n_jobs=1, *, on_done: Callable | 
             if on_done:
                 on_done(i)
         return results
-    done = submit_all(fn, items, jobs, on_done=on_done)
+    done = submit_all(fn, items, jobs, on_done=on_done, tmp_dir=tmp_dir)
     return [done[i] for i in range(len(items))]
 
 
@@ -105,11 +107,15 @@ _INHERITED = None
 
 
 def submit_all(fn: Callable, items: Sequence, jobs: int, *, inherited=None,
-               on_done: Callable | None = None, follow: Callable | None = None) -> dict:
+               on_done: Callable | None = None, follow: Callable | None = None,
+               tmp_dir=None) -> dict:
     """``{i: fn(item)}`` (or ``fn(inherited, item)`` when `inherited` is given) for the items
     of a queue, computed by `jobs` processes. `follow(i, result)`, if given, may return more
     items, which join the queue (at its front) as item i finishes. Results are handed back
-    through temporary files (``TMPDIR``). With `inherited`, the processes are forked and read
+    through temporary files in a new folder under `tmp_dir` (default: the system's temporary
+    folder), removed when all are read or on any error; a caller that must leave nothing
+    behind even if the process is killed passes a folder it cleans itself (the pipeline
+    uses its cache's, see :meth:`kzmedia.cache.Store.scratch`). With `inherited`, the processes are forked and read
     it from this process's memory without pickling (only where :func:`can_fork`)."""
     global _INHERITED
     from concurrent.futures import FIRST_COMPLETED, wait
@@ -121,7 +127,8 @@ def submit_all(fn: Callable, items: Sequence, jobs: int, *, inherited=None,
     call = _call_inherited_to_file if inherited is not None else _call_to_file
     _INHERITED = inherited
     try:
-        with tempfile.TemporaryDirectory(prefix="kzmedia-") as folder, process_pool(jobs) as pool:
+        with tempfile.TemporaryDirectory(prefix="kzmedia-", dir=tmp_dir) as folder, \
+                process_pool(jobs) as pool:
             running: dict = {}
             while queue or running:
                 while queue and len(running) < jobs:
