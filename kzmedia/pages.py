@@ -100,10 +100,14 @@ def notebook_setup() -> None:
     shell = get_ipython()
     if shell is None:
         return
-    # pyplot first: importing it activates the inline backend, which registers its own
-    # formatter for figures; ours must come after it to be the one used
-    import matplotlib.pyplot  # noqa: F401
+    # the inline backend registers its own formatter for figures when its module is loaded
+    # (lazily, at the first figure); load it now, so that ours comes after it and is used
+    import matplotlib.pyplot as plt
     from IPython.core.pylabtools import print_figure
+
+    backend = matplotlib.get_backend()
+    if "inline" in backend:
+        plt.switch_backend(backend)
     from matplotlib.figure import Figure
 
     def png(fig):

@@ -323,7 +323,7 @@ def select(articles, where: str = "", source="the corpus"):
     if len(selected) == 0:
         raise ValueError(f"--where {where!r} selects none of the {len(articles)} articles of "
                          f"{source}")
-    return selected
+    return selected.reset_index(drop=True)
 
 
 def load_articles(corpus, *, where: str = "", dedupe=None, cache="", progress: bool = False):
