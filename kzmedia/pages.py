@@ -161,8 +161,8 @@ _TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- block body_footer -%}
 <footer class="kz-footer"><a href="{{ resources.kzmedia.index | escape_html }}">&larr; Back to the report index</a>
 {%- if resources.kzmedia.run_id %} · run <code>{{ resources.kzmedia.run_id | escape_html }}</code>{% endif %}</footer>
-<script>{{ resources.kzmedia.script }}</script>
 <script>if (!{{ resources.kzmedia.show_code | lower }}) document.body.classList.add("kz-hide-code");</script>
+<script>{{ resources.kzmedia.script }}</script>
 {{ super() }}
 {%- endblock body_footer -%}
 {% block data_png scoped %}

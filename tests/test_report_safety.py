@@ -17,6 +17,7 @@ import pytest
 
 import kzmedia
 from kzmedia import cache, pages, parallel, pipeline, report
+from kzmedia import corpus as corpus_mod
 from kzmedia.cli import main
 from pagecheck import check_report, problems
 
@@ -140,7 +141,11 @@ def test_load_articles_from_the_cache_equals_a_fresh_load(corpus, tmp_path):
     for name in ("rejected", "audit"):
         pd.testing.assert_frame_equal(pd.DataFrame(fresh.attrs[name]),
                                       pd.DataFrame(again.attrs[name]))
-    assert cache.corpus_key(first, chunk_size=2000) == cache.corpus_key(again, chunk_size=2000)
+    # so a notebook that loads the corpus itself finds the tables the report computed
+    assert cache.corpus_key(fresh, chunk_size=2000) == cache.corpus_key(again, chunk_size=2000)
+    plain = report.load_articles(corpus, cache=tmp_path / "c")
+    assert cache.corpus_key(corpus_mod.load(corpus, progress=False), chunk_size=2000) == \
+        cache.corpus_key(plain, chunk_size=2000)
 
 
 def test_analyze_cli_applies_where_and_a_custom_gazetteer(corpus, tmp_path):
