@@ -388,6 +388,27 @@ def _stale(out: Path) -> None:
             shutil.rmtree(work, ignore_errors=True)
 
 
+def _run_entries(folder: Path) -> list[str]:
+    """The entries of `folder` that a report writes (pages, index, manifest, notebooks/,
+    tables/)."""
+    return sorted(e.name for e in folder.iterdir()
+                  if e.name in _RUN_ENTRIES or (e.is_file() and e.suffix == ".html"))
+
+
+def _check_out(out: Path) -> None:
+    """`out` must be absent, a previous report (it has a manifest.json) or a folder with
+    none of the names a report writes: a report never replaces files it did not write."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise ValueError(f"--out {out} is a file, not a folder")
+    if (out / "manifest.json").is_file():
+        return
+    if clash := _run_entries(out):
+        raise ValueError(f"--out {out} is not a kzmedia report but holds {', '.join(clash)}, "
+                         "which the report would replace; choose another folder")
+
+
 def _swap(work: Path, out: Path, run_id: str) -> None:
     """Move the finished report `work` to `out`; the previous report's own entries go, any
     other file or folder in `out` (the cache, analysis tables) moves into the new one."""
@@ -397,9 +418,9 @@ def _swap(work: Path, out: Path, run_id: str) -> None:
     os.replace(work, out)
     if not old.exists():
         return
+    own = set(_run_entries(old)) if (old / "manifest.json").is_file() else set()
     for entry in old.iterdir():
-        own = entry.name in _RUN_ENTRIES or (entry.is_file() and entry.suffix == ".html")
-        if not own and not (out / entry.name).exists():
+        if entry.name not in own and not (out / entry.name).exists():
             os.replace(entry, out / entry.name)
     shutil.rmtree(old, ignore_errors=True)
 
@@ -474,6 +495,7 @@ def build(corpus, by="outlet", out="reports", notebooks=None, timeout=None,
     run_id = f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     out.parent.mkdir(parents=True, exist_ok=True)
     _stale(out)
+    _check_out(out)
     cache = str(out / ".cache") if cache is None else str(Path(cache).resolve()) if cache else ""
     prepare_error = _prepare(corpus, by, cache, where=where, dedupe=threshold, codebook=codebook,
              gazetteer=gazetteer, period=period, events=events_path, window_days=window_days,

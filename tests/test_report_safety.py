@@ -242,6 +242,18 @@ def test_an_interrupted_swap_is_undone_by_the_next_run(corpus, tmp_path):
     assert _run_id(out) != old_run and not (tmp_path / ".out.old-x").exists()
 
 
+def test_a_folder_that_is_not_a_report_is_never_overwritten(corpus, tmp_path):
+    project = tmp_path / "project"
+    (project / "notebooks").mkdir(parents=True)
+    (project / "notebooks" / "mine.ipynb").write_text("{}")
+    (project / "notes.txt").write_text("keep")
+    _two_notebooks(tmp_path / "nb", tmp_path / "never")
+    with pytest.raises(ValueError, match="not a kzmedia report.*notebooks"):
+        report.build(corpus, out=project, notebooks=tmp_path / "nb", progress=False)
+    assert sorted(p.name for p in project.iterdir()) == ["notebooks", "notes.txt"]
+    assert [p.name for p in tmp_path.glob(".project*")] == []
+
+
 # --------------------------------------------------------------------------- cache, files
 
 def _articles(n=6):
