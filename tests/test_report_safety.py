@@ -156,6 +156,24 @@ def test_analyze_cli_applies_where_and_a_custom_gazetteer(corpus, tmp_path):
     assert pd.read_csv(out / "articles.csv")["doc_id"].tolist() == ["b"]
 
 
+def test_a_custom_codebook_shapes_the_tables_and_their_cache_key(corpus, tmp_path):
+    mine = tmp_path / "frames.yaml"
+    mine.write_text("name: mine\nframes:\n  mediation_only:\n    label: Mediation only\n"
+                    "    patterns: [mediation]\n", encoding="utf-8")
+    articles = report.load_articles(corpus)
+    default = pipeline.analyze(articles, cache=tmp_path / "c", progress=False, n_jobs=1)
+    custom = pipeline.analyze(articles, cache=tmp_path / "c", progress=False, n_jobs=1,
+                              codebook=mine)
+    assert set(custom["frame_hits"]["frame"]) == {"mediation_only"}
+    assert custom["frame_hits"]["doc_id"].tolist() == ["c"]
+    assert set(default["frame_hits"]["frame"]) != {"mediation_only"}
+    assert len([p for p in (tmp_path / "c").iterdir() if p.name != "tmp"]) == 2  # two keys
+    mine.write_text(mine.read_text().replace("[mediation]", "[reforms]"), encoding="utf-8")
+    edited = pipeline.analyze(articles, cache=tmp_path / "c", progress=False, n_jobs=1,
+                              codebook=mine)
+    assert set(edited["frame_hits"]["match"].str.lower()) == {"reforms"}
+
+
 # --------------------------------------------------------------------------- atomic report
 
 def _two_notebooks(nbdir: Path, slow_flag: Path):
