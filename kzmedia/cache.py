@@ -275,17 +275,24 @@ class Store:
         given = any(v is not None for v in (settings or {}).values())
         return folder / f"settings={settings_key(settings)}" if given else folder
 
+    @contextlib.contextmanager
     def scratch(self):
-        """A context manager: a new private folder under ``<cache>/tmp/`` for temporary
-        files of this run (removed when the block ends). Folders that runs killed before
-        they could remove theirs (their process is gone) are removed first."""
+        """A context manager: the path of a new private folder under ``<cache>/tmp/`` for
+        temporary files of this run, removed when the block ends (and ``tmp/`` with it when
+        empty). Folders that runs killed before they could remove theirs (their process is
+        gone) are removed first."""
         root = self.root / "tmp"
         root.mkdir(parents=True, exist_ok=True)
         for old in root.glob("*-*"):
             pid = old.name.split("-", 1)[0]
             if pid.isdigit() and not process_alive(int(pid)):
                 shutil.rmtree(old, ignore_errors=True)
-        return tempfile.TemporaryDirectory(prefix=f"{os.getpid()}-", dir=root)
+        try:
+            with tempfile.TemporaryDirectory(prefix=f"{os.getpid()}-", dir=root) as folder:
+                yield folder
+        finally:
+            with contextlib.suppress(OSError):  # not empty: another run is using it
+                root.rmdir()
 
     def load_articles(self) -> dict | None:
         found = _read_set(self.folder)

@@ -497,9 +497,11 @@ def build(corpus, by="outlet", out="reports", notebooks=None, timeout=None,
     _stale(out)
     _check_out(out)
     cache = str(out / ".cache") if cache is None else str(Path(cache).resolve()) if cache else ""
+    prepare_start = time.perf_counter()
     prepare_error = _prepare(corpus, by, cache, where=where, dedupe=threshold, codebook=codebook,
              gazetteer=gazetteer, period=period, events=events_path, window_days=window_days,
              timed=timed, progress=progress)
+    prepare_s = round(time.perf_counter() - prepare_start, 2)
 
     work = out.parent / f".{out.name}.building-{os.getpid()}-{run_id}"
     try:
@@ -515,6 +517,7 @@ def build(corpus, by="outlet", out="reports", notebooks=None, timeout=None,
             "finished": finished.isoformat(timespec="seconds"),
             "parameters": parameters,
             "precomputed": not prepare_error and bool(cache),
+            "prepare_s": prepare_s,
             **({"precompute_error": prepare_error} if prepare_error else {}),
             "kernel": kernel_info(),
             "inputs": {
@@ -534,7 +537,8 @@ def build(corpus, by="outlet", out="reports", notebooks=None, timeout=None,
             _index(corpus, by, started, finished, results, [p.name for p in table_files],
                    _time_text(period, events_path, window_days) if timed else "",
                    run_id=run_id, selection=_selection_text(where, threshold, codebook,
-                                                            gazetteer)),
+                                                            gazetteer),
+                   analysis=_analysis_text(cache, prepare_error, prepare_s)),
             encoding="utf-8")
         _swap(work, out, run_id)
     finally:
@@ -596,6 +600,15 @@ def _relocate(executed: Path, work: Path, out: Path) -> None:
         nbformat.write(nb, str(executed))
 
 
+def _analysis_text(cache, error, seconds) -> str:
+    if not cache:
+        return f"corpus loaded and checked ({seconds:.1f} s); no cache: each notebook computes its tables"
+    if error:
+        return f"could not be computed in advance ({error}); each notebook computes its tables"
+    return (f"corpus loaded and every table computed once into the cache ({seconds:.1f} s), "
+            "for the notebooks to read")
+
+
 def _selection_text(where, threshold, codebook, gazetteer) -> str:
     parts = [f"articles where {where}"] if where else []
     if threshold is not None:
@@ -622,7 +635,7 @@ def _time_text(period, events, window_days) -> str:
 
 
 def _index(corpus, by, started, finished, results, tables, time_axis="", *, run_id="",
-           selection="") -> str:
+           selection="", analysis="") -> str:
     e = html.escape
     rows = []
     for r in results:
@@ -651,6 +664,7 @@ def _index(corpus, by, started, finished, results, tables, time_axis="", *, run_
 <dt>Grouping</dt><dd><code>{e(by)}</code></dd>
 {f"<dt>Selection</dt><dd>{e(selection)}</dd>" if selection else ""}
 {f"<dt>Time</dt><dd>{e(time_axis)}</dd>" if time_axis else ""}
+{f"<dt>Analysis</dt><dd>{e(analysis)}</dd>" if analysis else ""}
 <dt>Run id</dt><dd><code>{e(run_id)}</code></dd>
 <dt>Run</dt><dd>{e(started.strftime("%Y-%m-%d %H:%M:%S %Z"))} → {e(finished.strftime("%H:%M:%S %Z"))}</dd>
 <dt>Result</dt><dd>{e(summary)}</dd>
