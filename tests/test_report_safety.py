@@ -120,6 +120,8 @@ def test_options_reach_the_notebooks_and_the_articles(corpus, tmp_path):
                            where="bias == 'left'", dedupe=0.9, codebook=codebook)
     assert [r.status for r in results] == ["ok"], results[0].error
     nb = nbformat.read(out / "notebooks" / "01-options.ipynb", as_version=4)
+    injected = next(c.source for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
+    assert f'TABLES_DIR = "{out.resolve() / "tables"}"' in injected and ".building-" not in injected
     printed = nb.cells[-1].outputs[0]["text"]
     assert printed.splitlines() == ["\"bias == 'left'\" 0.9 True ''", "['a', 'c']"]
     index = (out / "index.html").read_text()
