@@ -42,7 +42,6 @@ import contextlib
 import hashlib
 import json
 import os
-import shutil
 import tempfile
 import uuid
 import warnings
@@ -54,10 +53,11 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
+from .parallel import remove_stale
 
 __all__ = ["Store", "corpus_key", "settings_key", "code_files", "read_table", "write_table",
            "library_versions", "write_csv_atomic", "atomic_path", "file_digest", "LIBRARIES",
-           "process_alive", "source_key", "load_articles", "save_articles"]
+           "source_key", "load_articles", "save_articles"]
 
 _FORMAT = 1  # bump when the layout changes
 
@@ -283,10 +283,7 @@ class Store:
         gone) are removed first."""
         root = self.root / "tmp"
         root.mkdir(parents=True, exist_ok=True)
-        for old in root.glob("*-*"):
-            pid = old.name.split("-", 1)[0]
-            if pid.isdigit() and not process_alive(int(pid)):
-                shutil.rmtree(old, ignore_errors=True)
+        remove_stale(root, "")
         try:
             with tempfile.TemporaryDirectory(prefix=f"{os.getpid()}-", dir=root) as folder:
                 yield folder
@@ -325,19 +322,6 @@ class Store:
             extra["settings"] = {k: ("table" if isinstance(v, pd.DataFrame) else str(v))
                                  for k, v in settings.items() if v is not None}
         _write_set(self._group_folder(by, settings), tables, extra)
-
-
-def process_alive(pid: int) -> bool:
-    """Whether a process `pid` exists (on this machine)."""
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):  # someone else's, or no signals here: leave it
-        return True
-    return True
 
 
 def _save_dtm(dtm, path: Path) -> None:

@@ -209,7 +209,10 @@ def _kernel_transport():
     if os.name != "posix":
         yield {}
         return
-    with tempfile.TemporaryDirectory(prefix="kzmedia-kernel-") as folder:
+    from .parallel import remove_stale
+
+    remove_stale(tempfile.gettempdir(), "kzmedia-kernel-")  # left by killed runs
+    with tempfile.TemporaryDirectory(prefix=f"kzmedia-kernel-{os.getpid()}-") as folder:
         prefix = os.path.join(folder, "kernel")
         if not _can_bind(f"{prefix}-99"):  # the kernel's sockets are prefix-1 ... prefix-5
             yield {}
@@ -375,7 +378,7 @@ def check_options(*, dedupe=None, codebook=None, gazetteer=None, events=None) ->
 def _stale(out: Path) -> None:
     """Undo what a killed build left beside `out`: a previous report moved aside but not
     back (restored when `out` is missing) and build folders of processes that are gone."""
-    from .cache import process_alive
+    from .parallel import process_alive
 
     for old in sorted(out.parent.glob(f".{out.name}.old-*")):
         if not out.exists():

@@ -233,6 +233,9 @@ def test_a_report_killed_mid_run_leaves_the_previous_one_intact(tmp_path):
     results = report.build(second, out=out, notebooks=nbdir, progress=False)
     assert all(r.status == "ok" for r in results)
     assert not list(tmp_path.glob(".reports.*"))  # ... and removed by the next one
+    # as are the killed kernel's socket folder and any worker folder of the killed run
+    assert not list(Path(tempfile.gettempdir()).glob(f"kzmedia-*{proc.pid}-*"))
+    assert not (out / ".cache" / "tmp").exists()
     assert _run_id(out) != old_run
     assert pd.read_csv(out / "tables" / "which.csv")["corpus"][0] == str(second.resolve())
     assert (out / "analysis" / "mine.csv").read_text() == "x\n1\n"  # not the report's: kept
