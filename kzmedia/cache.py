@@ -13,14 +13,24 @@ Layout under the cache folder::
                                    event_shifts, period_contrasts), for those values
 
 `key` is the sha256 of: every column of the articles (names, dtypes and values, in row
-order), their ``attrs["rejected"]`` and ``attrs["audit"]`` tables, the partition size, the
-kzmedia version, the source of the package's modules (so an edited or upgraded kzmedia never
-reads tables an older code computed) and the bytes of every file in the package data folder
-(frame codebook, gazetteer, sentiment settings, stop words, phrases). Changing any of them
-gives a new key;
+order), their ``attrs["rejected"]`` and ``attrs["audit"]`` tables, the partition size (and
+any other parameters, e.g. a custom codebook's hash), the kzmedia version, the versions of
+the libraries that shape the results (:data:`LIBRARIES`), the source of the package's
+modules (so an edited or upgraded kzmedia never reads tables an older code computed) and the
+bytes of every file in the package data folder (frame codebook, gazetteer, sentiment
+settings, stop words, phrases). Changing any of them gives a new key;
 the tables of stages that read settings (period, events) are further keyed by
 :func:`settings_key`. Old keys are never reused (delete the folder to reclaim space). A table set is complete only
-when its meta.json exists (written last), so an interrupted run recomputes.
+when its meta.json exists (written last), so an interrupted run recomputes. A damaged set
+(a truncated Parquet file or ``dtm.npz``, unreadable JSON: any error while reading it) is
+dropped with a warning and recomputed.
+
+Processes that hand results back through files (:mod:`kzmedia.parallel`) put them in
+``<cache>/tmp/`` (see :meth:`Store.scratch`), so nothing is left in the system's temporary
+folder if a run is killed; the next run removes what killed runs left there.
+
+Output tables are written atomically (:func:`write_csv_atomic`): a killed run leaves the
+old file or the new one, never a truncated one.
 
 List-valued cells (e.g. ``article_values``) are stored as JSON text and restored as lists;
 column dtypes are restored from meta.json, so loaded tables equal the computed ones.
@@ -28,11 +38,14 @@ column dtypes are restored from meta.json, so loaded tables equal the computed o
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import tempfile
 import uuid
-from importlib import resources
+import warnings
+from importlib import metadata, resources
 from pathlib import Path
 from urllib.parse import quote
 
@@ -40,10 +53,62 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
+from .parallel import remove_stale
 
-__all__ = ["Store", "corpus_key", "settings_key", "code_files", "read_table", "write_table"]
+__all__ = ["Store", "corpus_key", "settings_key", "code_files", "read_table", "write_table",
+           "library_versions", "write_csv_atomic", "atomic_path", "file_digest", "LIBRARIES",
+           "source_key", "load_articles", "save_articles"]
 
 _FORMAT = 1  # bump when the layout changes
+
+#: Libraries whose version can change a table: tokenizing, counting, scoring, statistics,
+#: language detection, Parquet round trips. Their versions are part of every cache key.
+LIBRARIES = ("pandas", "numpy", "scipy", "scikit-learn", "nltk", "vaderSentiment",
+             "py3langid", "pyarrow")
+
+
+def library_versions() -> dict:
+    """{library: installed version or None} for :data:`LIBRARIES`."""
+    out = {}
+    for name in LIBRARIES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def file_digest(path) -> str:
+    """sha256 (hex) of a file's bytes, read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def atomic_path(path):
+    """A temporary path beside `path` to write to; moved onto `path` when the block ends
+    without an error, removed otherwise. Readers of `path` see the old file or the new one."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+def write_csv_atomic(table: pd.DataFrame, path, **to_csv) -> Path:
+    """``table.to_csv(path, index=False, **to_csv)``, written to a temporary file beside
+    `path` and moved into place, so a killed run never leaves a truncated table. Returns
+    `path`."""
+    to_csv.setdefault("index", False)
+    with atomic_path(path) as tmp:
+        table.to_csv(tmp, **to_csv)
+    return Path(path)
 
 
 def _hash_frame(h, frame: pd.DataFrame) -> None:
@@ -72,8 +137,10 @@ def code_files():
 
 def corpus_key(articles: pd.DataFrame, **params) -> str:
     """sha256 (hex) of the articles (every column and the rejected/audit tables), `params`,
-    the kzmedia version, the package's module sources and its data files."""
+    the kzmedia version, the versions of :data:`LIBRARIES`, the package's module sources and
+    its data files."""
     h = hashlib.sha256(f"kzmedia {__version__} cache {_FORMAT}".encode())
+    h.update(json.dumps(library_versions(), sort_keys=True).encode())
     _hash_frame(h, articles)
     for name in ("rejected", "audit"):
         table = articles.attrs.get(name)
@@ -132,9 +199,8 @@ def write_table(table: pd.DataFrame, path) -> dict:
         raise ValueError(f"{path}: duplicate column names")
     meta = {"dtypes": {str(c): str(t) for c, t in table.dtypes.items()}, "json": json_cols,
             "columns": [str(c) for c in table.columns]}
-    tmp = Path(f"{path}.{uuid.uuid4().hex}.tmp")
-    table.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        table.to_parquet(tmp, index=False)
     return meta
 
 
@@ -161,12 +227,33 @@ def _write_set(folder: Path, tables: dict, extra: dict | None = None) -> None:
     os.replace(tmp, folder / "meta.json")
 
 
+def _drop(folder: Path, exc: BaseException, extra=()) -> None:
+    """Warn that the table set in `folder` is damaged and remove it (its meta.json, its
+    tables and `extra` files; the sets in subfolders stay), so that it is recomputed."""
+    warnings.warn(f"kzmedia cache: damaged entry {folder} ({type(exc).__name__}: {exc}); "
+                  "dropped, recomputing", RuntimeWarning, stacklevel=3)
+    for path in [folder / "meta.json", *folder.glob("*.parquet"), *extra]:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+
+
 def _read_set(folder: Path) -> tuple[dict, dict] | None:
+    """The tables and meta of a complete set; None if absent; a damaged set is dropped."""
     try:
-        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        text = (folder / "meta.json").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        _drop(folder, exc)
+        return None
+    # any error while reading is a damaged entry: a truncated file raises whatever the
+    # reader of its format raises (ArrowInvalid, BadZipFile, EOFError, JSONDecodeError ...)
+    try:
+        meta = json.loads(text)
         tables = {name: read_table(folder / f"{name}.parquet", m)
                   for name, m in meta["tables"].items()}
-    except (OSError, ValueError, KeyError):
+    except Exception as exc:
+        _drop(folder, exc)
         return None
     return tables, meta
 
@@ -188,6 +275,22 @@ class Store:
         given = any(v is not None for v in (settings or {}).values())
         return folder / f"settings={settings_key(settings)}" if given else folder
 
+    @contextlib.contextmanager
+    def scratch(self):
+        """A context manager: the path of a new private folder under ``<cache>/tmp/`` for
+        temporary files of this run, removed when the block ends (and ``tmp/`` with it when
+        empty). Folders that runs killed before they could remove theirs (their process is
+        gone) are removed first."""
+        root = self.root / "tmp"
+        root.mkdir(parents=True, exist_ok=True)
+        remove_stale(root, "")
+        try:
+            with tempfile.TemporaryDirectory(prefix=f"{os.getpid()}-", dir=root) as folder:
+                yield folder
+        finally:
+            with contextlib.suppress(OSError):  # not empty: another run is using it
+                root.rmdir()
+
     def load_articles(self) -> dict | None:
         found = _read_set(self.folder)
         if found is None:
@@ -195,7 +298,8 @@ class Store:
         tables, _ = found
         try:
             tables["_dtm"] = _load_dtm(self.folder / "dtm.npz")
-        except (OSError, ValueError, KeyError):
+        except Exception as exc:  # truncated or damaged (BadZipFile, EOFError, ...)
+            _drop(self.folder, exc, [self.folder / "dtm.npz"])
             return None
         tables["sentences"] = tables["sentence_tone"][["doc_id", "sent_id", "sentence"]]
         return tables
@@ -244,3 +348,44 @@ def _encode(strings) -> np.ndarray:
 
 def _decode(array: np.ndarray) -> np.ndarray:
     return np.array(json.loads(array.tobytes().decode("utf-8")), dtype=object)
+
+
+# --------------------------------------------------------------------------- loaded corpora
+
+def source_key(path, **params) -> str:
+    """sha256 (hex) of an input file or folder (every file's relative path and bytes),
+    `params`, the kzmedia version, the versions of :data:`LIBRARIES` and the package's code
+    and data: the key of a loaded (and filtered, deduplicated) corpus."""
+    path = Path(path)
+    h = hashlib.sha256(f"kzmedia {__version__} corpus {_FORMAT}".encode())
+    h.update(json.dumps(library_versions(), sort_keys=True).encode())
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for f in files:
+        h.update(f"\x1d{f.relative_to(path) if path.is_dir() else f.name}\x1f".encode())
+        h.update(file_digest(f).encode())
+    h.update(json.dumps(params, sort_keys=True, default=str).encode())
+    for p in [*code_files(), *_data_files()]:
+        h.update(f"\x1d{p.name}\x1f".encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def load_articles(root, key: str) -> pd.DataFrame | None:
+    """The articles stored by :func:`save_articles` under `key` (with their ``rejected`` and
+    ``audit`` tables as attrs), or None if absent; a damaged entry is dropped."""
+    found = _read_set(Path(root).expanduser() / "corpus" / key)
+    if found is None:
+        return None
+    from .corpus import AttrsTable
+
+    tables, _ = found
+    articles = tables.pop("articles")
+    for name, table in tables.items():
+        articles.attrs[name] = AttrsTable(table)
+    return articles
+
+
+def save_articles(root, key: str, articles: pd.DataFrame) -> None:
+    """Store loaded articles (and their DataFrame attrs) under `key` in `root`/corpus/."""
+    extra = {n: t for n, t in articles.attrs.items() if isinstance(t, pd.DataFrame)}
+    _write_set(Path(root).expanduser() / "corpus" / key, {"articles": articles, **extra})

@@ -1,12 +1,16 @@
 """Command line: `kzmedia report | analyze | clean | fetch`.
 
     kzmedia report [CORPUS] [--by COLUMN] [--out DIR] [--notebooks DIR] [--timeout S] [--cache DIR]
+                   [--where QUERY] [--dedupe [JACCARD]] [--codebook YAML] [--gazetteer YAML]
+                   [--show-code | --no-code]
                    [--period month|quarter|year] [--events [FILE]] [--window DAYS]
-        execute every notebooks/NN-*.ipynb on CORPUS into an HTML report (exit 1 if any failed);
-        notebooks get CACHE (default OUT/.cache, "" for none) for pipeline.analyze; with a
-        period or events, also the time notebook (07)
+        execute every NN-*.ipynb notebook (those shipped with kzmedia, or --notebooks) on CORPUS
+        into an HTML report (exit 1 if any failed), from any working directory; notebooks get
+        CACHE (default OUT/.cache, "" for none) for pipeline.analyze; with a period or
+        events, also the time notebook (07)
     kzmedia analyze CORPUS --out DIR [--by COLUMN] [--format csv|parquet] [--sentences]
                     [--jobs N] [--cache DIR] [--dask ADDRESS]
+                    [--where QUERY] [--dedupe [JACCARD]] [--codebook YAML] [--gazetteer YAML]
                     [--period month|quarter|year] [--events [FILE]] [--window DAYS]
         every tidy table, without notebooks; the per-article stages in N processes (default:
         all cores) or on a dask.distributed cluster; tables kept in a Parquet cache; with a
@@ -64,6 +68,22 @@ def debug_option(parser) -> None:
                         help="show the traceback of an input error instead of one line")
 
 
+def _selection_options(parser) -> None:
+    parser.add_argument("--where", default="", metavar="QUERY",
+                        help="analyse only the articles for which this pandas query on the "
+                             "article columns holds, e.g. \"bias == 'left'\" or "
+                             "\"date >= '2022'\"")
+    parser.add_argument("--dedupe", type=float, nargs="?", const=0.8, default=None,
+                        metavar="JACCARD",
+                        help="keep one copy of each cluster of the same or nearly the same "
+                             "article (word 5-shingles, Jaccard >= JACCARD in (0, 1], default "
+                             "0.8)")
+    parser.add_argument("--codebook", default=None, metavar="YAML",
+                        help="frame codebook to use instead of kzmedia/data/frames.yaml")
+    parser.add_argument("--gazetteer", default=None, metavar="YAML",
+                        help="actor gazetteer to use instead of kzmedia/data/actors.yaml")
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kzmedia", description="Comparative media analysis of news outlets.")
     p.add_argument("--version", action="version", version=f"kzmedia {__version__}")
@@ -75,10 +95,17 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("corpus", nargs="?", default="seeds", help="folder or table of articles (default: seeds)")
     r.add_argument("--by", default="outlet", help="article column to group by (default: outlet)")
     r.add_argument("--out", default="reports", help="output folder (default: reports)")
-    r.add_argument("--notebooks", default="notebooks", help="folder of NN-name.ipynb (default: notebooks)")
+    r.add_argument("--notebooks", default=None,
+                   help="folder of NN-name.ipynb (default: the notebooks shipped with kzmedia)")
     r.add_argument("--timeout", type=float, default=None, help="seconds allowed per cell (default: none)")
     r.add_argument("--cache", default=None,
                    help="folder of cached analysis tables (default: OUT/.cache; '' for none)")
+    _selection_options(r)
+    code = r.add_mutually_exclusive_group()
+    code.add_argument("--show-code", dest="show_code", action="store_true", default=False,
+                      help="pages open with their code shown")
+    code.add_argument("--no-code", dest="show_code", action="store_false",
+                      help="pages open with their code hidden, behind a button (the default)")
     _time_options(r)
     debug_option(r)
 
@@ -95,10 +122,7 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--dask", default=None, metavar="ADDRESS",
                    help="run the per-article stages on this dask.distributed scheduler "
                         "(pip install 'kzmedia[scale]')")
-    a.add_argument("--dedupe", type=float, nargs="?", const=0.8, default=None, metavar="JACCARD",
-                   help="keep one copy of each cluster of the same or nearly the same article "
-                        "(word 5-shingles, Jaccard >= JACCARD, default 0.8); the clusters are "
-                        "written as duplicates.csv")
+    _selection_options(a)
     a.add_argument("--quiet", action="store_true", help="no progress bars")
     _time_options(a)
     debug_option(a)
@@ -146,15 +170,28 @@ def _time_error(args) -> str:
     return ""
 
 
+def _option_error(args) -> str:
+    """What is wrong with the selection, codebook and gazetteer options ("" if nothing),
+    found before the corpus is read."""
+    from . import report
+
+    try:
+        report.check_options(dedupe=args.dedupe, codebook=args.codebook,
+                             gazetteer=args.gazetteer)
+    except (ValueError, FileNotFoundError) as exc:
+        return str(exc).splitlines()[0]
+    return ""
+
+
 def _report(args) -> int:
     from . import report
 
     if not Path(args.corpus).exists():
         return _missing(args.corpus, "corpus")
-    if problem := _time_error(args):
+    if problem := _time_error(args) or _option_error(args):
         print(f"kzmedia: error: {problem}", file=sys.stderr)
         return 2
-    if not report.find_notebooks(args.notebooks):
+    if args.notebooks is not None and not report.find_notebooks(args.notebooks):
         return _missing(f"{args.notebooks}/{report.NOTEBOOK_GLOB}", "notebooks")
     from . import corpus
 
@@ -164,9 +201,15 @@ def _report(args) -> int:
             corpus.check(args.corpus)
     except INPUT_ERRORS as exc:
         raise InputError(str(exc)) from exc
-    results = report.build(args.corpus, by=args.by, out=args.out, notebooks=args.notebooks,
-                           timeout=args.timeout, cache=args.cache, period=args.period,
-                           events=args.events, window_days=args.window)
+    try:
+        results = report.build(args.corpus, by=args.by, out=args.out, notebooks=args.notebooks,
+                               timeout=args.timeout, cache=args.cache, period=args.period,
+                               events=args.events, window_days=args.window, where=args.where,
+                               dedupe=args.dedupe, codebook=args.codebook,
+                               gazetteer=args.gazetteer, show_code=args.show_code)
+    except ValueError as exc:  # an argument that does not fit the corpus (--by, --where)
+        print(f"kzmedia: error: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 2
     failed = [r for r in results if r.status != "ok"]
     for r in failed:
         cell = f" at cell [{r.cell}]" if r.cell is not None else ""
@@ -177,11 +220,11 @@ def _report(args) -> int:
 
 
 def _analyze(args) -> int:
-    from . import corpus, pipeline, trends
+    from . import corpus, pipeline, report, trends
 
     if not Path(args.corpus).exists():
         return _missing(args.corpus, "corpus")
-    if problem := _time_error(args):
+    if problem := _time_error(args) or _option_error(args):
         print(f"kzmedia: error: {problem}", file=sys.stderr)
         return 2
     events = None
@@ -195,6 +238,11 @@ def _analyze(args) -> int:
         articles = corpus.load(args.corpus, n_jobs=args.jobs, progress=not args.quiet)
     except INPUT_ERRORS as exc:
         raise InputError(str(exc)) from exc
+    try:
+        articles = report.select(articles, args.where, source=args.corpus)
+    except ValueError as exc:
+        print(f"kzmedia: error: {exc}", file=sys.stderr)
+        return 2
     if args.by not in articles.columns:
         print(f"kzmedia: error: grouping column {args.by!r} not in the articles of {args.corpus} "
               f"(columns: {', '.join(map(str, articles.columns))})", file=sys.stderr)
@@ -206,7 +254,8 @@ def _analyze(args) -> int:
     try:
         tables = pipeline.analyze(articles, by=args.by, sentences=args.sentences,
                                   n_jobs=args.jobs, cache=args.cache, dask=args.dask,
-                                  progress=not args.quiet, period=args.period, events=events)
+                                  progress=not args.quiet, period=args.period, events=events,
+                                  codebook=args.codebook, gazetteer=args.gazetteer)
     except ImportError as exc:
         if args.dask and exc.name in ("distributed", "dask"):
             print(f"kzmedia: error: --dask needs dask.distributed: pip install 'kzmedia[scale]' "

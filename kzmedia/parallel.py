@@ -13,11 +13,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
 
-__all__ = ["n_processes", "can_fork", "process_pool", "map_ordered", "submit_all"]
+__all__ = ["n_processes", "can_fork", "process_pool", "map_ordered", "submit_all",
+           "process_alive", "remove_stale"]
 
 
 def n_processes(n_jobs) -> int:
@@ -45,11 +47,13 @@ def process_pool(workers: int):
     return ProcessPoolExecutor(workers, mp_context=context)
 
 
-def map_ordered(fn: Callable, items: Sequence, n_jobs=1, *, on_done: Callable | None = None) -> list:
+def map_ordered(fn: Callable, items: Sequence, n_jobs=1, *, on_done: Callable | None = None,
+                tmp_dir=None) -> list:
     """``[fn(item) for item in items]``, computed by `n_jobs` processes (see
     :func:`n_processes`; one job, or one item, runs in this process). Results come back in
     the order of `items` whatever order they finish in; ``on_done(i)`` is called as item
-    i finishes (e.g. to move a progress bar). `fn` must be a module-level function."""
+    i finishes (e.g. to move a progress bar). `fn` must be a module-level function.
+    `tmp_dir`: where results are handed back through files (see :func:`submit_all`)."""
     jobs = min(n_processes(n_jobs), len(items))
     if jobs <= 1:
         results = []
@@ -58,8 +62,36 @@ def map_ordered(fn: Callable, items: Sequence, n_jobs=1, *, on_done: Callable | 
             if on_done:
                 on_done(i)
         return results
-    done = submit_all(fn, items, jobs, on_done=on_done)
+    done = submit_all(fn, items, jobs, on_done=on_done, tmp_dir=tmp_dir)
     return [done[i] for i in range(len(items))]
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process `pid` exists on this machine (True when that cannot be known)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # someone else's process, or no signals here: leave it
+        return True
+    return True
+
+
+def remove_stale(folder, prefix: str) -> None:
+    """Remove the folders ``<prefix><pid>-*`` in `folder` whose process is gone: temporary
+    folders a killed run could not remove (kzmedia names its temporary folders so)."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        if not entry.name.startswith(prefix) or not entry.is_dir(follow_symlinks=False):
+            continue
+        pid = entry.name[len(prefix):].split("-", 1)[0]
+        if pid.isdigit() and not process_alive(int(pid)):
+            shutil.rmtree(entry.path, ignore_errors=True)
 
 
 def _to_file(result, folder: str):
@@ -105,11 +137,15 @@ _INHERITED = None
 
 
 def submit_all(fn: Callable, items: Sequence, jobs: int, *, inherited=None,
-               on_done: Callable | None = None, follow: Callable | None = None) -> dict:
+               on_done: Callable | None = None, follow: Callable | None = None,
+               tmp_dir=None) -> dict:
     """``{i: fn(item)}`` (or ``fn(inherited, item)`` when `inherited` is given) for the items
     of a queue, computed by `jobs` processes. `follow(i, result)`, if given, may return more
     items, which join the queue (at its front) as item i finishes. Results are handed back
-    through temporary files (``TMPDIR``). With `inherited`, the processes are forked and read
+    through temporary files in a new folder ``kzmedia-<pid>-*`` under `tmp_dir` (default:
+    the system's temporary folder), removed when all are read or on any error; one that a
+    killed run left is removed by the next (see :func:`remove_stale`). The pipeline passes
+    its cache's folder (see :meth:`kzmedia.cache.Store.scratch`). With `inherited`, the processes are forked and read
     it from this process's memory without pickling (only where :func:`can_fork`)."""
     global _INHERITED
     from concurrent.futures import FIRST_COMPLETED, wait
@@ -121,7 +157,9 @@ def submit_all(fn: Callable, items: Sequence, jobs: int, *, inherited=None,
     call = _call_inherited_to_file if inherited is not None else _call_to_file
     _INHERITED = inherited
     try:
-        with tempfile.TemporaryDirectory(prefix="kzmedia-") as folder, process_pool(jobs) as pool:
+        remove_stale(tmp_dir or tempfile.gettempdir(), "kzmedia-")
+        with tempfile.TemporaryDirectory(prefix=f"kzmedia-{os.getpid()}-", dir=tmp_dir) as folder, \
+                process_pool(jobs) as pool:
             running: dict = {}
             while queue or running:
                 while queue and len(running) < jobs:

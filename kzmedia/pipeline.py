@@ -41,6 +41,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import parallel
+from .cache import atomic_path
 from .stages import STAGES, Stage, by_name, order, settings_of
 
 __all__ = ["STAGES", "analyze", "article_tables", "group_tables", "group_tables_many",
@@ -110,11 +111,21 @@ def _run_stage(stage: Stage, articles: pd.DataFrame, by, computed: dict,
     return time.perf_counter() - start
 
 
-def _inputs(p: Plan) -> dict:
-    """The input stages' values (codebook, gazetteer), read once for every stage."""
+def _inputs(p: Plan, codebook=None, gazetteer=None) -> dict:
+    """The input stages' values (codebook, gazetteer), read once for every stage: the
+    package's, or those given (a path, dict or loaded object; see
+    :func:`kzmedia.frames.load_codebook`, :func:`kzmedia.actors.load_gazetteer`)."""
+    from . import actors, frames
+
     computed: dict = {}
     for stage in p.inputs:
-        _run_stage(stage, None, None, computed)
+        if stage.name == "_gazetteer" and gazetteer is not None:
+            computed[stage.name] = actors.load_gazetteer(gazetteer)
+        elif stage.name == "_codebook" and codebook is not None:
+            computed[stage.name] = frames.load_codebook(codebook,
+                                                        gazetteer=computed.get("_gazetteer"))
+        else:
+            _run_stage(stage, None, None, computed)
     return computed
 
 
@@ -160,7 +171,8 @@ def _map_dask(tasks, dask, bar):
 
 def article_tables(articles: pd.DataFrame, *, n_jobs: int | None = None, dask=None,
                    chunk_size: int = 2000, progress: bool = True,
-                   timings: list | None = None, stages=STAGES) -> dict:
+                   timings: list | None = None, stages=STAGES, inputs: dict | None = None,
+                   tmp_dir=None) -> dict:
     """The tables of the per-article stages, computed per partition of `chunk_size`
     consecutive articles and joined in order.
 
@@ -174,12 +186,15 @@ def article_tables(articles: pd.DataFrame, *, n_jobs: int | None = None, dask=No
     joined with a grouping column and "sentences" is its first columns.
     `timings`, if given, receives one dict(stage, partition, seconds, n_articles, n_chars) per
     stage and partition (worker time) and one row for the whole phase (stage "article stages").
+    `inputs`: the input stages' values (codebook, gazetteer) to use instead of the package's.
+    `tmp_dir`: where worker processes hand back their results (see
+    :func:`kzmedia.parallel.submit_all`).
     """
     from tqdm.auto import tqdm
 
     start = time.perf_counter()
     p = plan(stages)
-    inputs = _inputs(p)
+    inputs = _inputs(p) if inputs is None else inputs
     parts = _partitions(articles, chunk_size, p.columns)
     tasks = [(part, inputs, p.article) for part in parts]
     bar = tqdm(total=len(parts), desc="articles", unit="partition", disable=not progress)
@@ -188,7 +203,7 @@ def article_tables(articles: pd.DataFrame, *, n_jobs: int | None = None, dask=No
             results = _map_dask(tasks, dask, bar)
         else:
             results = parallel.map_ordered(_run_partition, tasks, n_jobs,
-                                           on_done=lambda i: bar.update(1))
+                                           on_done=lambda i: bar.update(1), tmp_dir=tmp_dir)
     finally:
         bar.close()
     if timings is not None:
@@ -273,7 +288,8 @@ def with_group(table: pd.DataFrame, articles: pd.DataFrame, by: str) -> pd.DataF
 def group_tables(articles: pd.DataFrame, parts: dict, by: str = "outlet", *,
                  sentences: bool = False, progress: bool = True, skip=(),
                  n_jobs: int | None = 1, timings: list | None = None,
-                 stages=STAGES, settings: dict | None = None) -> dict[str, pd.DataFrame]:
+                 stages=STAGES, settings: dict | None = None,
+                 tmp_dir=None) -> dict[str, pd.DataFrame]:
     """All tables of the analysis grouped by `by`, from the per-article tables `parts` of
     :func:`article_tables` on the same articles (in run order; "sentences" only with
     `sentences=True`). Tables named in `skip` are left out (no other stage may need them).
@@ -288,13 +304,13 @@ def group_tables(articles: pd.DataFrame, parts: dict, by: str = "outlet", *,
     """
     return group_tables_many(articles, parts, [by], sentences=sentences, progress=progress,
                              skip=skip, n_jobs=n_jobs, timings=timings, stages=stages,
-                             settings=settings)[by]
+                             settings=settings, tmp_dir=tmp_dir)[by]
 
 
 def group_tables_many(articles: pd.DataFrame, parts: dict, by=("outlet",), *,
                       sentences: bool = False, progress: bool = True, skip=(),
                       n_jobs: int | None = 1, timings: list | None = None,
-                      stages=STAGES, settings: dict | None = None
+                      stages=STAGES, settings: dict | None = None, tmp_dir=None
                       ) -> dict[str, dict[str, pd.DataFrame]]:
     """{column: :func:`group_tables` grouped by that column} for each column in `by` (a list,
     or one column name). The tables of all groupings are computed by one set of `n_jobs`
@@ -327,7 +343,7 @@ def group_tables_many(articles: pd.DataFrame, parts: dict, by=("outlet",), *,
             if n_jobs is not None or len(articles) > FORK_MIN_ARTICLES else 1)
     try:
         if jobs > 1 and n_tables > 1 and parallel.can_fork():
-            done = _forked_stages(p, todo, articles, computed, jobs, bar, settings)
+            done = _forked_stages(p, todo, articles, computed, jobs, bar, settings, tmp_dir)
         else:
             done = {}
             for b, names in todo.items():
@@ -363,7 +379,7 @@ def _forked_task(inherited, task) -> dict:
 
 
 def _forked_stages(p: Plan, todo: dict, articles, computed: dict, jobs: int, bar,
-                   settings: dict | None = None) -> dict:
+                   settings: dict | None = None, tmp_dir=None) -> dict:
     """{(by, name): (seconds, table)} for the group stages `todo` ({by: names}), computed by
     `jobs` forked processes that inherit `computed` ({by: tables}; only the resulting tables
     are handed back). A grouping's stages of one `batch` form one task, every other stage a
@@ -400,7 +416,8 @@ def _forked_stages(p: Plan, todo: dict, articles, computed: dict, jobs: int, bar
 
     items = [(b, names, {}) for b, names in queue] + ready()
     parallel.submit_all(_forked_task, items, min(jobs, len(items) + len(waiting)),
-                        inherited=(p, articles, computed, settings), follow=follow)
+                        inherited=(p, articles, computed, settings), follow=follow,
+                        tmp_dir=tmp_dir)
     return done
 
 
@@ -409,7 +426,7 @@ def _forked_stages(p: Plan, todo: dict, articles, computed: dict, jobs: int, bar
 def analyze(articles: pd.DataFrame, by: str = "outlet", *, n_jobs: int | None = None,
             cache=None, dask=None, sentences: bool = False, progress: bool = True,
             chunk_size: int = 2000, period: str | None = None,
-            events=None) -> dict[str, pd.DataFrame]:
+            events=None, codebook=None, gazetteer=None) -> dict[str, pd.DataFrame]:
     """All tidy tables for `articles` grouped by `by`, in run order.
 
     Returns {table name: DataFrame}; the sentence table is included only when
@@ -429,28 +446,54 @@ def analyze(articles: pd.DataFrame, by: str = "outlet", *, n_jobs: int | None = 
     `chunk_size`, package version and package data (and, for the time tables, the same
     period and events) are loaded instead of recomputed, and new results are stored there
     (see :mod:`kzmedia.cache`). Results are identical whatever `n_jobs`, `dask` and `cache`.
+
+    `codebook`, `gazetteer`: a frame codebook and an actor gazetteer to use instead of the
+    package's (a YAML path, a dict or a loaded object; see
+    :func:`kzmedia.frames.load_codebook`, :func:`kzmedia.actors.load_gazetteer`); a file is
+    part of the cache key by its bytes.
     """
     if by not in articles.columns:
         raise KeyError(f"grouping column {by!r} not in the articles "
                        f"(columns: {', '.join(map(str, articles.columns))})")
     settings = {"period": period, "events": events}
+    p = plan()
+    inputs = _inputs(p, codebook=codebook, gazetteer=gazetteer)
     if not cache:
         parts = article_tables(articles, n_jobs=n_jobs, dask=dask, chunk_size=chunk_size,
-                               progress=progress)
+                               progress=progress, inputs=inputs)
         return group_tables(articles, parts, by, sentences=sentences, progress=progress,
                             n_jobs=n_jobs, settings=settings)
 
     from .cache import Store
 
-    p = plan()
-    store = Store(cache, articles, chunk_size=chunk_size)
+    store = Store(cache, articles, chunk_size=chunk_size,
+                  **{name: _input_key(value) for name, value in
+                     (("codebook", codebook), ("gazetteer", gazetteer)) if value is not None})
+    with store.scratch() as tmp_dir:
+        return _analyze_cached(articles, by, store, p, inputs, settings, n_jobs=n_jobs,
+                               dask=dask, chunk_size=chunk_size, progress=progress,
+                               sentences=sentences, tmp_dir=tmp_dir)
+
+
+def _input_key(value) -> str:
+    """What identifies a custom codebook or gazetteer in the cache key: a file's bytes, else
+    the text of the value."""
+    from .cache import file_digest
+
+    if isinstance(value, (str, Path)) and Path(value).is_file():
+        return file_digest(value)
+    return repr(value)
+
+
+def _analyze_cached(articles, by, store, p, inputs, settings, *, n_jobs, dask, chunk_size,
+                    progress, sentences, tmp_dir):
     parts = store.load_articles()
     if parts is None:
         parts = article_tables(articles, n_jobs=n_jobs, dask=dask, chunk_size=chunk_size,
-                               progress=progress)
+                               progress=progress, inputs=inputs, tmp_dir=tmp_dir)
         store.save_articles({s.name: parts[s.name] for s in p.article})
     else:
-        parts = {**_inputs(p), **parts}
+        parts = {**inputs, **parts}
     # the tables of stages with settings are stored apart, under the settings' values
     plain = [s.name for s in p.group if not s.settings]
     timed = [s.name for s in p.group if s.settings and s.active(settings)]
@@ -458,14 +501,14 @@ def analyze(articles: pd.DataFrame, by: str = "outlet", *, n_jobs: int | None = 
     found = store.load_groups(by, settings) if timed else {}
     if tables is None:
         tables = group_tables(articles, parts, by, sentences=True, progress=progress,
-                              n_jobs=n_jobs, settings=settings)
+                              n_jobs=n_jobs, settings=settings, tmp_dir=tmp_dir)
         store.save_groups(by, {name: tables[name] for name in plain if name in tables})
         if timed:
             store.save_groups(by, {name: tables[name] for name in timed}, settings)
     else:
         if found is None:
             found = group_tables(articles, {**parts, **tables}, by, progress=progress,
-                                 n_jobs=n_jobs, settings=settings, skip=plain)
+                                 n_jobs=n_jobs, settings=settings, skip=plain, tmp_dir=tmp_dir)
             found = {name: found[name] for name in timed}
             store.save_groups(by, found, settings)
         tables = {**tables, **found, **parts}
@@ -479,7 +522,8 @@ def analyze(articles: pd.DataFrame, by: str = "outlet", *, n_jobs: int | None = 
 
 
 def write_tables(tables: dict[str, pd.DataFrame], out, fmt: str = "csv") -> list[Path]:
-    """Write each table to `out/<name>.csv` (or .parquet); returns the paths written."""
+    """Write each table to `out/<name>.csv` (or .parquet), each atomically (a temporary file
+    moved into place: a killed run leaves no truncated table); returns the paths written."""
     if fmt not in ("csv", "parquet"):
         raise ValueError(f"format must be 'csv' or 'parquet', not {fmt!r}")
     out = Path(out)
@@ -489,9 +533,10 @@ def write_tables(tables: dict[str, pd.DataFrame], out, fmt: str = "csv") -> list
         path = out / f"{name}.{fmt}"
         table = table.copy(deep=False)
         table.attrs = {}  # articles.attrs (rejected, audit) are tables of their own
-        if fmt == "csv":
-            table.to_csv(path, index=False)
-        else:
-            table.to_parquet(path, index=False)
+        with atomic_path(path) as tmp:
+            if fmt == "csv":
+                table.to_csv(tmp, index=False)
+            else:
+                table.to_parquet(tmp, index=False)
         paths.append(path)
     return paths

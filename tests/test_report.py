@@ -34,6 +34,13 @@ def _code(source):
     return nbformat.v4.new_code_cell(source)
 
 
+def _tiny_corpus(folder):
+    """A folder with one article: the report loads the corpus before any notebook runs."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "a.txt").write_text("Astana hosts talks with its neighbours.\n", encoding="utf-8")
+    return folder
+
+
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     """Three notebooks (table + figure + hostile text; a failure; one after it) run by the CLI."""
@@ -43,6 +50,8 @@ def run(tmp_path_factory):
     corpus.mkdir()
     (corpus / "a.txt").write_text("Astana hosts talks.\n", encoding="utf-8")
     (corpus / "b.txt").write_text("Second article.\n", encoding="utf-8")
+    (corpus / "manifest.csv").write_text("file,outlet,bias\na.txt,A,left\nb.txt,B,right\n",
+                                         encoding="utf-8")
     nbformat.write(_notebook(
         nbformat.v4.new_markdown_cell("# Table\nWrites a table and a figure."),
         _parameters(),
@@ -60,8 +69,8 @@ def run(tmp_path_factory):
     ), nbdir / "02-fail.ipynb")
     nbformat.write(_notebook(_parameters(), _code("'after the failure'")), nbdir / "03-after.ipynb")
     nbformat.write(_notebook(_parameters()), nbdir / "scratch.ipynb")  # not numbered: ignored
-    (out / "tables").mkdir(parents=True)
-    old = out / "tables" / "earlier.csv"  # e.g. from `kzmedia analyze`: kept, not listed
+    (out / "analysis").mkdir(parents=True)
+    old = out / "analysis" / "earlier.csv"  # e.g. from `kzmedia analyze`: kept, not listed
     old.write_text("a\n1\n")
     os.utime(old, (1e9, 1e9))
     code = main(["report", str(corpus), "--by", "bias", "--out", str(out), "--notebooks", str(nbdir)])
@@ -115,7 +124,7 @@ def test_tables_written_and_hashed(run):
     assert table["by"].tolist() == ["bias", "bias"]
     assert table["text"][0] == SCRIPT  # the data itself is untouched; only HTML is escaped
     manifest = json.loads((run["out"] / "manifest.json").read_text())
-    assert (run["out"] / "tables" / "earlier.csv").exists()
+    assert (run["out"] / "analysis" / "earlier.csv").exists()
     assert "earlier.csv" not in (run["out"] / "index.html").read_text()
     [entry] = manifest["outputs"]["tables"]
     assert entry["sha256"] == hashlib.sha256((run["out"] / "tables" / "demo.csv").read_bytes()).hexdigest()
@@ -126,7 +135,7 @@ def test_manifest_inputs_parameters_versions(run):
     corpus = {e["path"]: e["sha256"] for e in manifest["inputs"]["corpus"]}
     a = run["corpus"].resolve() / "a.txt"
     assert corpus[str(a)] == hashlib.sha256(a.read_bytes()).hexdigest()
-    assert len(corpus) == 2 and len(manifest["inputs"]["notebooks"]) == 3
+    assert len(corpus) == 3 and len(manifest["inputs"]["notebooks"]) == 3  # 2 texts, manifest
     assert manifest["parameters"]["BY"] == "bias"
     versions = manifest["versions"]
     assert versions["kzmedia"] == __version__
@@ -304,9 +313,10 @@ def test_time_notebooks_run_only_with_a_period_or_events(tmp_path):
         nbdir / "02-time.ipynb")
     assert report.is_time_notebook(nbdir / "02-time.ipynb")
     assert not report.is_time_notebook(nbdir / "01-plain.ipynb")
-    plain = report.build(tmp_path, out=tmp_path / "a", notebooks=nbdir, progress=False)
+    corpus = _tiny_corpus(tmp_path / "corpus")
+    plain = report.build(corpus, out=tmp_path / "a", notebooks=nbdir, progress=False)
     assert [r.name for r in plain] == ["01-plain"]
-    timed = report.build(tmp_path, out=tmp_path / "b", notebooks=nbdir, progress=False,
+    timed = report.build(corpus, out=tmp_path / "b", notebooks=nbdir, progress=False,
                          period="month")
     assert [(r.name, r.status) for r in timed] == [("01-plain", "ok"), ("02-time", "ok")]
     executed = nbformat.read(tmp_path / "b" / "notebooks" / "02-time.ipynb", as_version=4)
@@ -389,7 +399,8 @@ def test_timeout_names_the_cell_and_the_next_notebook_runs(tmp_path):
     nbformat.write(_notebook(_parameters(), _code("x = 1"), _code("import time\ntime.sleep(60)")),
                    nbdir / "01-slow.ipynb")
     nbformat.write(_notebook(_parameters(), _code("'quick'")), nbdir / "02-quick.ipynb")
-    results = report.build(tmp_path, out=tmp_path / "out", notebooks=nbdir, timeout=10, progress=False)
+    results = report.build(_tiny_corpus(tmp_path / "corpus"), out=tmp_path / "out",
+                           notebooks=nbdir, timeout=10, progress=False)
     assert [r.status for r in results] == ["failed", "ok"]
     assert results[0].cell == 4 and results[0].error.startswith("CellTimeoutError")
     assert "cell [4]" in (tmp_path / "out" / "index.html").read_text()
