@@ -71,7 +71,7 @@ def distinctive_terms_heatmap(keyness: pd.DataFrame, *, by: str = "outlet", top:
     ax.set_xlabel(f"{style.literal(by)} (n = articles)")
     ax.set_ylabel("term")
     ax.tick_params(axis="x", rotation=30, labelsize=9)
-    ax.tick_params(axis="y", labelsize=9)
+    ax.tick_params(axis="y", labelsize=9, labelrotation=0)
     plt.setp(ax.get_xticklabels(), ha="right")
     return ax
 
@@ -100,7 +100,7 @@ def dashboard(tables: dict, *, by: str = "outlet", top_terms: int = 3,
     fig.tight_layout()
     figs.append(fig)
     n_rows = min(len(n), (top or len(n)) + 1)
-    fig, ax = plt.subplots(figsize=(style.FIGURE_WIDTH, 0.5 * n_rows + 3))
+    fig, ax = plt.subplots(figsize=(style.FIGURE_WIDTH * 0.85, 0.5 * n_rows + 3))
     vector_attention(tables["attention"], by=by, top=top, labels=labels, ax=ax)
     ax.set_title("3. Which partners: " + ax.get_title(), fontsize=10)
     fig.tight_layout()

@@ -57,7 +57,8 @@ def audit_summary(audit: pd.DataFrame, *, ax=None, top_reasons: int = 8,
             ascending=False, kind="stable").index[:max_articles]
         lines = lines[lines["doc_id"].isin(worst)]
     if ax is None:
-        _, ax = plt.subplots(figsize=(style.FIGURE_WIDTH, 0.5 * max(3, lines["doc_id"].nunique()) + 1.5))
+        _, ax = plt.subplots(figsize=(style.FIGURE_WIDTH * 0.8,
+                                      0.5 * max(3, lines["doc_id"].nunique()) + 1.5))
     if lines.empty:
         ax.text(0.5, 0.5, "No cleaning audit: the corpus was read as already-clean text.",
                 ha="center", va="center", transform=ax.transAxes)

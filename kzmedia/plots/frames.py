@@ -87,7 +87,7 @@ def frame_heatmap(group_scores: pd.DataFrame, *, by: str = "outlet",
     ax.set_xlabel(f"{style.literal(by)} (n = articles)")
     ax.set_ylabel("frame")
     ax.tick_params(axis="x", rotation=30, labelsize=9)
-    ax.tick_params(axis="y", labelsize=9)
+    ax.tick_params(axis="y", labelsize=9, labelrotation=0)
     plt.setp(ax.get_xticklabels(), ha="right")
     return ax
 
@@ -130,7 +130,7 @@ def vector_attention(attention: pd.DataFrame, *, by: str = "outlet",
     names = [(g if g == key else f"{style.literal(g)} (n={n_art[g]:,})") + f", {n_men[g]:,} mentions"
              for g in mat.index]
     if ax is None:
-        _, ax = plt.subplots(figsize=(style.FIGURE_WIDTH, 0.5 * len(mat) + 2.4))
+        _, ax = plt.subplots(figsize=(style.FIGURE_WIDTH * 0.85, 0.5 * len(mat) + 2.4))
     colors = style.vector_colors(order)
     left = np.zeros(len(mat))
     ys = np.arange(len(mat))
@@ -251,7 +251,7 @@ def cooccurrence_heatmap(cooccurrence: pd.DataFrame, *, by: str = "outlet", n_ar
         mat = mat.iloc[1:, :-1]                                 # lower triangle without the diagonal
         mask = np.triu(np.ones_like(mat, dtype=bool), k=1)
         vmax = max(1, int(mat.to_numpy().max()))
-        sns.heatmap(mat, mask=mask, annot=len(vectors) <= 10, fmt="d", cmap="Oranges", vmin=0,
+        sns.heatmap(mat, mask=mask, annot=len(vectors) <= 12, fmt="d", cmap="Oranges", vmin=0,
                     vmax=vmax, cbar=False, ax=ax, annot_kws={"fontsize": 9}, linewidths=0.3,
                     linecolor="white")
         ax.set_title(title, fontsize=10)

@@ -141,6 +141,16 @@ def vector_heatmap(
     others are pooled into one last row (their articles' mean). Returns the Axes.
     """
     vt = vector_tone if vectors is None else vector_tone[vector_tone["vector"].isin(vectors)]
+    vt = vt.dropna(subset=[value])
+    if vt.empty:
+        if ax is None:
+            _, ax = plt.subplots(figsize=(style.FIGURE_WIDTH * 0.8, 1.4))
+        ax.text(0.5, 0.5, "No scored sentence names a vector (tone is scored for English "
+                "only): no tone toward vectors to show.", ha="center", va="center",
+                fontsize=10, transform=ax.transAxes)
+        ax.set_axis_off()
+        ax.set_title(title or "Tone of sentences naming each vector", fontsize=10)
+        return ax
     if n_articles is None:
         n_articles = vt.groupby(by)["n_articles"].max()
     n_articles = pd.Series(n_articles)
@@ -167,7 +177,7 @@ def vector_heatmap(
     sns.heatmap(mean.astype(float), ax=ax, cmap="RdBu", center=0, vmin=-lim, vmax=lim,
                 annot=annot, fmt="", annot_kws={"fontsize": 9}, linewidths=0.5,
                 linecolor="white", cbar_kws={"label": "mean compound (−: negative, +: positive)"})
-    few = (n.fillna(0).to_numpy() < style.MIN_N) & mean.notna().to_numpy()
+    few = (n.fillna(0).to_numpy(dtype=float) < style.MIN_N) & mean.notna().to_numpy(dtype=bool)
     for i, j in zip(*np.nonzero(few)):
         ax.add_patch(plt.Rectangle((j, i), 1, 1, facecolor="white", alpha=0.55, lw=0))
         ax.add_patch(plt.Rectangle((j, i), 1, 1, fill=False, hatch=style.few_hatch,

@@ -77,27 +77,22 @@ def vector_label(vector, labels: dict | None = None) -> str:
 
 
 def tone_text(value) -> str:
-    """The one rounding rule for tone (VADER compound) on every page: signed, two decimals,
-    half away from zero on the decimal value (0.765 -> "+0.77"; numpy's ``round`` would give
-    0.76 for the binary float). NaN -> "–"."""
+    """The one rounding rule for tone (VADER compound) on every page: signed, two decimals, the
+    binary value correctly rounded, as Python's format and the sentences of
+    :mod:`kzmedia.compare` print it (0.765 -> "+0.77"; numpy's ``round``, which pandas'
+    ``DataFrame.round`` uses, gives 0.76 for the same float). NaN -> "–"."""
     if value is None or pd.isna(value):
         return "–"
-    from decimal import ROUND_HALF_UP, Decimal
-
-    d = Decimal(repr(float(value))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return "+0.00" if d == 0 else f"{d:+}"
+    return f"{float(value):+.2f}"
 
 
 def share_text(value) -> str:
-    """A share as a percentage: whole percent, one decimal below 10% (so small shares stay
-    distinct), half away from zero. NaN -> "–"."""
+    """A share as a percentage, as the sentences of :mod:`kzmedia.compare` print it: whole
+    percent, one decimal below 10% so small shares stay distinct. NaN -> "–"."""
     if value is None or pd.isna(value):
         return "–"
-    from decimal import ROUND_HALF_UP, Decimal
-
-    pct = Decimal(repr(float(value) * 100))
-    step = Decimal("0.1") if 0 < abs(pct) < 10 else Decimal("1")
-    return f"{pct.quantize(step, rounding=ROUND_HALF_UP)}%"
+    value = float(value)
+    return f"{value:.1%}" if abs(value) < 0.1 and value != 0 else f"{value:.0%}"
 
 
 def top_groups(sizes, n: int | None = TOP_GROUPS) -> tuple[list, list]:

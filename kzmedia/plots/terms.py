@@ -131,7 +131,7 @@ def similarity_heatmap(matrix: pd.DataFrame, *, n_articles: pd.Series | dict | N
     ax.set_xlabel(m.columns.name or "group")
     ax.set_ylabel(m.index.name or "group")
     ax.tick_params(axis="x", labelrotation=35, labelsize=9)
-    ax.tick_params(axis="y", labelsize=9)
+    ax.tick_params(axis="y", labelsize=9, labelrotation=0)
     plt.setp(ax.get_xticklabels(), ha="right")
     ax.set_title(title + (f"\nlargest {len(shown)} shown; {len(rest):,} others not shown"
                           if rest else ""), fontsize=10)
