@@ -30,7 +30,7 @@ def _hatch_cells(ax, few: np.ndarray):
     """Hatch the heatmap cells where `few` (rows x columns, as drawn) is True."""
     for i, j in zip(*np.nonzero(few)):
         ax.add_patch(plt.Rectangle((j, i), 1, 1, fill=False, hatch=style.few_hatch,
-                                   edgecolor="0.45", lw=0))
+                                   edgecolor="0.6", lw=0))
 
 
 def _shown_note(rest, by: str, what: str = "pooled in the last column") -> str:

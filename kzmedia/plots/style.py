@@ -43,7 +43,7 @@ TOP_GROUPS = 12
 #: Width of a figure in inches at dpi 100: the report shows figures at about 1,000 px.
 FIGURE_WIDTH = 10.0
 #: The hatch drawn over cells resting on fewer than MIN_N observations.
-few_hatch = "///"
+few_hatch = "//"
 
 
 def vector_colors(vectors) -> dict:
