@@ -81,7 +81,7 @@ def test_vector_heatmap_marks_cells_on_few_sentences():
                        "mean_compound": [0.765, -0.2], "n_sentences": [1, 12], "n_articles": [1, 1]})
     ax = plots.vector_heatmap(vt)
     texts = [t.get_text() for t in ax.texts]
-    assert "+0.77\n1 sent." in texts and "-0.20\n12 sent." in texts
+    assert "+0.77\n(1)" in texts and "-0.20\n(12)" in texts
     hatched = [p for p in ax.patches if p.get_hatch() == style.few_hatch]
     assert len(hatched) == 1 and hatched[0].get_xy() == (1, 0)   # columns sorted: china, russia
     assert [t.get_text() for t in ax.get_xticklabels()] == ["China", "Russia"]

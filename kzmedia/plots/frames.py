@@ -33,8 +33,10 @@ def _hatch_cells(ax, few: np.ndarray):
                                    edgecolor="0.6", lw=0))
 
 
-def _shown_note(rest, by: str, what: str = "pooled in the last column") -> str:
-    return (f"\nlargest {by} values shown; the other {len(rest):,} {what}" if len(rest) else "")
+def _shown_note(rest, by: str, what: str = "pooled in the last column", shown=None) -> str:
+    k = f" {len(shown)}" if shown is not None else ""
+    return (f"\nthe largest{k} {style.literal(by)} values shown; the other {len(rest):,} {what}"
+            if len(rest) else "")
 
 
 def frame_heatmap(group_scores: pd.DataFrame, *, by: str = "outlet",
@@ -73,7 +75,7 @@ def frame_heatmap(group_scores: pd.DataFrame, *, by: str = "outlet",
         annot = [["" if pd.isna(v) else f"{v:.2f}" for v in rv] for rv in mat.to_numpy()]
     mat.columns = [cols[c] for c in mat.columns]
     if ax is None:
-        _, ax = plt.subplots(figsize=(min(style.FIGURE_WIDTH, 3.5 + 1.1 * mat.shape[1]),
+        _, ax = plt.subplots(figsize=(min(style.FIGURE_WIDTH - 1, 3.5 + 1.1 * mat.shape[1]),
                                       0.5 * mat.shape[0] + 2.2))
     sns.heatmap(mat, annot=np.array(annot, dtype=object).reshape(mat.shape), fmt="",
                 cmap="Blues", vmin=0, ax=ax, linewidths=0.5, linecolor="white",
@@ -83,7 +85,7 @@ def frame_heatmap(group_scores: pd.DataFrame, *, by: str = "outlet",
     ax.set_title(f"Frames by {style.literal(by)}: {_MEASURES.get(measure, measure)}"
                  + (" (cell: share, articles with it / articles)"
                     if measure == "share_of_articles" else "")
-                 + _shown_note(rest, by) + ("\n" + few.strip() if few else ""), fontsize=10)
+                 + _shown_note(rest, by, shown=shown) + ("\n" + few.strip() if few else ""), fontsize=10)
     ax.set_xlabel(f"{style.literal(by)} (n = articles)")
     ax.set_ylabel("frame")
     ax.tick_params(axis="x", rotation=30, labelsize=9)
@@ -154,10 +156,10 @@ def vector_attention(attention: pd.DataFrame, *, by: str = "outlet",
     ax.set_xlabel("share of the group's mentions of partner vectors (focal country excluded)")
     ax.set_ylabel(style.literal(by))
     ax.set_title(f"Attention to foreign-policy vectors by {style.literal(by)}"
-                 + _shown_note(rest, by, "pooled in the last bar")
+                 + _shown_note(rest, by, "pooled in the last bar", shown)
                  + ("\nhatched: fewer than 3 partner mentions" if few.any() else ""), fontsize=10)
-    ax.legend(title="vector", bbox_to_anchor=(0.5, -0.14 - 0.02 * min(6, len(mat))),
-              loc="upper center", fontsize=9, ncol=min(4, max(1, len(order))), frameon=False)
+    ax.legend(title="vector", bbox_to_anchor=(0.5, 0), loc="upper center", borderaxespad=4.5,
+              fontsize=9, ncol=min(4, max(1, len(order))), frameon=False)
     return ax
 
 
@@ -202,7 +204,7 @@ def balance_plot(balance: pd.DataFrame, *, by: str = "outlet",
                   + (f", K = {k}" if k else "") + "\n(0 = one partner only, 1 = all equally)")
     ax.set_ylabel(style.literal(by))
     ax.set_title(f"How multi-vector is each {style.literal(by)}'s picture? (mean over articles)"
-                 + _shown_note(rest, by, "pooled in the last row"), fontsize=10)
+                 + _shown_note(rest, by, "pooled in the last row", shown), fontsize=10)
     return ax
 
 

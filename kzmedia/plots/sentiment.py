@@ -113,8 +113,8 @@ def tone_strip(
                   "the mean")
                  + (f"\nlargest {len(shown)} shown, the other {len(rest):,} pooled in the last "
                     "row" if rest else ""), fontsize=10)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2 - 0.015 * min(8, len(rows))),
-              fontsize=9, frameon=False, ncol=2)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0), borderaxespad=6, fontsize=9,
+              frameon=False, ncol=2)
     return ax
 
 
@@ -169,7 +169,7 @@ def vector_heatmap(
     if ax is None:
         _, ax = plt.subplots(figsize=(min(style.FIGURE_WIDTH, 1.0 * max(4, len(cols)) + 3.5),
                                       0.65 * max(2, len(mean)) + 2.2))
-    annot = np.array([[("" if pd.isna(v) else f"{style.tone_text(v)}\n{int(k):,} sent.")
+    annot = np.array([[("" if pd.isna(v) else f"{style.tone_text(v)}\n({int(k):,})")
                        for v, k in zip(rv, rk)] for rv, rk in zip(mean.to_numpy(), n.to_numpy())],
                      dtype=object).reshape(mean.shape)
     lim = float(np.nanmax(np.abs(mean.to_numpy(dtype=float)))) if mean.notna().any().any() else 1.0
@@ -187,8 +187,8 @@ def vector_heatmap(
                   rotation=30, ha="right", fontsize=9)
     ax.set_xlabel("vector named in the sentence")
     ax.set_ylabel(f"{style.literal(by)} (n = articles)")
-    ax.set_title((title or "Tone of sentences naming each vector (masked; cell: mean and "
-                  "sentences)")
+    ax.set_title((title or "Tone of sentences naming each vector (masked)")
+                 + "\ncell: mean compound and (number of sentences)"
                  + (f"\nlargest {len(shown)} shown, the other {len(rest):,} pooled in the "
                     "last row" if rest else "")
                  + ("\nhatched and faded: fewer than 3 sentences" if few.any() else ""),
