@@ -114,3 +114,14 @@ def test_dashboard_is_page_wide_figures_and_says_when_there_is_one_group():
     assert len(figs) == 4
     assert all(f.get_size_inches()[0] <= style.FIGURE_WIDTH for f in figs)
     assert "nothing to set it against" in figs[0].axes[0].texts[0].get_text()
+
+
+def test_coverage_heatmap_sums_groups_beyond_top():
+    rows = [{"outlet": f"o{g}", "period": p, "period_start": f"{p}-01-01",
+             "period_end": f"{p}-12-31", "measure": "articles", "n_articles": g + 1}
+            for g in range(5) for p in ("2020", "2021")]
+    ax = plots.coverage_heatmap(pd.DataFrame(rows), top=2)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == ["o3", "o4", "other 3 outlet values"]
+    assert "largest 2 shown, the other 3 summed" in ax.get_title()
+    assert "6" in [t.get_text() for t in ax.texts]      # 1 + 2 + 3 articles in each year

@@ -62,8 +62,8 @@ def coverage_heatmap(trends: pd.DataFrame, *, by: str = "outlet", ax=None,
     if ax is None:
         _, ax = plt.subplots(figsize=(min(style.FIGURE_WIDTH, 4.5 + 0.55 * mat.shape[1]),
                                       min(30, 2.2 + 0.4 * mat.shape[0])))
-    shown = mat.where(mat > 0)
-    sns.heatmap(shown, annot=mat.shape[1] * mat.shape[0] <= 600, fmt=".0f", cmap="Blues",
+    present = mat.where(mat > 0)
+    sns.heatmap(present, annot=mat.shape[1] * mat.shape[0] <= 600, fmt=".0f", cmap="Blues",
                 vmin=0, vmax=max(1, int(mat.to_numpy().max())), cbar=int(mat.to_numpy().max()) > 1,
                 cbar_kws={"label": "articles"}, linewidths=0.4, linecolor="0.9", ax=ax,
                 annot_kws={"fontsize": 9})
