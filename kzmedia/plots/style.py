@@ -64,9 +64,11 @@ def _gazetteer_labels(gazetteer) -> tuple:
 
 
 def vector_labels(gazetteer=None) -> dict:
-    """vector id -> its label in the gazetteer (default: the package's), e.g.
-    ``"central_asia" -> "Central Asia & Afghanistan"``."""
-    return dict(_gazetteer_labels(gazetteer))
+    """vector id -> its label in the gazetteer (a loaded :class:`kzmedia.actors.Gazetteer`, a
+    path, or None for the package's), e.g. ``"central_asia" -> "Central Asia & Afghanistan"``."""
+    if hasattr(gazetteer, "vectors"):
+        return dict(gazetteer.vectors[["vector", "label"]].to_numpy())
+    return dict(_gazetteer_labels(None if gazetteer is None else str(gazetteer)))
 
 
 def vector_label(vector, labels: dict | None = None) -> str:
