@@ -125,3 +125,17 @@ def test_coverage_heatmap_sums_groups_beyond_top():
     assert labels == ["o3", "o4", "other 3 outlet values"]
     assert "largest 2 shown, the other 3 summed" in ax.get_title()
     assert "6" in [t.get_text() for t in ax.texts]      # 1 + 2 + 3 articles in each year
+
+
+def test_dollar_signs_in_names_are_shown_literally():
+    # "$5 and $" would be parsed as math text: the label garbled or drawing failed
+    name = "Money $5 and $10"
+    vt = pd.DataFrame({"outlet": [name], "vector": ["russia"], "mean_compound": [0.1],
+                       "n_sentences": [4], "n_articles": [1]})
+    ax = plots.vector_heatmap(vt)
+    ax.figure.canvas.draw()
+    assert ax.get_yticklabels()[0].get_text() == r"Money \$5 and \$10 (n=1)"
+    arts = pd.DataFrame({"doc_id": ["a"], "outlet": [name], "n_words": [10], "date": [""],
+                         "date_precision": [""]})
+    for ax in (plots.articles_per_outlet(arts), plots.timeline(arts)):
+        ax.figure.canvas.draw()

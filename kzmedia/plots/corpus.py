@@ -29,12 +29,12 @@ def articles_per_outlet(articles: pd.DataFrame, by: str = "outlet", *, top_n: in
     for yi, n, w in zip(y, shown["n"], shown["words"]):
         ax.annotate(f"{n} article{'s' * (n != 1)}, {w:,} words", (n, yi), xytext=(4, 0),
                     textcoords="offset points", va="center", fontsize=9)
-    ax.set_yticks(y, [f"{g} (n={n})" for g, n in zip(shown["_g"], shown["n"])])
+    ax.set_yticks(y, [f"{style.literal(g)} (n={n:,})" for g, n in zip(shown["_g"], shown["n"])])
     ax.set_ylim(len(shown) - 0.5, -0.5)
     ax.set_xlim(0, shown["n"].max() * 1.6 if len(shown) else 1)
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_xlabel("articles")
-    ax.set_ylabel(by)
+    ax.set_ylabel(style.literal(by))
     more = f", top {len(shown)} of {len(counts)} shown" if len(shown) < len(counts) else ""
     ax.set_title(title or f"Articles per {by} ({len(articles)} articles, "
                           f"{int(articles['n_words'].sum()):,} words{more})")
@@ -70,6 +70,7 @@ def audit_summary(audit: pd.DataFrame, *, ax=None, top_reasons: int = 8,
     rare = dropped.index[top_reasons:]
     label = label.where(~label.isin(rare), "other (dropped)")
     table = pd.crosstab(lines["doc_id"], label).sort_index(ascending=False)
+    table.index = [style.literal(d) for d in table.index]
     order = ["kept (body)"] + [r for r in dropped.index[:top_reasons]] + (
         ["other (dropped)"] if len(rare) else [])
     table = table[[c for c in order if c in table.columns]]

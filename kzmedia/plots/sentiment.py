@@ -174,6 +174,7 @@ def vector_heatmap(
                      dtype=object).reshape(mean.shape)
     lim = float(np.nanmax(np.abs(mean.to_numpy(dtype=float)))) if mean.notna().any().any() else 1.0
     lim = max(lim, 0.1)
+    mean = mean.set_axis(names, axis=0)   # labels as written ("$" is not math) before seaborn
     sns.heatmap(mean.astype(float), ax=ax, cmap="RdBu", center=0, vmin=-lim, vmax=lim,
                 annot=annot, fmt="", annot_kws={"fontsize": 9}, linewidths=0.5,
                 linecolor="white", cbar_kws={"label": "mean compound (−: negative, +: positive)"})

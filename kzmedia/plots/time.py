@@ -68,12 +68,12 @@ def coverage_heatmap(trends: pd.DataFrame, *, by: str = "outlet", ax=None,
                 cbar_kws={"label": "articles"}, linewidths=0.4, linecolor="0.9", ax=ax,
                 annot_kws={"fontsize": 9})
     ax.axvline(mat.shape[1] - 1, color="0.3", lw=1.5)
-    ax.set_title(f"Articles per {by} and period\n(blank: none; last column: articles no "
+    ax.set_title(f"Articles per {style.literal(by)} and period\n(blank: none; last column: articles no "
                  "period holds - undated, or dated less precisely than the period)"
                  + (f"\nlargest {len(shown)} shown, the other {len(rest):,} summed in the last "
                     "row" if rest else ""), fontsize=10)
     ax.set_xlabel("period")
-    ax.set_ylabel(by)
+    ax.set_ylabel(style.literal(by))
     ax.tick_params(axis="x", rotation=60)
     return ax
 
@@ -156,7 +156,7 @@ def trend_lines(trends: pd.DataFrame, *, by: str = "outlet", measure: str = "ton
         left = trends[(trends["measure"] == "articles") & (trends["period"] == _UNPLACED)
                       & (trends[by] == g)]["n_articles"].sum()
         placed = int(counts.loc[counts[by] == g, "n_articles"].sum())
-        ax.set_title(f"{g} ({placed} {'article' if placed == 1 else 'articles'} in periods"
+        ax.set_title(f"{style.literal(g)} ({placed} {'article' if placed == 1 else 'articles'} in periods"
                      + (f", {left} unplaced)" if left else ")"), fontsize=9)
         if measure in ("tone", "vector_tone"):
             ax.axhline(0, color="0.6", lw=0.7, ls=":")
@@ -241,20 +241,20 @@ def before_after(shifts: pd.DataFrame, *, by: str = "outlet", event: str | None 
         ax.scatter([r.before], [y], color="0.45", s=40, zorder=2,
                    label="before" if y == 0 else None)
         ax.scatter([r.after], [y], color="C0", s=40, zorder=3, label="after" if y == 0 else None)
-    ax.set_yticks(ys, [f"{g}\n(n={nb} → {na}"
+    ax.set_yticks(ys, [f"{style.literal(g)}\n(n={nb} → {na}"
                        + ("" if pd.isna(p) else f", p={p:.2g}") + ")"
                        for g, nb, na, p in zip(d[by], d["n_before"], d["n_after"], d["p_value"])],
                   fontsize=9)
     ax.invert_yaxis()
     label = d["label"].iloc[0] if len(d) else ""
     ax.set_xlabel(_title(measure, label))
-    ax.set_ylabel(by)
+    ax.set_ylabel(style.literal(by))
     if len(d):
-        ax.set_title(f"Before and after {event} ({d['event_date'].iloc[0]}), within each {by}\n"
+        ax.set_title(f"Before and after {event} ({d['event_date'].iloc[0]}), within each {style.literal(by)}\n"
                      "(n = articles before → after; p: permutation test over articles)",
                      fontsize=10)
     else:
-        ax.set_title(f"Before and after each event, within each {by}")
+        ax.set_title(f"Before and after each event, within each {style.literal(by)}")
     if measure in ("tone", "vector_tone"):
         ax.axvline(0, color="0.6", lw=0.7, ls=":")
     if len(d):
