@@ -426,17 +426,26 @@ def caveats(articles: pd.DataFrame, by: str = "outlet", *, duplicates: pd.DataFr
     return out
 
 
-def to_html(contrast_table: pd.DataFrame) -> str:
+def to_html(contrast_table: pd.DataFrame, *, shared_caveats: bool = True) -> str:
     """The contrasts as an HTML list: each sentence, its caveat, and its evidence sentences.
-    Every piece of text is HTML-escaped."""
+    Every piece of text is HTML-escaped. With `shared_caveats`, a caveat clause (the parts of
+    ``caveat`` separated by "; ") that every row carries is stated once above the list and
+    left out of the rows."""
     from html import escape
+    parts = [[c for c in str(r).split("; ") if c] if isinstance(r, str) else []
+             for r in contrast_table.get("caveat", pd.Series(dtype=object))]
+    common = (set.intersection(*map(set, parts)) if shared_caveats and len(parts) > 1 else set())
+    head = [c for c in parts[0] if c in common] if common else []
     items = []
-    for r in contrast_table.itertuples():
+    for r, own in zip(contrast_table.itertuples(), parts):
         ev = "".join(f"<li>{escape(line)}</li>" for line in str(r.evidence).splitlines() if line)
-        cav = f"<br><small><em>{escape(r.caveat)}</em></small>" if r.caveat else ""
+        rest = "; ".join(c for c in own if c not in common)
+        cav = f"<br><small><em>{escape(rest)}</em></small>" if rest else ""
         p = (f" <small>(permutation p = {r.p_value:.3g}, BH q = {r.q_value:.3g}; smallest "
              f"attainable p {r.min_p:.3g})</small>"
              if not pd.isna(r.p_value) else "")
         items.append(f"<li><strong>{escape(r.family)}</strong>: {escape(r.sentence)}{p}{cav}"
                      + (f"<ul style='font-size:90%'>{ev}</ul>" if ev else "") + "</li>")
-    return "<ol>" + "".join(items) + "</ol>"
+    lead = (f"<p><em>For every contrast below: {escape('; '.join(head))}.</em></p>"
+            if head else "")
+    return lead + "<ol>" + "".join(items) + "</ol>"

@@ -27,7 +27,7 @@ import scipy.stats
 from .fast import bootstrap as fast_bootstrap
 
 __all__ = ["summarize", "bootstrap_interval", "bootstrap_intervals", "permutation_test", "bh",
-           "compare_groups", "grouping_columns", "small_n_caveat", "SMALL_N"]
+           "compare_groups", "grouping_columns", "small_n_caveat", "split_count", "SMALL_N"]
 
 #: Largest group size for which the interval is the range of the article values.
 SMALL_N = 4
@@ -177,6 +177,19 @@ def _small_n(x: np.ndarray, ci: float) -> tuple[float, float, str, list]:
     return math.nan, math.nan, label, []
 
 
+def split_count(n_splits: int):
+    """The number of splits as a table can hold it: the exact integer while it fits in 64 bits,
+    else a float (``inf`` beyond float range). C(24,000, 12,000) has thousands of digits; kept
+    as a Python int it makes a table's column of objects that pandas cannot print (Python
+    refuses to turn an integer of more than 4,300 digits into a string)."""
+    if n_splits < 2**63:
+        return int(n_splits)
+    try:
+        return float(n_splits)
+    except OverflowError:
+        return math.inf
+
+
 def _mean_difference(a, b, axis=-1):
     return np.mean(a, axis=axis) - np.mean(b, axis=axis)
 
@@ -243,7 +256,7 @@ def permutation_test(
         "statistic": observed,
         "p_value": float(p),
         "exact": exact,
-        "n_splits": n_splits,
+        "n_splits": split_count(n_splits),
         "min_p": float(min_p),
         "n_a": n_a,
         "n_b": n_b,
@@ -476,7 +489,7 @@ def stratified_permutation_tests(
         "statistic": float(observed[j]),
         "p_value": float(p[j]),
         "exact": exact,
-        "n_splits": n_splits,
+        "n_splits": split_count(n_splits),
         "min_p": float(min_p),
         "n_a": sum(n_a for _, n_a, _, _ in strata),
         "n_b": sum(n_b for _, _, n_b, _ in strata),

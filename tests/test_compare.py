@@ -82,6 +82,18 @@ def test_to_html_escapes_article_text():
     assert "<script>" not in html and "&lt;script&gt;" in html and "&lt;b&gt;" in html
 
 
+def test_to_html_states_a_caveat_every_row_shares_once():
+    base = dict(family="tone", sentence="s", p_value=float("nan"), q_value=0,
+                min_p=float("nan"), evidence="")
+    rows = pd.DataFrame([{**base, "caveat": "one article; no test"},
+                         {**base, "caveat": "one article; no test; dates do not overlap"}])
+    html = compare.to_html(rows)
+    assert html.count("one article; no test") == 1
+    assert html.index("For every contrast below: one article; no test.") < html.index("<ol>")
+    assert "<em>dates do not overlap</em>" in html
+    assert compare.to_html(rows, shared_caveats=False).count("one article; no test") == 2
+
+
 def test_caveats_state_single_article_groups(small):
     articles, _ = small
     one = articles.iloc[[0, 2, 3]]

@@ -320,3 +320,17 @@ def test_compare_groups_within_and_bh_across_table():
     out = stats.compare_groups(df, "tone", by="outlet", within="vector")
     assert out["vector"].tolist() == ["china", "russia"]
     assert np.allclose(out["q_value"], stats.bh(out["p_value"]))
+
+
+def test_split_count_of_large_groups_prints():
+    # 1,200 vs 1,200 articles: C(2400, 1200) has over 700 digits, 12,000 vs 12,000 over 7,000
+    assert stats.split_count(math.comb(10, 5)) == 252
+    assert isinstance(stats.split_count(math.comb(10, 5)), int)
+    assert stats.split_count(math.comb(2400, 1200)) > 1e300
+    assert stats.split_count(math.comb(24000, 12000)) == math.inf
+    rng = np.random.default_rng(0)
+    values = pd.DataFrame({"outlet": np.repeat(["a", "b"], 12000), "doc_id": range(24000),
+                           "tone": rng.normal(size=24000)})
+    out = stats.compare_groups(values, "tone", n_resamples=99)
+    assert out["n_splits"].iloc[0] == math.inf and not out["exact"].iloc[0]
+    assert "inf" in out.to_string()

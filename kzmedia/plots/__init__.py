@@ -1,7 +1,10 @@
 """Axes-level plots: f(tidy_df, *, ax=None, ...) -> Axes (or Figure for small multiples).
 
-Every figure carries a title, axis labels and n per group.
+Every figure carries a title, axis labels and n per group; colours, labels, rounding and
+how many groups a figure shows come from :mod:`kzmedia.plots.style`.
 """
+
+from . import style  # noqa: F401
 
 from .compare import *  # noqa: F401,F403
 from .corpus import *  # noqa: F401,F403

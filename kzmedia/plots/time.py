@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import math
 
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+
+from . import style
 
 __all__ = ["coverage_heatmap", "trend_lines", "before_after"]
 
@@ -33,12 +36,14 @@ def _title(measure: str, label: str) -> str:
     return f"{_AXIS.get(measure, measure)}: {label}" if label else _AXIS.get(measure, measure)
 
 
-def coverage_heatmap(trends: pd.DataFrame, *, by: str = "outlet", ax=None):
+def coverage_heatmap(trends: pd.DataFrame, *, by: str = "outlet", ax=None,
+                     top: int | None = style.TOP_GROUPS):
     """Group x period heatmap of article counts (measure "articles" of
     :func:`kzmedia.trends.table`), with a last column for the articles no period holds.
 
     Empty cells are the periods in which a group has no article: two groups whose rows have
-    no period in common cannot be compared within periods.
+    no period in common cannot be compared within periods. With more than `top` groups the
+    others are summed into one last row.
     """
     trends = _text_columns(trends)
     d = trends[trends["measure"] == "articles"]
@@ -49,19 +54,26 @@ def coverage_heatmap(trends: pd.DataFrame, *, by: str = "outlet", ax=None):
     left = d[d["period"] == _UNPLACED].groupby(by)["n_articles"].sum()
     mat[_UNPLACED] = left.reindex(mat.index).fillna(0)
     mat = mat.astype(int)
+    shown, rest = style.top_groups(mat.sum(axis=1), top)
+    if rest:
+        pooled = mat.loc[rest].sum().rename(style.rest_label(rest, by))
+        mat = pd.concat([mat.loc[shown], pooled.to_frame().T])
+    mat.index = [style.literal(g) for g in mat.index]
     if ax is None:
-        _, ax = plt.subplots(figsize=(min(24, 4.5 + 0.55 * mat.shape[1]),
-                                      min(30, 1.8 + 0.4 * mat.shape[0])))
-    shown = mat.where(mat > 0)
-    sns.heatmap(shown, annot=mat.shape[1] * mat.shape[0] <= 600, fmt=".0f", cmap="Blues",
+        _, ax = plt.subplots(figsize=(min(style.FIGURE_WIDTH, 4.5 + 0.55 * mat.shape[1]),
+                                      min(30, 2.2 + 0.4 * mat.shape[0])))
+    present = mat.where(mat > 0)
+    sns.heatmap(present, annot=mat.shape[1] * mat.shape[0] <= 600, fmt=".0f", cmap="Blues",
                 vmin=0, vmax=max(1, int(mat.to_numpy().max())), cbar=int(mat.to_numpy().max()) > 1,
                 cbar_kws={"label": "articles"}, linewidths=0.4, linecolor="0.9", ax=ax,
-                annot_kws={"fontsize": 8})
+                annot_kws={"fontsize": 9})
     ax.axvline(mat.shape[1] - 1, color="0.3", lw=1.5)
-    ax.set_title(f"Articles per {by} and period\n(blank: none; last column: articles no "
-                 "period holds - undated, or dated less precisely than the period)", fontsize=10)
+    ax.set_title(f"Articles per {style.literal(by)} and period\n(blank: none; last column: articles no "
+                 "period holds - undated, or dated less precisely than the period)"
+                 + (f"\nlargest {len(shown)} shown, the other {len(rest):,} summed in the last "
+                    "row" if rest else ""), fontsize=10)
     ax.set_xlabel("period")
-    ax.set_ylabel(by)
+    ax.set_ylabel(style.literal(by))
     ax.tick_params(axis="x", rotation=60)
     return ax
 
@@ -103,7 +115,8 @@ def trend_lines(trends: pd.DataFrame, *, by: str = "outlet", measure: str = "ton
         groups = sorted(size.index[:max_groups], key=str)
     ncol = min(col_wrap, max(1, len(groups)))
     nrow = max(1, math.ceil(len(groups) / ncol))
-    fig, axes = plt.subplots(nrow, ncol, figsize=(5.2 * ncol, 3.4 * nrow + 0.8), squeeze=False,
+    fig, axes = plt.subplots(nrow, ncol, figsize=(min(style.FIGURE_WIDTH, 3.4 * ncol + 3.5),
+                                                               3.2 * nrow + 1.2), squeeze=False,
                              sharex=True, sharey=True)
     label = d["label"].iloc[0] if len(d) else ""
     dense = len(periods) > 14
@@ -135,21 +148,24 @@ def trend_lines(trends: pd.DataFrame, *, by: str = "outlet", measure: str = "ton
             ax.scatter([x], [r.value], s=28, color="C0", zorder=3)
             if dense:  # a row of counts along the bottom, where they do not overlap
                 ax.annotate(str(n), (x, 0.01), xycoords=("data", "axes fraction"), rotation=90,
-                            ha="center", va="bottom", fontsize=6, color="0.35")
+                            ha="center", va="bottom", fontsize=9, color="0.35")
             else:
                 ax.annotate(f"n={n}", (x, r.value), xytext=(3, 4), textcoords="offset points",
-                            fontsize=7, color="0.3")
+                            fontsize=9, color="0.3")
         shown = _mark_events(ax, events, calendar, periods, x_of)
         left = trends[(trends["measure"] == "articles") & (trends["period"] == _UNPLACED)
                       & (trends[by] == g)]["n_articles"].sum()
         placed = int(counts.loc[counts[by] == g, "n_articles"].sum())
-        ax.set_title(f"{g} ({placed} {'article' if placed == 1 else 'articles'} in periods"
+        ax.set_title(f"{style.literal(g)} ({placed} {'article' if placed == 1 else 'articles'} in periods"
                      + (f", {left} unplaced)" if left else ")"), fontsize=9)
         if measure in ("tone", "vector_tone"):
             ax.axhline(0, color="0.6", lw=0.7, ls=":")
         if not calendar:
-            ax.set_xticks(range(len(periods)), periods, rotation=35, ha="right", fontsize=7)
-        ax.tick_params(labelsize=7)
+            ax.set_xticks(range(len(periods)), periods, rotation=35, ha="right", fontsize=9)
+        else:
+            ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=2, maxticks=4))
+            ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
+        ax.tick_params(labelsize=9)
     for k, ax in enumerate(axes.flat):
         if k >= len(groups):
             ax.set_visible(False)
@@ -159,17 +175,17 @@ def trend_lines(trends: pd.DataFrame, *, by: str = "outlet", measure: str = "ton
     if measure in ("frame_share", "attention_share", "balance") and np.isfinite(shown_values).any():
         axes.flat[0].set_ylim(0, 1.15 * np.nanmax(shown_values) or 1)  # room for the n labels
     for ax in axes[:, 0]:
-        ax.set_ylabel(_AXIS.get(measure, measure), fontsize=8)
-    fig.suptitle(f"{_title(measure, label)}, per period and {by}\n(point: the mean over the "
-                 "period's articles, "
+        ax.set_ylabel(_AXIS.get(measure, measure), fontsize=9)
+    fig.suptitle(f"{_title(measure, label)}, per period and {style.literal(by)}\n(point: the "
+                 "mean over the period's articles, "
                  + ("their number n along the bottom" if dense else "n of them beside it")
                  + ("; light line: the period it covers" if calendar else "")
-                 + "; bar: 95% bootstrap interval from 5 articles, grey: the range of 2-4; "
+                 + ";\nbar: 95% bootstrap interval from 5 articles, grey: the range of 2-4; "
                  "none for 1)", fontsize=10)
     notes = [f"{i}: {lab} ({d})" for i, (d, lab) in enumerate(shown, 1)]
     fig.tight_layout(rect=(0, 0.06 if notes else 0, 1, 1))
     if notes:
-        fig.text(0.01, 0.01, "dashed lines, events: " + ";  ".join(notes), fontsize=8,
+        fig.text(0.01, 0.01, "dashed lines, events: " + ";  ".join(notes), fontsize=9,
                  color="tab:red", wrap=True)
     return fig
 
@@ -191,7 +207,7 @@ def _mark_events(ax, events, calendar: bool, periods: list, x_of: dict) -> list:
                 ax.axvline(day, color="tab:red", lw=0.9, ls="--", alpha=0.7)
                 ax.annotate(str(len(shown)), (day, 1), xycoords=("data", "axes fraction"),
                             xytext=(2, -2), textcoords="offset points", va="top",
-                            fontsize=7, color="tab:red")
+                            fontsize=9, color="tab:red")
     else:  # windows named after events: a line where a window starting with one begins
         for i, p in enumerate(periods):
             if i and (p.startswith("from ") or p.endswith("days after")):
@@ -218,31 +234,31 @@ def before_after(shifts: pd.DataFrame, *, by: str = "outlet", event: str | None 
     d = d.assign(_n=d["n_before"] + d["n_after"]).sort_values("_n", ascending=False) \
         .head(max_groups).sort_values(by)
     if ax is None:
-        _, ax = plt.subplots(figsize=(8, 0.7 * max(3, len(d)) + 1.6))
+        _, ax = plt.subplots(figsize=(style.FIGURE_WIDTH * 0.85, 0.7 * max(3, len(d)) + 1.6))
     ys = np.arange(len(d))
     for y, r in zip(ys, d.itertuples()):
         ax.plot([r.before, r.after], [y, y], color="0.7", lw=1.5, zorder=1)
         ax.scatter([r.before], [y], color="0.45", s=40, zorder=2,
                    label="before" if y == 0 else None)
         ax.scatter([r.after], [y], color="C0", s=40, zorder=3, label="after" if y == 0 else None)
-    ax.set_yticks(ys, [f"{g}\n(n={nb} → {na}"
+    ax.set_yticks(ys, [f"{style.literal(g)}\n(n={nb} → {na}"
                        + ("" if pd.isna(p) else f", p={p:.2g}") + ")"
                        for g, nb, na, p in zip(d[by], d["n_before"], d["n_after"], d["p_value"])],
-                  fontsize=8)
+                  fontsize=9)
     ax.invert_yaxis()
     label = d["label"].iloc[0] if len(d) else ""
     ax.set_xlabel(_title(measure, label))
-    ax.set_ylabel(by)
+    ax.set_ylabel(style.literal(by))
     if len(d):
-        ax.set_title(f"Before and after {event} ({d['event_date'].iloc[0]}), within each {by}\n"
+        ax.set_title(f"Before and after {event} ({d['event_date'].iloc[0]}), within each {style.literal(by)}\n"
                      "(n = articles before → after; p: permutation test over articles)",
                      fontsize=10)
     else:
-        ax.set_title(f"Before and after each event, within each {by}")
+        ax.set_title(f"Before and after each event, within each {style.literal(by)}")
     if measure in ("tone", "vector_tone"):
         ax.axvline(0, color="0.6", lw=0.7, ls=":")
     if len(d):
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=9, frameon=False)
     else:
         ax.text(0.5, 0.5, f"no {by} has articles on both sides of an event:\n"
                 "nothing to compare within an outlet", ha="center", va="center",
