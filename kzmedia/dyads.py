@@ -47,7 +47,8 @@ import pandas as pd
 from . import actors, frames, patterns, stats
 from .text import sentences as _split_sentences
 
-__all__ = ["find", "counts", "paragraph_numbers", "COLUMNS"]
+__all__ = ["find", "counts", "paragraph_numbers", "empty_dyads", "empty_counts", "count_columns",
+           "COLUMNS"]
 
 #: The columns of :func:`find`.
 COLUMNS = ["doc_id", "outlet", "sent_id", "vector", "relation", "focal_actor", "partner_actor",
@@ -101,6 +102,24 @@ def _codebook_relations(codebook, gazetteer):
     return cb
 
 
+def empty_dyads() -> pd.DataFrame:
+    """A :func:`find` table without rows (what a codebook without relation rules finds)."""
+    return pd.DataFrame({c: pd.Series(dtype="int64" if c.endswith(("_id", "_start", "_end"))
+                                      and c != "doc_id" else "str") for c in COLUMNS})
+
+
+def empty_counts(by: str = "outlet") -> pd.DataFrame:
+    """A :func:`counts` table without rows."""
+    return pd.DataFrame(columns=count_columns(by))
+
+
+def count_columns(by: str = "outlet") -> list[str]:
+    """The columns of :func:`counts` grouped by `by`."""
+    return [by, "vector", "relation", "n_articles", "n_dyads", "n_articles_with",
+            "share_of_dyads", "share_of_articles", "ci_low", "ci_high", "interval",
+            "article_values"]
+
+
 def find(articles: pd.DataFrame, codebook=None, *, gazetteer=None, sentences=None,
          mentions_table=None, focal: str | None = None, window: int | None = None,
          method: str = "fast") -> pd.DataFrame:
@@ -136,8 +155,7 @@ def find(articles: pd.DataFrame, codebook=None, *, gazetteer=None, sentences=Non
     sents = _split_sentences(articles) if sentences is None else sentences
     men = actors.mentions(articles, gaz, sentences=sents, method=method) \
         if mentions_table is None else mentions_table
-    empty = pd.DataFrame({c: pd.Series(dtype="int64" if c.endswith(("_id", "_start", "_end"))
-                                       and c != "doc_id" else "str") for c in COLUMNS})
+    empty = empty_dyads()
     rank = {k: i for i, k in enumerate(_KIND_ORDER)}
     kind_of = dict(zip(gaz.aliases["alias"], gaz.aliases["kind"].map(rank)))
     men = men[["doc_id", "sent_id", "vector", "actor", "alias", "start", "end"]]
@@ -295,7 +313,4 @@ def counts(articles: pd.DataFrame, by: str = "outlet", codebook=None, *, gazette
     order_r = {r: i for i, r in enumerate(cb.relations.types)}
     out = out.assign(_v=out["vector"].map(order_v), _r=out["relation"].map(order_r)) \
         .sort_values([by, "_v", "_r"], kind="stable")
-    cols = [by, "vector", "relation", "n_articles", "n_dyads", "n_articles_with",
-            "share_of_dyads", "share_of_articles", "ci_low", "ci_high", "interval",
-            "article_values"]
-    return out[cols].reset_index(drop=True)
+    return out[count_columns(by)].reset_index(drop=True)

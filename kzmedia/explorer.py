@@ -208,20 +208,25 @@ def _json_for_script(obj) -> str:
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
-def page(d: dict, title: str | None = None) -> str:
-    """The self-contained HTML page of :func:`data`'s dict."""
+def page(d: dict, title: str | None = None, back: str | None = None) -> str:
+    """The self-contained HTML page of :func:`data`'s dict; `back`: the address of a page to
+    link back to (a report's ``index.html``)."""
     m = d["meta"]
     title = title or f"Term explorer: {m['target']} against {m['reference']} (by {m['by']})"
+    link = (f'<p class="note"><a href="{html.escape(back, quote=True)}">&larr; back to the '
+            f'report</a></p>' if back else "")
     return (_TEMPLATE.replace("__TITLE__", html.escape(title))
+            .replace("__BACK__", link)
             .replace("__DATA__", _json_for_script(d)))
 
 
-def write(path, articles: pd.DataFrame, by: str = "outlet", target=None, **kwargs) -> Path:
+def write(path, articles: pd.DataFrame, by: str = "outlet", target=None, *,
+          back: str | None = None, **kwargs) -> Path:
     """Write the explorer page of ``target`` against the rest to ``path`` (arguments as for
-    :func:`data`); returns the path."""
+    :func:`data`; `back` as for :func:`page`); returns the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = page(data(articles, by, target, **kwargs))
+    text = page(data(articles, by, target, **kwargs), back=back)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)  # a reader never sees half a page
@@ -314,6 +319,7 @@ svg text{font-family:inherit}
 button{font-size:13px;padding:3px 8px;margin-right:6px}
 </style></head>
 <body>
+__BACK__
 <h1 id="title"></h1>
 <p class="note" id="note"></p>
 <div id="wrap">

@@ -76,6 +76,8 @@ PACKAGES = (
 )
 #: The Jaccard threshold of `--dedupe` without a value.
 DEDUPE_DEFAULT = 0.8
+#: Term explorer pages a report holds at most: the largest groups, each against the rest.
+EXPLORER_GROUPS = 10
 # Entries of a report folder that belong to one run; anything else in it is carried over.
 _RUN_ENTRIES = ("index.html", "manifest.json", "notebooks", "tables")
 
@@ -513,6 +515,7 @@ def build(corpus, by="outlet", out="reports", notebooks=None, timeout=None,
             threshold=threshold, codebook=codebook, gazetteer=gazetteer, timed=timed,
             period=period, events=events_path, window_days=window_days, timeout=timeout,
             show_code=show_code, progress=progress, tqdm=tqdm)
+        explorers, explorer_note = _explorers(work, corpus, by, cache, where, threshold)
         finished = dt.datetime.now(dt.timezone.utc)
         manifest = {
             "run_id": run_id,
@@ -541,12 +544,34 @@ def build(corpus, by="outlet", out="reports", notebooks=None, timeout=None,
                    _time_text(period, events_path, window_days) if timed else "",
                    run_id=run_id, selection=_selection_text(where, threshold, codebook,
                                                             gazetteer),
-                   analysis=_analysis_text(cache, prepare_error, prepare_s)),
+                   analysis=_analysis_text(cache, prepare_error, prepare_s),
+                   explorers=explorers, explorer_note=explorer_note),
             encoding="utf-8")
         _swap(work, out, run_id)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return results
+
+
+def _explorers(work: Path, corpus, by: str, cache: str, where: str, threshold,
+               max_groups: int = EXPLORER_GROUPS) -> tuple[list[str], str]:
+    """The term explorer pages (:func:`kzmedia.explorer.write_all`) of the report's articles
+    in `work`, each linking back to the index: (page names, a sentence for the index when
+    there are none). A failure here leaves the notebooks' pages as they are."""
+    from . import explorer
+
+    try:
+        articles = load_articles(corpus, where=where, dedupe=threshold, cache=cache)
+        n_groups = articles[by].nunique()
+        if n_groups < 2:
+            return [], (f"The term explorer sets one {by} against the others: with "
+                        f"{n_groups} group(s) there is nothing to compare.")
+        pages = explorer.write_all(work, articles, by, max_groups=max_groups, back="index.html")
+    except Exception as exc:  # noqa: BLE001 — reported on the index, the report stands
+        return [], f"The term explorer could not be built: {type(exc).__name__}: {exc}"
+    note = (f"The {max_groups} largest of {n_groups} {by} groups, each against the rest."
+            if n_groups > max_groups else "")
+    return [p.name for p in pages], note
 
 
 def _run_all(paths, work, out, run_id, *, corpus, by, cache, where, threshold, codebook,
@@ -638,7 +663,7 @@ def _time_text(period, events, window_days) -> str:
 
 
 def _index(corpus, by, started, finished, results, tables, time_axis="", *, run_id="",
-           selection="", analysis="") -> str:
+           selection="", analysis="", explorers=(), explorer_note="") -> str:
     e = html.escape
     rows = []
     for r in results:
@@ -655,6 +680,7 @@ def _index(corpus, by, started, finished, results, tables, time_axis="", *, run_
     noun = "notebook" if len(results) == 1 else "notebooks"
     summary = (f"{len(results)} {noun}, all ok" if not n_failed
                else f"{len(results)} {noun}, {n_failed} failed")
+    explorer_items = "".join(f'<li><a href="{e(p)}">{e(p)}</a></li>' for p in explorers) or "<li>none</li>"
     table_items = "".join(f'<li><a href="tables/{e(t)}">{e(t)}</a></li>' for t in tables) or "<li>none</li>"
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>kzmedia report — {e(corpus.name)}</title>
@@ -677,6 +703,11 @@ def _index(corpus, by, started, finished, results, tables, time_axis="", *, run_
 <tbody>
 {chr(10).join(rows)}
 </tbody></table>
+<h2>Term explorer</h2>
+<p>Each term's frequency in a group against the rest, coloured by its keyness (log-odds z),
+with a search box and the term's lines in context: an offline page per comparison.
+{e(explorer_note)}</p>
+<ul>{explorer_items}</ul>
 <h2>Tables</h2>
 <ul>{table_items}</ul>
 <p><a href="manifest.json">manifest.json</a>: input hashes, parameters, package versions.</p>

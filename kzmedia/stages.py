@@ -42,6 +42,8 @@ changes::
 
 from __future__ import annotations
 
+import warnings
+
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -184,11 +186,18 @@ def _frame_hits(a, by, t):
 
 
 def _dyads(a, by, t):
+    if t["_codebook"].relations is None:  # a codebook of patterns only: frames still work
+        warnings.warn(f"{t['_codebook'].source}: the codebook has no 'relations' section, so "
+                      "no dyads are found (see kzmedia/data/frames.yaml for the grammar)",
+                      stacklevel=2)
+        return dyads.empty_dyads()
     return dyads.find(a, t["_codebook"], sentences=t["sentences"],
                       mentions_table=t["actor_mentions"])
 
 
 def _dyad_counts(a, by, t):
+    if t["_codebook"].relations is None:
+        return dyads.empty_counts(by)
     return dyads.counts(a, by=by, codebook=t["_codebook"], dyads_table=t["dyads"])
 
 

@@ -249,7 +249,8 @@ def test_pages_of_another_run_are_never_listed_or_kept(corpus, tmp_path):
     report.build(corpus, out=out, notebooks=nbdir, progress=False)
     (nbdir / "02-second.ipynb").unlink()
     report.build(corpus, out=out, notebooks=nbdir, progress=False)
-    assert sorted(p.name for p in out.glob("*.html")) == ["01-first.html", "index.html"]
+    assert sorted(p.name for p in out.glob("*.html") if not p.name.startswith("explorer")) \
+        == ["01-first.html", "index.html"]
     assert "02-second" not in (out / "index.html").read_text()
     page = (out / "01-first.html").read_text()
     assert f'content="{_run_id(out)}"' in page
@@ -410,7 +411,9 @@ def test_pages_are_self_contained_described_linked_and_escaped(tmp_path):
     ), nbdir / "01-figures.ipynb")
     nbformat.write(_notebook(PARAMETERS, _code("raise ValueError('boom')")), nbdir / "02-fails.ipynb")
     report.build(corpus, out=out, notebooks=nbdir, progress=False)
-    assert check_report(out) == {}
+    assert check_report(out) == {}  # the term explorer pages too
+    explorers = sorted(p.name for p in out.glob("explorer*.html"))
+    assert explorers and all(f'href="{p}"' in (out / "index.html").read_text() for p in explorers)
     page = (out / "01-figures.html").read_text()
     assert 'alt="Articles per outlet (y: articles)"' in page
     assert 'alt="Two panels. Panels: Tone; x: share"' in page
