@@ -295,7 +295,7 @@ _TEMPLATE = r"""<!DOCTYPE html>
 body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:16px;color:#222;background:#fff}
 h1{font-size:20px;margin:0 0 4px}
 .note{color:#555;font-size:13px;margin:0 0 10px;max-width:1300px}
-#wrap{display:flex;gap:18px;align-items:flex-start}
+#wrap{display:flex;flex-wrap:wrap;gap:18px;align-items:flex-start}
 #plot{flex:0 0 auto}
 #side{flex:1 1 360px;min-width:320px;max-width:560px}
 #search{width:100%;font-size:15px;padding:6px 8px;box-sizing:border-box}
