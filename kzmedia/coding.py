@@ -59,31 +59,15 @@ _KEYS = ["doc_id", "sent_id"]
 
 # --------------------------------------------------------------------------- inputs
 
-def _codes(col: pd.Series, name: str) -> pd.Series:
-    v = pd.to_numeric(col, errors="coerce")
-    if (v.notna() & ~v.isin([0, 1])).any() or (col.notna() & v.isna()).any():
-        raise ValueError(f"coding: column {name!r} must hold 0/1 codes (or be empty), got "
-                         f"{sorted(map(str, col[col.notna()].unique()))[:5]}")
-    return v.astype(float)
-
-
 def gold(coded: pd.DataFrame, frame: str) -> pd.Series:
     """The gold code (1.0, 0.0 or NaN when there is none) of each coded item for ``frame``, by
-    the rule of :func:`kzmedia.frames.evaluate`: ``<frame>`` (a single or adjudicated code)
-    when filled; otherwise ``<frame>__coder1`` alone; otherwise, with two or more coders, the
-    code they agree on. ValueError when a column holds anything but 0/1."""
-    coders = sorted(c for c in coded if c.startswith(f"{frame}__coder"))
-    if frame not in coded and not coders:
+    the rule of :func:`kzmedia.frames.gold_codes` (the one :func:`kzmedia.frames.evaluate`
+    uses). ValueError when the sheet has no codes for the frame, or a column holds anything
+    but 0/1."""
+    if frame not in coded and not any(c.startswith(f"{frame}__coder") for c in coded):
         raise ValueError(f"coding: no codes for frame {frame!r} (columns {frame!r} or "
                          f"'{frame}__coder1', ...)")
-    out = _codes(coded[frame], frame) if frame in coded else pd.Series(np.nan, index=coded.index)
-    cs = [_codes(coded[c], c) for c in coders]
-    if len(cs) == 1:
-        out = out.fillna(cs[0])
-    elif len(cs) >= 2:
-        agree = pd.concat(cs, axis=1).nunique(axis=1, dropna=False) == 1
-        out = out.fillna(cs[0].where(agree))
-    return out
+    return frames_mod.gold_codes(coded, frame)
 
 
 def indicators(table: pd.DataFrame, columns, *, prefix: str | None = None) -> pd.DataFrame:

@@ -57,6 +57,7 @@ __all__ = [
     "group_scores",
     "scores",
     "sample_for_coding",
+    "gold_codes",
     "evaluate",
     "suggest",
     "add_patterns",
@@ -488,9 +489,26 @@ def _binary(col: pd.Series, name: str) -> pd.Series:
     v = pd.to_numeric(col, errors="coerce")
     bad = v.notna() & ~v.isin([0, 1])
     if bad.any() or (col.notna() & v.isna()).any():
-        raise ValueError(f"evaluate: column {name!r} must hold 0/1 codes (or be empty), "
+        raise ValueError(f"coding: column {name!r} must hold 0/1 codes (or be empty), "
                          f"got {sorted(map(str, col[col.notna()].unique()))[:5]}")
-    return v
+    return v.astype(float)
+
+
+def gold_codes(coded: pd.DataFrame, frame: str) -> pd.Series:
+    """The gold code of each coded item for ``frame``: 1.0, 0.0, or NaN when there is none.
+    ``<frame>`` (a single or adjudicated code) when filled; otherwise ``<frame>__coder1``
+    when it is the only coder; otherwise, with two or more coders, the code they agree on.
+    ValueError when a column holds anything but 0/1 (or nothing)."""
+    coders = [_binary(coded[c], c) for c in sorted(c for c in coded
+                                                    if c.startswith(f"{frame}__coder"))]
+    gold = (_binary(coded[frame], frame) if frame in coded
+            else pd.Series(np.nan, index=coded.index))
+    if len(coders) == 1:
+        gold = gold.fillna(coders[0])
+    elif len(coders) >= 2:
+        agree = pd.concat(coders, axis=1).nunique(axis=1, dropna=False) == 1
+        gold = gold.fillna(coders[0].where(agree))
+    return gold
 
 
 def _alpha(c1: pd.Series, c2: pd.Series) -> float:
@@ -534,18 +552,12 @@ def evaluate(coded: pd.DataFrame, dictionary: pd.DataFrame | None = None, *,
         raise ValueError("evaluate: no dictionary codes (pass the key of sample_for_coding)")
     rows = []
     for f, dcol in sorted(dict_cols.items()):
-        coders = sorted(c for c in merged if c.startswith(f"{f}__coder"))
-        single = _binary(merged[f], f) if f in merged else pd.Series(np.nan, index=merged.index)
-        cs = [_binary(merged[c], c) for c in coders]
+        cs = [_binary(merged[c], c) for c in sorted(c for c in merged
+                                                    if c.startswith(f"{f}__coder"))]
         alpha = _alpha(cs[0], cs[1]) if len(cs) >= 2 else float("nan")
-        n_dis = 0
-        gold = single.copy()
-        if len(cs) == 1:
-            gold = gold.fillna(cs[0])
-        elif len(cs) >= 2:
-            agree = cs[0].where(pd.concat(cs, axis=1).nunique(axis=1, dropna=False) == 1)
-            n_dis = int((gold.isna() & cs[0].notna() & agree.isna()).sum())
-            gold = gold.fillna(agree)
+        gold = gold_codes(merged, f)
+        # with two or more coders, an item without a gold code is one they disagreed on
+        n_dis = int((gold.isna() & cs[0].notna()).sum()) if len(cs) >= 2 else 0
         dic = _binary(merged[dcol], dcol)
         ok = gold.notna() & dic.notna()
         g, p = gold[ok].astype(int), dic[ok].astype(int)
