@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from . import patterns
-from .patterns import as_list
+from .patterns import as_list, check_mapping
 from .text import sentences as _split_sentences
 
 __all__ = [
@@ -115,11 +115,7 @@ def load_gazetteer(source=None) -> Gazetteer:
 
     for vector, spec in vectors.items():
         w = f"{where}: vector {vector!r}"
-        if not isinstance(spec, dict):
-            raise ValueError(f"{w}: expected a mapping")
-        bad = set(spec) - _ENTRY_KEYS
-        if bad:
-            raise ValueError(f"{w}: unknown keys {sorted(bad)}; allowed: {sorted(_ENTRY_KEYS)}")
+        check_mapping(spec, _ENTRY_KEYS, w)
         vrows.append((vector, str(spec.get("label", vector)), vector == focal))
         for kind in ("names", "adjectives", "metonyms"):
             for a in as_list(spec.get(kind), f"{w} {kind}"):

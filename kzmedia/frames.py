@@ -45,7 +45,7 @@ import scipy.sparse as sp
 import yaml
 
 from . import actors, patterns, stats, terms, text
-from .patterns import as_list
+from .patterns import as_list, check_mapping
 from .text import sentences as _split_sentences
 
 __all__ = [
@@ -111,11 +111,7 @@ def _relations(spec, where: str, frame_names: set, gaz: actors.Gazetteer,
     if spec is None:
         return None
     w = f"{where}: relations"
-    if not isinstance(spec, dict):
-        raise ValueError(f"{w}: expected a mapping with keys {sorted(_RELATION_KEYS)}")
-    bad = set(spec) - _RELATION_KEYS
-    if bad:
-        raise ValueError(f"{w}: unknown keys {sorted(bad)}; allowed: {sorted(_RELATION_KEYS)}")
+    check_mapping(spec, _RELATION_KEYS, w, f"a mapping with keys {sorted(_RELATION_KEYS)}")
     window = spec.get("window", 0)
     if isinstance(window, bool) or not isinstance(window, int) or window < 0:
         raise ValueError(f"{w}: window must be a whole number of sentences >= 0, got {window!r}")
@@ -143,11 +139,7 @@ def _relations(spec, where: str, frame_names: set, gaz: actors.Gazetteer,
     rows = []
     for relation, t in types.items():
         wt = f"{w} type {relation!r}"
-        if not isinstance(t, dict):
-            raise ValueError(f"{wt}: expected a mapping with 'patterns'")
-        bad = set(t) - _RELATION_TYPE_KEYS
-        if bad:
-            raise ValueError(f"{wt}: unknown keys {sorted(bad)}; allowed: {sorted(_RELATION_TYPE_KEYS)}")
+        check_mapping(t, _RELATION_TYPE_KEYS, wt, "a mapping with 'patterns'")
         items = [(p, False) for p in as_list(t.get("patterns"), f"{wt} patterns")]
         items += [(p, True) for p in as_list(t.get("case_sensitive_patterns"), wt)]
         if not items:
@@ -250,11 +242,7 @@ def load_codebook(source=None, *, gazetteer=None) -> Codebook:
     frows, prows = [], []
     for frame, f in spec.items():
         w = f"{where}: frame {frame!r}"
-        if not isinstance(f, dict):
-            raise ValueError(f"{w}: expected a mapping")
-        bad = set(f) - _FRAME_KEYS
-        if bad:
-            raise ValueError(f"{w}: unknown keys {sorted(bad)}; allowed: {sorted(_FRAME_KEYS)}")
+        check_mapping(f, _FRAME_KEYS, w)
         kind = f.get("kind", "issue")
         if kind not in _KINDS:
             raise ValueError(f"{w}: kind must be one of {sorted(_KINDS)}, got {kind!r}")

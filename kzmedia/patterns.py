@@ -52,6 +52,7 @@ import pandas as pd
 import yaml
 
 __all__ = [
+    "check_mapping",
     "SEPARATOR",
     "HYPHENS",
     "APOSTROPHES",
@@ -401,6 +402,17 @@ def read_yaml(source, default_name: str) -> tuple[dict, str]:
             raise ValueError(f"{path}: expected a mapping at the top level")
         return data, str(path)
     raise TypeError(f"expected None, a path or a dict, got {type(source).__name__}")
+
+
+def check_mapping(value, allowed, where: str, expected: str = "a mapping") -> dict:
+    """A YAML value that must be a mapping whose keys are among ``allowed``; ValueError naming
+    ``where`` ("expected ``expected``", or the unknown keys and the allowed ones)."""
+    if not isinstance(value, dict):
+        raise ValueError(f"{where}: expected {expected}")
+    bad = set(value) - set(allowed)
+    if bad:
+        raise ValueError(f"{where}: unknown keys {sorted(bad)}; allowed: {sorted(allowed)}")
+    return value
 
 
 def as_list(value, where: str) -> list:
