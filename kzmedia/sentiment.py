@@ -34,6 +34,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 from . import actors, parallel, patterns, stats
 
 __all__ = [
+    "unmasked",
     "load_settings",
     "make_masker",
     "analyzer",
@@ -467,6 +468,21 @@ def sentences(
             "pos", "label", "vectors"]
     out = pd.DataFrame(out)[cols]
     return out.sort_values(["doc_id", "sent_id"], kind="stable").reset_index(drop=True)
+
+
+def unmasked(sent: pd.DataFrame, *, neutral_words: Sequence[str] = (), n_jobs: int = 1,
+             method: str = "fast") -> pd.DataFrame:
+    """The table of :func:`sentences` as ``sentences(..., mask_entities=False)`` gives it:
+    every scored sentence scored on its own words. Only the sentences that masking changed are
+    scored again; the others were scored on the same text already."""
+    out = sent.copy()
+    redo = ((out["sentence"] != out["masked"]) & out["compound"].notna()).to_numpy()
+    scores = score(out.loc[redo, "sentence"].tolist(), neutral_words=neutral_words,
+                   n_jobs=n_jobs, method=method)
+    for c in [*SCORE_COLUMNS, "label"]:
+        out.loc[redo, c] = scores[c].to_numpy()
+    out["masked"] = out["sentence"]
+    return out
 
 
 # --------------------------------------------------------------------------- aggregates

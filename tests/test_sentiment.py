@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from kzmedia import sentiment
+from kzmedia import corpus, sentiment
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
@@ -370,3 +370,11 @@ def test_load_settings_overrides_and_errors(tmp_path):
     path.write_text("- a list\n")
     with pytest.raises(ValueError, match="mine.yaml: expected a mapping"):
         sentiment.load_settings(path)
+
+
+def test_unmasked_rescores_only_what_masking_changed_and_equals_scoring_without_masks():
+    arts = corpus.load(SEEDS, lang=False).assign(lang="en")
+    masked = sentiment.sentences(arts)
+    plain = sentiment.sentences(arts, mask_entities=False)
+    assert (masked["sentence"] != masked["masked"]).any()
+    pd.testing.assert_frame_equal(sentiment.unmasked(masked), plain)
