@@ -187,6 +187,8 @@ def balance_plot(balance: pd.DataFrame, *, by: str = "outlet",
     if ax is None:
         _, ax = plt.subplots(figsize=(style.FIGURE_WIDTH * 0.85, 0.5 * len(d) + 2))
     ys = np.arange(len(d))
+    # the interval most rows share is said once, under the axis; only the others are marked
+    common = d["interval"].mode().iloc[0] if len(d) else ""
     for y, r in zip(ys, d.itertuples()):
         if not (pd.isna(r.ci_low) or pd.isna(r.ci_high)):
             ax.hlines(y, r.ci_low, r.ci_high, color="0.3", lw=2)
@@ -194,14 +196,16 @@ def balance_plot(balance: pd.DataFrame, *, by: str = "outlet",
         if 2 <= len(vals) <= 50:
             ax.scatter(vals, [y] * len(vals), s=12, color="0.5", zorder=2)
         ax.scatter([r.mean], [y], s=50, color="C0", zorder=3)
-        ax.annotate(r.interval, (r.mean, y), xytext=(6, 5), textcoords="offset points",
-                    fontsize=9, color="0.3")
+        if r.interval != common:
+            ax.annotate(r.interval, (r.mean, y), xytext=(6, 5), textcoords="offset points",
+                        fontsize=9, color="0.3")
     ax.set_yticks(ys, names, fontsize=9)
     ax.set_ylim(len(d) - 0.5, -0.5)
     ax.set_xlim(0, 1.05)
     k = int(d["k"].iloc[0]) if "k" in d and len(d) and not pd.isna(d["k"].iloc[0]) else None
     ax.set_xlabel("balance index: entropy of partner-vector mentions / log(K)"
-                  + (f", K = {k}" if k else "") + "\n(0 = one partner only, 1 = all equally)")
+                  + (f", K = {k}" if k else "") + "\n(0 = one partner only, 1 = all equally)"
+                  + (f"\ninterval, unless marked: {common}" if common else ""))
     ax.set_ylabel(style.literal(by))
     ax.set_title(f"How multi-vector is each {style.literal(by)}'s picture? (mean over articles)"
                  + _shown_note(rest, by, "pooled in the last row", shown), fontsize=10)
